@@ -1,0 +1,487 @@
+//! All storage ports over one mutex.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+
+use crate::model::{
+    Cart, CartId, DebtPosition, Ente, Iupd, OutboxEvent, OutboxMessage, ReceiptId, ServiceCode, SpontaneousService,
+    StoredReceipt,
+};
+use crate::ports::{
+    CartRepository, CatalogueRepository, EnteRepository, IuvAllocator, Outbox, Page, PositionCursor, PositionQuery,
+    PositionRepository, ReceiptCursor, ReceiptQuery, ReceiptRepository, ReceiptWrite, RecordOutcome, StorageError,
+};
+use crate::value::{EnteId, FiscalCode, NoticeLayout, NoticeNumber};
+
+#[derive(Debug, Default)]
+struct State {
+    entes: BTreeMap<EnteId, Ente>,
+    services: BTreeMap<(EnteId, ServiceCode), SpontaneousService>,
+    positions: BTreeMap<(EnteId, Iupd), DebtPosition>,
+    notices: HashMap<(EnteId, NoticeNumber), Iupd>,
+    receipts: BTreeMap<(EnteId, ReceiptId), StoredReceipt>,
+    carts: HashMap<CartId, Cart>,
+    outbox: BTreeMap<u64, Leased>,
+    outbox_keys: HashSet<String>,
+    iuv: HashMap<(EnteId, u8, Option<u8>), u64>,
+}
+
+#[derive(Debug)]
+struct Leased {
+    message: OutboxMessage,
+    lease_until: Option<DateTime<Utc>>,
+}
+
+/// Every storage port in memory. Each call holds one lock, so it is atomic and isolated like a
+/// serialisable transaction.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    state: Mutex<State>,
+}
+
+const MAX_PAGE: u32 = 1000;
+
+impl MemoryStore {
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl State {
+    fn insert_position(&mut self, position: &DebtPosition) -> Result<(), StorageError> {
+        let key = (position.ente.clone(), position.iupd.clone());
+        if self.positions.contains_key(&key) {
+            return Err(StorageError::Duplicate(format!("position {}", position.iupd)));
+        }
+        let mut seen = HashSet::new();
+        for option in &position.options {
+            let notice_key = (position.ente.clone(), option.notice_number.clone());
+            if self.notices.contains_key(&notice_key) || !seen.insert(notice_key) {
+                return Err(StorageError::Duplicate(format!("notice {}", option.notice_number)));
+            }
+        }
+        for option in &position.options {
+            self.notices.insert(
+                (position.ente.clone(), option.notice_number.clone()),
+                position.iupd.clone(),
+            );
+        }
+        self.positions.insert(key, position.clone());
+        Ok(())
+    }
+
+    fn update_position(&mut self, position: &DebtPosition) -> Result<DebtPosition, StorageError> {
+        let key = (position.ente.clone(), position.iupd.clone());
+        let stored = self
+            .positions
+            .get(&key)
+            .ok_or_else(|| StorageError::NotFound(format!("position {}", position.iupd)))?;
+        if stored.version != position.version {
+            return Err(StorageError::Conflict(format!("position {}", position.iupd)));
+        }
+        let old_notices: Vec<NoticeNumber> = stored.options.iter().map(|o| o.notice_number.clone()).collect();
+        for option in &position.options {
+            let taken_by = self.notices.get(&(position.ente.clone(), option.notice_number.clone()));
+            if taken_by.is_some_and(|owner| owner != &position.iupd) {
+                return Err(StorageError::Duplicate(format!("notice {}", option.notice_number)));
+            }
+        }
+        for notice in old_notices {
+            self.notices.remove(&(position.ente.clone(), notice));
+        }
+        for option in &position.options {
+            self.notices.insert(
+                (position.ente.clone(), option.notice_number.clone()),
+                position.iupd.clone(),
+            );
+        }
+        let mut updated = position.clone();
+        updated.version += 1;
+        self.positions.insert(key, updated.clone());
+        Ok(updated)
+    }
+
+    fn enqueue(&mut self, events: &[OutboxEvent], now: DateTime<Utc>) {
+        for event in events {
+            if !self.outbox_keys.insert(event.dedup_key()) {
+                continue;
+            }
+            let id = self.outbox.keys().next_back().map_or(1, |last| last + 1);
+            let message = OutboxMessage {
+                id,
+                event: event.clone(),
+                attempts: 0,
+                available_at: now,
+                created_at: now,
+                last_error: None,
+                delivered_at: None,
+            };
+            self.outbox.insert(
+                id,
+                Leased {
+                    message,
+                    lease_until: None,
+                },
+            );
+        }
+    }
+}
+
+#[async_trait]
+impl EnteRepository for MemoryStore {
+    async fn get(&self, id: &EnteId) -> Result<Option<Ente>, StorageError> {
+        Ok(self.state().entes.get(id).cloned())
+    }
+
+    async fn list(&self) -> Result<Vec<Ente>, StorageError> {
+        Ok(self.state().entes.values().cloned().collect())
+    }
+
+    async fn upsert(&self, ente: &Ente) -> Result<(), StorageError> {
+        self.state().entes.insert(ente.id.clone(), ente.clone());
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl CatalogueRepository for MemoryStore {
+    async fn list(&self, ente: &EnteId) -> Result<Vec<SpontaneousService>, StorageError> {
+        Ok(self
+            .state()
+            .services
+            .values()
+            .filter(|s| &s.ente == ente)
+            .cloned()
+            .collect())
+    }
+
+    async fn get(&self, ente: &EnteId, code: &ServiceCode) -> Result<Option<SpontaneousService>, StorageError> {
+        Ok(self.state().services.get(&(ente.clone(), code.clone())).cloned())
+    }
+
+    async fn by_demand_id(
+        &self,
+        ente: &EnteId,
+        demand_service_id: &str,
+    ) -> Result<Option<SpontaneousService>, StorageError> {
+        Ok(self
+            .state()
+            .services
+            .values()
+            .find(|s| {
+                &s.ente == ente
+                    && s.demand_service_id
+                        .as_ref()
+                        .is_some_and(|d| d.as_str() == demand_service_id)
+            })
+            .cloned())
+    }
+
+    async fn upsert(&self, service: &SpontaneousService) -> Result<(), StorageError> {
+        self.state()
+            .services
+            .insert((service.ente.clone(), service.code.clone()), service.clone());
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl PositionRepository for MemoryStore {
+    async fn insert(&self, position: &DebtPosition) -> Result<DebtPosition, StorageError> {
+        self.state().insert_position(position)?;
+        Ok(position.clone())
+    }
+
+    async fn insert_batch(&self, positions: &[DebtPosition]) -> Result<u64, StorageError> {
+        let mut state = self.state();
+        // All or nothing: check every key first, against the store and within the batch.
+        let mut keys = HashSet::new();
+        let mut notices = HashSet::new();
+        for position in positions {
+            if state
+                .positions
+                .contains_key(&(position.ente.clone(), position.iupd.clone()))
+                || !keys.insert((position.ente.clone(), position.iupd.clone()))
+            {
+                return Err(StorageError::Duplicate(format!("position {}", position.iupd)));
+            }
+            for option in &position.options {
+                let key = (position.ente.clone(), option.notice_number.clone());
+                if state.notices.contains_key(&key) || !notices.insert(key) {
+                    return Err(StorageError::Duplicate(format!("notice {}", option.notice_number)));
+                }
+            }
+        }
+        for position in positions {
+            state.insert_position(position)?;
+        }
+        Ok(positions.len() as u64)
+    }
+
+    async fn get(&self, ente: &EnteId, iupd: &Iupd) -> Result<Option<DebtPosition>, StorageError> {
+        Ok(self.state().positions.get(&(ente.clone(), iupd.clone())).cloned())
+    }
+
+    async fn find_by_notice(&self, ente: &EnteId, notice: &NoticeNumber) -> Result<Option<DebtPosition>, StorageError> {
+        let state = self.state();
+        let Some(iupd) = state.notices.get(&(ente.clone(), notice.clone())) else {
+            return Ok(None);
+        };
+        Ok(state.positions.get(&(ente.clone(), iupd.clone())).cloned())
+    }
+
+    async fn list_by_debtor(&self, debtor: &FiscalCode) -> Result<Vec<DebtPosition>, StorageError> {
+        Ok(self
+            .state()
+            .positions
+            .values()
+            .filter(|p| p.debtor.id.fiscal_code() == Some(debtor))
+            .cloned()
+            .collect())
+    }
+
+    async fn update(&self, position: &DebtPosition) -> Result<DebtPosition, StorageError> {
+        self.state().update_position(position)
+    }
+
+    async fn search(&self, query: &PositionQuery) -> Result<Page<DebtPosition, PositionCursor>, StorageError> {
+        let limit = query.limit.clamp(1, MAX_PAGE) as usize;
+        let state = self.state();
+        let matches = state.positions.values().filter(|p| {
+            let after = query
+                .after
+                .as_ref()
+                .is_none_or(|c| (&p.ente, &p.iupd) > (&c.ente, &c.iupd));
+            let due_in_range = |o: &crate::model::PaymentOption| {
+                query.due_from.is_none_or(|from| o.due_date >= from) && query.due_to.is_none_or(|to| o.due_date <= to)
+            };
+            after
+                && query.ente.as_ref().is_none_or(|e| &p.ente == e)
+                && query
+                    .debtor
+                    .as_ref()
+                    .is_none_or(|d| p.debtor.id.fiscal_code() == Some(d))
+                && query.status.is_none_or(|s| p.status == s)
+                && query.notice_number.as_ref().is_none_or(|n| p.option(n).is_some())
+                && query
+                    .iuv
+                    .as_ref()
+                    .is_none_or(|iuv| p.options.iter().any(|o| &o.notice_number.iuv() == iuv))
+                && p.options.iter().any(due_in_range)
+        });
+        let mut items: Vec<DebtPosition> = matches.take(limit + 1).cloned().collect();
+        let next = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(|p| PositionCursor {
+                ente: p.ente.clone(),
+                iupd: p.iupd.clone(),
+            })
+        } else {
+            None
+        };
+        Ok(Page { items, next })
+    }
+}
+
+#[async_trait]
+impl ReceiptRepository for MemoryStore {
+    async fn record(&self, write: ReceiptWrite) -> Result<RecordOutcome, StorageError> {
+        let mut state = self.state();
+        let receipt = &write.receipt.receipt;
+        let key = (receipt.delivery.recipient.clone(), receipt.receipt_id.clone());
+        if let Some(existing) = state.receipts.get(&key) {
+            return Ok(RecordOutcome::AlreadyRecorded(Box::new(existing.clone())));
+        }
+        if let Some(position) = &write.position {
+            state.update_position(position)?;
+        }
+        state.receipts.insert(key, write.receipt.clone());
+        state.enqueue(&write.outbox, receipt.delivery.received_at);
+        Ok(RecordOutcome::Recorded)
+    }
+
+    async fn get(&self, recipient: &EnteId, receipt_id: &ReceiptId) -> Result<Option<StoredReceipt>, StorageError> {
+        Ok(self
+            .state()
+            .receipts
+            .get(&(recipient.clone(), receipt_id.clone()))
+            .cloned())
+    }
+
+    async fn search(&self, query: &ReceiptQuery) -> Result<Page<StoredReceipt, ReceiptCursor>, StorageError> {
+        let limit = query.limit.clamp(1, MAX_PAGE) as usize;
+        let state = self.state();
+        let mut items: Vec<StoredReceipt> = state
+            .receipts
+            .iter()
+            .filter(|((recipient, id), stored)| {
+                query
+                    .after
+                    .as_ref()
+                    .is_none_or(|c| (recipient, id) > (&c.recipient, &c.receipt_id))
+                    && query.recipient.as_ref().is_none_or(|r| recipient == r)
+                    && query
+                        .debtor
+                        .as_ref()
+                        .is_none_or(|d| stored.receipt.debtor.id.fiscal_code() == Some(d))
+                    && query
+                        .notice_number
+                        .as_ref()
+                        .is_none_or(|n| &stored.receipt.notice_number == n)
+                    && (!query.needs_review || stored.disposition.needs_review())
+            })
+            .take(limit + 1)
+            .map(|(_, stored)| stored.clone())
+            .collect();
+        let next = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(|s| ReceiptCursor {
+                recipient: s.receipt.delivery.recipient.clone(),
+                receipt_id: s.receipt.receipt_id.clone(),
+            })
+        } else {
+            None
+        };
+        Ok(Page { items, next })
+    }
+}
+
+#[async_trait]
+impl CartRepository for MemoryStore {
+    async fn insert(&self, cart: &Cart) -> Result<Cart, StorageError> {
+        let mut state = self.state();
+        if state.carts.contains_key(&cart.id) {
+            return Err(StorageError::Duplicate(format!("cart {}", cart.id)));
+        }
+        state.carts.insert(cart.id.clone(), cart.clone());
+        Ok(cart.clone())
+    }
+
+    async fn get(&self, id: &CartId) -> Result<Option<Cart>, StorageError> {
+        Ok(self.state().carts.get(id).cloned())
+    }
+
+    async fn update(&self, cart: &Cart) -> Result<Cart, StorageError> {
+        let mut state = self.state();
+        let stored = state
+            .carts
+            .get(&cart.id)
+            .ok_or_else(|| StorageError::NotFound(format!("cart {}", cart.id)))?;
+        if stored.version != cart.version {
+            return Err(StorageError::Conflict(format!("cart {}", cart.id)));
+        }
+        let mut updated = cart.clone();
+        updated.version += 1;
+        state.carts.insert(cart.id.clone(), updated.clone());
+        Ok(updated)
+    }
+
+    async fn holding(&self, ente: &EnteId, notice: &NoticeNumber) -> Result<Vec<Cart>, StorageError> {
+        Ok(self
+            .state()
+            .carts
+            .values()
+            .filter(|c| {
+                c.status.holds_notices() && c.items.iter().any(|i| &i.ente == ente && &i.notice_number == notice)
+            })
+            .cloned()
+            .collect())
+    }
+}
+
+#[async_trait]
+impl Outbox for MemoryStore {
+    async fn enqueue(&self, events: &[OutboxEvent], now: DateTime<Utc>) -> Result<(), StorageError> {
+        self.state().enqueue(events, now);
+        Ok(())
+    }
+
+    async fn claim(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: u32,
+    ) -> Result<Vec<OutboxMessage>, StorageError> {
+        let _ = worker;
+        let mut state = self.state();
+        let mut claimed = Vec::new();
+        for leased in state.outbox.values_mut() {
+            if claimed.len() >= limit as usize {
+                break;
+            }
+            let free = leased.lease_until.is_none_or(|until| until <= now);
+            if leased.message.delivered_at.is_none() && leased.message.available_at <= now && free {
+                leased.lease_until = Some(now + lease);
+                claimed.push(leased.message.clone());
+            }
+        }
+        Ok(claimed)
+    }
+
+    async fn acknowledge(&self, id: u64, now: DateTime<Utc>) -> Result<(), StorageError> {
+        let mut state = self.state();
+        let leased = state
+            .outbox
+            .get_mut(&id)
+            .ok_or_else(|| StorageError::NotFound(format!("outbox message {id}")))?;
+        leased.message.delivered_at = Some(now);
+        leased.message.attempts += 1;
+        leased.lease_until = None;
+        Ok(())
+    }
+
+    async fn reschedule(&self, id: u64, error: &str, available_at: DateTime<Utc>) -> Result<(), StorageError> {
+        let mut state = self.state();
+        let leased = state
+            .outbox
+            .get_mut(&id)
+            .ok_or_else(|| StorageError::NotFound(format!("outbox message {id}")))?;
+        leased.message.attempts += 1;
+        leased.message.last_error = Some(error.to_owned());
+        leased.message.available_at = available_at;
+        leased.lease_until = None;
+        Ok(())
+    }
+
+    async fn replay(&self, id: u64, now: DateTime<Utc>) -> Result<(), StorageError> {
+        let mut state = self.state();
+        let leased = state
+            .outbox
+            .get_mut(&id)
+            .ok_or_else(|| StorageError::NotFound(format!("outbox message {id}")))?;
+        leased.message.delivered_at = None;
+        leased.message.available_at = now;
+        leased.lease_until = None;
+        Ok(())
+    }
+
+    async fn get(&self, id: u64) -> Result<Option<OutboxMessage>, StorageError> {
+        Ok(self.state().outbox.get(&id).map(|l| l.message.clone()))
+    }
+
+    async fn backlog(&self) -> Result<u64, StorageError> {
+        Ok(self
+            .state()
+            .outbox
+            .values()
+            .filter(|l| l.message.delivered_at.is_none())
+            .count() as u64)
+    }
+}
+
+#[async_trait]
+impl IuvAllocator for MemoryStore {
+    async fn next_base(&self, ente: &EnteId, layout: NoticeLayout) -> Result<u64, StorageError> {
+        let mut state = self.state();
+        let counter = state
+            .iuv
+            .entry((ente.clone(), layout.aux_digit(), layout.code()))
+            .or_insert(0);
+        *counter += 1;
+        Ok(*counter)
+    }
+}

@@ -1,0 +1,29 @@
+//! The payment models: Enti, debt positions, receipts, carts, the spontaneous catalogue and the
+//! outbox. Pure data and rules; storage and transport live in adapters.
+
+pub mod cart;
+pub mod catalogue;
+pub mod ente;
+mod ids;
+pub mod outbox;
+pub mod position;
+pub mod receipt;
+mod subject;
+
+pub use cart::{Cart, CartError, CartItem, CartStatus, ReturnUrls};
+pub use catalogue::{
+    AccountTemplate, AmountRule, CatalogueError, Choice, Decimal, Field, FieldError, FieldKind, FieldName,
+    FieldProblem, FieldValue, Form, FormValues, Formula, Pattern, PriceEntry, PricingError, Share, SpontaneousService,
+    TransferTemplate, render_template,
+};
+pub use ente::{Ente, EnteSettingsError};
+pub use ids::{CartId, IdentifierError, Iupd, PartyId, ReceiptId, ServiceCode};
+pub use outbox::{OutboxEvent, OutboxMessage, PaymentNotification, RetryPolicy};
+pub use position::{
+    DebtPosition, Instalment, NotPayable, OptionPayment, Origin, PayabilityError, PaymentEffect, PaymentOption,
+    PositionDraft, PositionError, PositionStatus, StampRequest, Transfer, TransferAccount,
+};
+pub use receipt::{Delivery, PrimitiveVersion, Psp, Receipt, ReceiptDisposition, ReceiptTransfer, StoredReceipt};
+pub use subject::{
+    CountryCode, Email, InvalidText, Metadata, MetadataEntry, Province, Subject, SubjectId, TooManyEntries,
+};

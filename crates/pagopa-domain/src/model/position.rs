@@ -1,0 +1,648 @@
+//! Debt positions (posizioni debitorie), their payment options (single solution and instalments)
+//! and transfers, with the position's state machine.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::model::{Iupd, Metadata, Province, ReceiptId, ServiceCode, Subject};
+use crate::value::{AmountCents, EnteId, Iban, NoticeLayout, NoticeNumber, Text, TransferCategory};
+
+/// Where a position came from.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Origin {
+    /// A pagamento atteso: the Ente (its gestionale or an operator) knew the debt.
+    Expected,
+    /// A pagamento spontaneo, created from a catalogue service at the citizen's or a PSP's request.
+    Spontaneous {
+        /// The catalogue service.
+        service: ServiceCode,
+    },
+}
+
+/// The life cycle of a debt position.
+///
+/// ```text
+/// Draft ─► Valid ─► PartiallyPaid ─► Paid ─► Reported
+///   │        ├──────────────────────►┘ ▲
+///   │        ├─► Expired ──────────────┘ (a late receipt still settles it)
+///   └────────┴─► Cancelled
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PositionStatus {
+    /// Being prepared; not payable, not visible to the Node.
+    Draft,
+    /// Published and payable.
+    Valid,
+    /// Some instalments are paid, others are still payable.
+    PartiallyPaid,
+    /// Fully paid.
+    Paid,
+    /// Paid and found in the PSPs' reconciliation flows.
+    Reported,
+    /// Past its due date and no longer payable.
+    Expired,
+    /// Cancelled by the Ente.
+    Cancelled,
+}
+
+impl PositionStatus {
+    /// Whether the state machine allows going from `self` to `to`.
+    pub fn can_become(self, to: PositionStatus) -> bool {
+        use PositionStatus::*;
+        matches!(
+            (self, to),
+            (Draft, Valid | Cancelled)
+                | (Valid, PartiallyPaid | Paid | Expired | Cancelled)
+                | (PartiallyPaid, Paid)
+                | (Expired, Paid | PartiallyPaid)
+                | (Paid, Reported)
+        )
+    }
+
+    /// Whether the Ente may still change the position's content.
+    pub fn is_updatable(self) -> bool {
+        matches!(self, Self::Draft | Self::Valid)
+    }
+
+    /// The status name as stored and shown (`partially_paid`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Valid => "valid",
+            Self::PartiallyPaid => "partially_paid",
+            Self::Paid => "paid",
+            Self::Reported => "reported",
+            Self::Expired => "expired",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    /// Every status, for parsing and exhaustive tests.
+    pub const ALL: [PositionStatus; 7] = [
+        Self::Draft,
+        Self::Valid,
+        Self::PartiallyPaid,
+        Self::Paid,
+        Self::Reported,
+        Self::Expired,
+        Self::Cancelled,
+    ];
+}
+
+impl std::str::FromStr for PositionStatus {
+    type Err = PositionError;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+            .ok_or_else(|| PositionError::UnknownStatus(raw.to_owned()))
+    }
+}
+
+/// Which account a transfer credits.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum TransferAccount {
+    /// A bank or postal account.
+    Iban {
+        /// The account credited.
+        iban: Iban,
+        /// A Poste Italiane account the same Ente accepts instead, for postal payment slips and
+        /// `transferType=POSTAL` (sent as metadata `IBANAPPOGGIO` in V2).
+        postal_alternative: Option<Iban>,
+    },
+    /// A digital revenue stamp (marca da bollo digitale, pagoPA V2 only): the PSP sells the
+    /// stamp, no money reaches the Ente.
+    Stamp(StampRequest),
+}
+
+/// What pagoPA's `richiestaMarcaDaBollo` carries.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StampRequest {
+    /// Base64 of the SHA-256 of the document the stamp is for (`hashDocumento`).
+    pub document_hash: Text<72>,
+    /// The stamp type; `01` is the only one pagoPA defines.
+    pub stamp_type: Text<2>,
+    /// The payer's province of residence (`provinciaResidenza`).
+    pub province: Province,
+}
+
+/// A share of a payment option credited to one Ente (trasferimento): 1..5 per option.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Transfer {
+    /// 1..=5, in order.
+    pub id: u8,
+    /// The Ente credited (`fiscalCodePA`).
+    pub ente: EnteId,
+    /// That Ente's name, when it is not the position's owner.
+    pub company_name: Option<Text<140>>,
+    /// The amount of this share.
+    pub amount: AmountCents,
+    /// The account credited, or a digital stamp.
+    pub account: TransferAccount,
+    /// The remittance text (causale).
+    pub remittance: Text<140>,
+    /// The taxonomy code.
+    pub category: TransferCategory,
+    /// Metadata echoed in the receipt.
+    pub metadata: Metadata,
+}
+
+impl Transfer {
+    /// Whether this transfer can be credited to a Poste Italiane account.
+    pub fn has_postal_account(&self) -> bool {
+        match &self.account {
+            TransferAccount::Iban {
+                iban,
+                postal_alternative,
+            } => iban.is_italian_postal() || postal_alternative.is_some(),
+            TransferAccount::Stamp(_) => false,
+        }
+    }
+}
+
+/// The place of an instalment in its plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Instalment {
+    /// 1-based number of the instalment.
+    pub number: u8,
+    /// How many instalments the plan has.
+    pub of: u8,
+}
+
+/// How an option was paid.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OptionPayment {
+    /// The receipt that settled it.
+    pub receipt_id: ReceiptId,
+    /// When the payment happened (receipt `paymentDateTime`, else its arrival).
+    pub paid_at: DateTime<Utc>,
+    /// The amount paid.
+    pub amount: AmountCents,
+}
+
+/// One way to pay a position: the single solution, or one instalment (rata). Each has its own
+/// notice number.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PaymentOption {
+    /// The notice number; its IUV identifies the option to pagoPA.
+    pub notice_number: NoticeNumber,
+    /// The amount due, equal to the sum of the transfers.
+    pub amount: AmountCents,
+    /// What it is for.
+    pub description: Text<140>,
+    /// Due date.
+    pub due_date: NaiveDate,
+    /// `None` for the single solution; the instalment's place otherwise.
+    pub instalment: Option<Instalment>,
+    /// 1..5 transfers.
+    pub transfers: Vec<Transfer>,
+    /// Metadata echoed in the receipt.
+    pub metadata: Metadata,
+    /// Set when a receipt settled this option.
+    pub payment: Option<OptionPayment>,
+}
+
+impl PaymentOption {
+    /// Whether a receipt settled this option.
+    pub fn is_paid(&self) -> bool {
+        self.payment.is_some()
+    }
+
+    /// pagoPA `allCCP`: every transfer can be credited to a postal account.
+    pub fn all_postal(&self) -> bool {
+        self.transfers.iter().all(Transfer::has_postal_account)
+    }
+}
+
+/// Why an option cannot be paid now; each maps to one pagoPA fault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NotPayable {
+    /// The position is a draft or not valid yet: to pagoPA it does not exist.
+    #[error("the position is not published")]
+    NotPublished,
+    /// Expired.
+    #[error("the position has expired")]
+    Expired,
+    /// Cancelled.
+    #[error("the position was cancelled")]
+    Cancelled,
+    /// This option (or the whole position) is already paid.
+    #[error("the notice is already paid")]
+    AlreadyPaid,
+    /// The single solution of a plan whose instalments have started.
+    #[error("instalments of this position are already paid: pay the remaining instalments")]
+    InstalmentsStarted,
+}
+
+/// A debt position (posizione debitoria): a debtor, what they owe an Ente, and how they may pay.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DebtPosition {
+    /// The creditor Ente.
+    pub ente: EnteId,
+    /// The Ente's id of the position.
+    pub iupd: Iupd,
+    /// Expected or spontaneous.
+    pub origin: Origin,
+    /// Who owes.
+    pub debtor: Subject,
+    /// What it is for.
+    pub description: Text<140>,
+    /// Where it is in its life cycle.
+    pub status: PositionStatus,
+    /// The single solution and/or the instalments.
+    pub options: Vec<PaymentOption>,
+    /// GPD `switchToExpired`: the position expires (stops being payable) after the due date of
+    /// its options; otherwise late payment is accepted.
+    pub expires_after_due_date: bool,
+    /// Not payable before this instant, if set.
+    pub valid_from: Option<DateTime<Utc>>,
+    /// Payment-level metadata echoed in the receipt.
+    pub metadata: Metadata,
+    /// When created.
+    pub created_at: DateTime<Utc>,
+    /// When last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Optimistic-concurrency version, increased by storage on every update.
+    pub version: u64,
+}
+
+/// What a new or updated position says; [`DebtPosition::create`] checks it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PositionDraft {
+    /// The Ente's id of the position.
+    pub iupd: Iupd,
+    /// Expected or spontaneous.
+    pub origin: Origin,
+    /// Who owes.
+    pub debtor: Subject,
+    /// What it is for.
+    pub description: Text<140>,
+    /// The options (their `payment` must be `None`).
+    pub options: Vec<PaymentOption>,
+    /// See [`DebtPosition::expires_after_due_date`].
+    pub expires_after_due_date: bool,
+    /// See [`DebtPosition::valid_from`].
+    pub valid_from: Option<DateTime<Utc>>,
+    /// Payment-level metadata.
+    pub metadata: Metadata,
+    /// Publish at once (`Valid`) or keep as `Draft`.
+    pub publish: bool,
+}
+
+/// Why a position is malformed or a change to it is not allowed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PositionError {
+    /// No payment option.
+    #[error("a position needs at least one payment option")]
+    NoOptions,
+    /// More options than a position may have.
+    #[error("a position has at most {max} payment options")]
+    TooManyOptions {
+        /// The maximum.
+        max: usize,
+    },
+    /// An option with no transfer or more than five.
+    #[error("notice {notice}: an option has 1 to 5 transfers, not {count}")]
+    TransferCount {
+        /// The option's notice.
+        notice: NoticeNumber,
+        /// How many it has.
+        count: usize,
+    },
+    /// Transfer ids not 1, 2, … in order.
+    #[error("notice {notice}: transfer ids must be 1, 2, … in order")]
+    TransferIds {
+        /// The option's notice.
+        notice: NoticeNumber,
+    },
+    /// The transfers do not add up to the option amount.
+    #[error("notice {notice}: the transfers add up to {transfers}, the option amount is {amount}")]
+    TransferSum {
+        /// The option's notice.
+        notice: NoticeNumber,
+        /// The option amount.
+        amount: AmountCents,
+        /// The sum of the transfers (saturating at the maximum).
+        transfers: u64,
+    },
+    /// The first transfer is not to the position's own Ente.
+    #[error("notice {notice}: transfer 1 must credit the creditor Ente itself")]
+    PrimaryTransfer {
+        /// The option's notice.
+        notice: NoticeNumber,
+    },
+    /// A postal alternative that is not a Poste Italiane account.
+    #[error("notice {notice}: the postal alternative of transfer {transfer} is not a postal IBAN")]
+    PostalAlternative {
+        /// The option's notice.
+        notice: NoticeNumber,
+        /// The transfer id.
+        transfer: u8,
+    },
+    /// Two options share a notice number.
+    #[error("notice {0} appears twice")]
+    DuplicateNotice(NoticeNumber),
+    /// A notice number that does not follow the Ente's layout (aux digit, segregation code).
+    #[error("notice {notice} does not follow the Ente's layout (aux digit {aux_digit})")]
+    ForeignNotice {
+        /// The notice.
+        notice: NoticeNumber,
+        /// The aux digit the Ente uses.
+        aux_digit: u8,
+    },
+    /// Instalments not numbered 1..n of n, or more than one single solution.
+    #[error("the instalment plan is inconsistent: {0}")]
+    Instalments(&'static str),
+    /// A draft that already carries payments.
+    #[error("a new position cannot carry payments")]
+    PaidInDraft,
+    /// The state machine forbids this change.
+    #[error("a position cannot go from {from:?} to {to:?}")]
+    IllegalTransition {
+        /// Current status.
+        from: PositionStatus,
+        /// Requested status.
+        to: PositionStatus,
+    },
+    /// The position may no longer be changed (paid, cancelled, …).
+    #[error("a position in status {0:?} can no longer be changed")]
+    NotUpdatable(PositionStatus),
+    /// The notice is not one of the position's options.
+    #[error("notice {0} is not an option of this position")]
+    NoSuchOption(NoticeNumber),
+    /// The option is already paid.
+    #[error("notice {0} is already paid")]
+    OptionAlreadyPaid(NoticeNumber),
+    /// A status name nobody knows.
+    #[error("'{0}' is not a position status")]
+    UnknownStatus(String),
+}
+
+/// What recording a payment did to the position.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PaymentEffect {
+    /// Status before.
+    pub from: PositionStatus,
+    /// Status after.
+    pub to: PositionStatus,
+}
+
+impl DebtPosition {
+    /// The most options a position may have (a single solution plus instalments).
+    pub const MAX_OPTIONS: usize = 100;
+
+    /// Checks a draft against the rules and the owning Ente's notice layout, and makes it a
+    /// position (`Valid` if `publish`, else `Draft`) at version 0.
+    pub fn create(
+        ente: &EnteId,
+        layout: NoticeLayout,
+        draft: PositionDraft,
+        now: DateTime<Utc>,
+    ) -> Result<Self, PositionError> {
+        validate_options(ente, layout, &draft.options)?;
+        Ok(Self {
+            ente: ente.clone(),
+            iupd: draft.iupd,
+            origin: draft.origin,
+            debtor: draft.debtor,
+            description: draft.description,
+            status: if draft.publish {
+                PositionStatus::Valid
+            } else {
+                PositionStatus::Draft
+            },
+            options: draft.options,
+            expires_after_due_date: draft.expires_after_due_date,
+            valid_from: draft.valid_from,
+            metadata: draft.metadata,
+            created_at: now,
+            updated_at: now,
+            version: 0,
+        })
+    }
+
+    /// Replaces the content with `draft` (same rules as [`create`](Self::create)); only a
+    /// `Draft` or `Valid` position may change. The iupd and origin stay.
+    pub fn update(
+        &mut self,
+        layout: NoticeLayout,
+        draft: PositionDraft,
+        now: DateTime<Utc>,
+    ) -> Result<(), PositionError> {
+        if !self.status.is_updatable() {
+            return Err(PositionError::NotUpdatable(self.status));
+        }
+        validate_options(&self.ente, layout, &draft.options)?;
+        self.debtor = draft.debtor;
+        self.description = draft.description;
+        self.options = draft.options;
+        self.expires_after_due_date = draft.expires_after_due_date;
+        self.valid_from = draft.valid_from;
+        self.metadata = draft.metadata;
+        if draft.publish && self.status == PositionStatus::Draft {
+            self.status = PositionStatus::Valid;
+        }
+        self.updated_at = now;
+        Ok(())
+    }
+
+    /// Moves to `to` if the state machine allows it.
+    pub fn transition(&mut self, to: PositionStatus, now: DateTime<Utc>) -> Result<(), PositionError> {
+        if !self.status.can_become(to) {
+            return Err(PositionError::IllegalTransition { from: self.status, to });
+        }
+        self.status = to;
+        self.updated_at = now;
+        Ok(())
+    }
+
+    /// The option with this notice number.
+    pub fn option(&self, notice: &NoticeNumber) -> Option<&PaymentOption> {
+        self.options.iter().find(|o| &o.notice_number == notice)
+    }
+
+    /// Whether `option` counts as expired on `today`: the position was expired, or it expires after
+    /// its due date and that date has passed.
+    pub fn is_expired_at(&self, option: &PaymentOption, today: NaiveDate) -> bool {
+        self.status == PositionStatus::Expired || (self.expires_after_due_date && option.due_date < today)
+    }
+
+    /// The option with this notice if it can be paid now, or why not. Never changes the position:
+    /// verify and activation are reads.
+    pub fn payable_option(&self, notice: &NoticeNumber, now: DateTime<Utc>) -> Result<&PaymentOption, PayabilityError> {
+        let option = self.option(notice).ok_or(PayabilityError::UnknownNotice)?;
+        let reason = match self.status {
+            PositionStatus::Draft => Some(NotPayable::NotPublished),
+            PositionStatus::Cancelled => Some(NotPayable::Cancelled),
+            PositionStatus::Paid | PositionStatus::Reported => Some(NotPayable::AlreadyPaid),
+            _ if option.is_paid() => Some(NotPayable::AlreadyPaid),
+            _ if self.valid_from.is_some_and(|from| from > now) => Some(NotPayable::NotPublished),
+            _ if self.is_expired_at(option, now.date_naive()) => Some(NotPayable::Expired),
+            _ if option.instalment.is_none() && self.options.iter().any(PaymentOption::is_paid) => {
+                Some(NotPayable::InstalmentsStarted)
+            }
+            _ => None,
+        };
+        match reason {
+            Some(reason) => Err(PayabilityError::NotPayable(reason)),
+            None => Ok(option),
+        }
+    }
+
+    /// Records that a receipt paid the option `notice`, moving the position to `PartiallyPaid` or
+    /// `Paid`. A late receipt settles an `Expired` position too: the money was collected. A
+    /// `Cancelled` position, a paid option or an unknown notice is an error (the caller keeps the
+    /// receipt for an operator).
+    pub fn record_payment(
+        &mut self,
+        notice: &NoticeNumber,
+        payment: OptionPayment,
+        now: DateTime<Utc>,
+    ) -> Result<PaymentEffect, PositionError> {
+        let from = self.status;
+        let index = self
+            .options
+            .iter()
+            .position(|o| &o.notice_number == notice)
+            .ok_or_else(|| PositionError::NoSuchOption(notice.clone()))?;
+        if self.options[index].is_paid() {
+            return Err(PositionError::OptionAlreadyPaid(notice.clone()));
+        }
+        let single_solution = self.options[index].instalment.is_none();
+        let instalments_all_paid = self
+            .options
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| o.instalment.is_some())
+            .all(|(i, o)| i == index || o.is_paid());
+        let to = if single_solution || instalments_all_paid {
+            PositionStatus::Paid
+        } else {
+            PositionStatus::PartiallyPaid
+        };
+        if from != to {
+            self.transition(to, now)?;
+        } else if !matches!(from, PositionStatus::PartiallyPaid) {
+            return Err(PositionError::IllegalTransition { from, to });
+        }
+        self.options[index].payment = Some(payment);
+        self.updated_at = now;
+        Ok(PaymentEffect { from, to })
+    }
+}
+
+/// Why a notice cannot be paid: not an option of the position, or not payable now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PayabilityError {
+    /// No option of the position has this notice.
+    #[error("the notice is not an option of this position")]
+    UnknownNotice,
+    /// The option exists but cannot be paid now.
+    #[error(transparent)]
+    NotPayable(#[from] NotPayable),
+}
+
+fn validate_options(ente: &EnteId, layout: NoticeLayout, options: &[PaymentOption]) -> Result<(), PositionError> {
+    if options.is_empty() {
+        return Err(PositionError::NoOptions);
+    }
+    if options.len() > DebtPosition::MAX_OPTIONS {
+        return Err(PositionError::TooManyOptions {
+            max: DebtPosition::MAX_OPTIONS,
+        });
+    }
+    let mut seen = HashSet::new();
+    for option in options {
+        let notice = &option.notice_number;
+        if !seen.insert(notice) {
+            return Err(PositionError::DuplicateNotice(notice.clone()));
+        }
+        if notice.layout() != layout {
+            return Err(PositionError::ForeignNotice {
+                notice: notice.clone(),
+                aux_digit: layout.aux_digit(),
+            });
+        }
+        if option.payment.is_some() {
+            return Err(PositionError::PaidInDraft);
+        }
+        validate_transfers(ente, option)?;
+    }
+    validate_instalments(options)
+}
+
+fn validate_transfers(ente: &EnteId, option: &PaymentOption) -> Result<(), PositionError> {
+    let notice = &option.notice_number;
+    let count = option.transfers.len();
+    if !(1..=5).contains(&count) {
+        return Err(PositionError::TransferCount {
+            notice: notice.clone(),
+            count,
+        });
+    }
+    if option
+        .transfers
+        .iter()
+        .enumerate()
+        .any(|(i, t)| usize::from(t.id) != i + 1)
+    {
+        return Err(PositionError::TransferIds { notice: notice.clone() });
+    }
+    if &option.transfers[0].ente != ente {
+        return Err(PositionError::PrimaryTransfer { notice: notice.clone() });
+    }
+    for transfer in &option.transfers {
+        if let TransferAccount::Iban {
+            postal_alternative: Some(postal),
+            ..
+        } = &transfer.account
+            && !postal.is_italian_postal()
+        {
+            return Err(PositionError::PostalAlternative {
+                notice: notice.clone(),
+                transfer: transfer.id,
+            });
+        }
+    }
+    let total = option
+        .transfers
+        .iter()
+        .fold(0u64, |acc, t| acc.saturating_add(t.amount.cents()));
+    if total != option.amount.cents() {
+        return Err(PositionError::TransferSum {
+            notice: notice.clone(),
+            amount: option.amount,
+            transfers: total,
+        });
+    }
+    Ok(())
+}
+
+fn validate_instalments(options: &[PaymentOption]) -> Result<(), PositionError> {
+    let singles = options.iter().filter(|o| o.instalment.is_none()).count();
+    if singles > 1 {
+        return Err(PositionError::Instalments("more than one single-solution option"));
+    }
+    let mut numbers: Vec<Instalment> = options.iter().filter_map(|o| o.instalment).collect();
+    if numbers.is_empty() {
+        return Ok(());
+    }
+    numbers.sort_by_key(|i| i.number);
+    let count = numbers.len();
+    let consistent = numbers
+        .iter()
+        .enumerate()
+        .all(|(i, inst)| usize::from(inst.number) == i + 1 && usize::from(inst.of) == count);
+    if !consistent {
+        return Err(PositionError::Instalments("instalments must be numbered 1..n of n"));
+    }
+    Ok(())
+}

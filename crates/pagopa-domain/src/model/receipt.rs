@@ -1,0 +1,188 @@
+//! Receipts (ricevute telematiche): pagoPA's proof that a payment happened.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::model::{Metadata, PartyId, ReceiptId, Subject};
+use crate::value::{AmountCents, EnteId, Iban, Iuv, NoticeNumber, Text, TransferCategory};
+
+/// The pagoPA interface version a message came through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrimitiveVersion {
+    /// `paGetPayment` / `paSendRT`.
+    V1,
+    /// `paGetPaymentV2` / `paSendRTV2`.
+    V2,
+}
+
+/// A transfer as the receipt reports it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ReceiptTransfer {
+    /// 1..=5.
+    pub id: u8,
+    /// The amount.
+    pub amount: AmountCents,
+    /// The Ente credited.
+    pub ente: EnteId,
+    /// Its name, if given.
+    pub company_name: Option<Text<140>>,
+    /// The account credited, or `None` when the transfer was a digital stamp.
+    pub iban: Option<Iban>,
+    /// The signed stamp document (base64 `MBDAttachment`) when the transfer was a digital stamp.
+    pub stamp_attachment: Option<String>,
+    /// The remittance text.
+    pub remittance: Text<140>,
+    /// The taxonomy code.
+    pub category: TransferCategory,
+    /// Echoed metadata.
+    pub metadata: Metadata,
+}
+
+/// The PSP that collected the payment.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Psp {
+    /// `idPSP`.
+    pub id: PartyId,
+    /// `pspFiscalCode`.
+    pub fiscal_code: Option<Text<35>>,
+    /// `pspPartitaIVA`.
+    pub vat_number: Option<Text<20>>,
+    /// `PSPCompanyName`.
+    pub company_name: Text<70>,
+    /// `idChannel`.
+    pub channel_id: PartyId,
+    /// `channelDescription`.
+    pub channel_description: Text<70>,
+}
+
+/// Who delivered the receipt and how: the station data of the `paSendRT` call.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Delivery {
+    /// `idPA`: the Ente the receipt was delivered to (the secondary beneficiary for a broadcast
+    /// copy).
+    pub recipient: EnteId,
+    /// `idBrokerPA`.
+    pub broker_id: PartyId,
+    /// `idStation`.
+    pub station_id: PartyId,
+    /// V1 or V2.
+    pub version: PrimitiveVersion,
+    /// When it reached us.
+    pub received_at: DateTime<Utc>,
+    /// The raw SOAP body as received, kept as evidence.
+    pub raw_message: Option<String>,
+}
+
+/// Every field of a pagoPA receipt (ctReceipt / ctReceiptV2) that a back end keeps.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Receipt {
+    /// `receiptId`: the payment token.
+    pub receipt_id: ReceiptId,
+    /// The notice paid.
+    pub notice_number: NoticeNumber,
+    /// The creditor Ente (`fiscalCode`).
+    pub ente: EnteId,
+    /// Always `true` in practice: pagoPA sends receipts only for successful payments.
+    pub outcome_ok: bool,
+    /// `creditorReferenceId`.
+    pub creditor_reference_id: Iuv,
+    /// `paymentAmount`.
+    pub amount: AmountCents,
+    /// `description`.
+    pub description: Text<140>,
+    /// `companyName`.
+    pub company_name: Text<140>,
+    /// `officeName`.
+    pub office_name: Option<Text<140>>,
+    /// `debtor`.
+    pub debtor: Subject,
+    /// `payer`, when different from the debtor.
+    pub payer: Option<Subject>,
+    /// `transferList`.
+    pub transfers: Vec<ReceiptTransfer>,
+    /// PSP data.
+    pub psp: Psp,
+    /// `paymentMethod`.
+    pub payment_method: Option<Text<35>>,
+    /// `paymentNote` (V2): our cart id for Checkout payments.
+    pub payment_note: Option<Text<210>>,
+    /// `fee` in cents, paid by the payer on top of the amount.
+    pub fee_cents: Option<u64>,
+    /// `primaryCiIncurredFee` in cents (V2).
+    pub primary_ci_incurred_fee_cents: Option<u64>,
+    /// `idBundle` (V2).
+    pub bundle_id: Option<Text<70>>,
+    /// `idCiBundle` (V2).
+    pub ci_bundle_id: Option<Text<70>>,
+    /// `paymentDateTime`: the legal payment time.
+    pub payment_date_time: Option<DateTime<Utc>>,
+    /// `applicationDate`: the PSP's operating day.
+    pub application_date: Option<NaiveDate>,
+    /// `transferDate`: when the money is credited.
+    pub transfer_date: Option<NaiveDate>,
+    /// Echoed payment-level metadata.
+    pub metadata: Metadata,
+    /// Paid while the Node answered in Stand-In (the Ente never saw the activation).
+    pub stand_in: bool,
+    /// How it reached us.
+    pub delivery: Delivery,
+}
+
+impl Receipt {
+    /// The legal time of payment: `paymentDateTime` if given, else the arrival time.
+    pub fn paid_at(&self) -> DateTime<Utc> {
+        self.payment_date_time.unwrap_or(self.delivery.received_at)
+    }
+}
+
+/// What a stored receipt meant for the position it names. Every receipt is stored, whatever its
+/// disposition; those that need a person are flagged for operators.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum ReceiptDisposition {
+    /// It paid an open option.
+    Settled,
+    /// It paid an option of a position that had expired: settled, and flagged, because the
+    /// Ente had stopped expecting the money.
+    SettledAfterExpiry,
+    /// The option was already paid by another receipt: a double payment to refund.
+    DoublePayment {
+        /// The receipt that had settled the option.
+        settled_by: Option<ReceiptId>,
+    },
+    /// No position of the Ente has this notice.
+    UnknownNotice,
+    /// The position was cancelled: the money must be refunded or the position restored.
+    CancelledPosition,
+    /// A copy delivered to a secondary beneficiary of a multi-beneficiary payment whose primary
+    /// Ente is not served here.
+    SecondaryBeneficiary,
+}
+
+impl ReceiptDisposition {
+    /// Whether an operator must look at the receipt.
+    pub fn needs_review(&self) -> bool {
+        !matches!(self, Self::Settled | Self::SecondaryBeneficiary)
+    }
+
+    /// Short stable name, as stored and shown.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Settled => "settled",
+            Self::SettledAfterExpiry => "settled_after_expiry",
+            Self::DoublePayment { .. } => "double_payment",
+            Self::UnknownNotice => "unknown_notice",
+            Self::CancelledPosition => "cancelled_position",
+            Self::SecondaryBeneficiary => "secondary_beneficiary",
+        }
+    }
+}
+
+/// A receipt as kept: the receipt and what it meant.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StoredReceipt {
+    /// The receipt as received.
+    pub receipt: Receipt,
+    /// What it meant for the position.
+    pub disposition: ReceiptDisposition,
+}

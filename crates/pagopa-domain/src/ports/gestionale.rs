@@ -1,0 +1,75 @@
+//! The Ente's own back-office system.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+
+use super::BoxError;
+use crate::model::{Ente, FieldError, PaymentNotification, PositionDraft, ServiceCode, Transfer};
+use crate::value::{AmountCents, EnteId, FiscalCode, Text};
+
+/// A spontaneous request the gestionale must validate and price.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PricingRequest {
+    /// The Ente.
+    pub ente: EnteId,
+    /// The catalogue service.
+    pub service: ServiceCode,
+    /// Who asks, when known.
+    pub debtor: Option<FiscalCode>,
+    /// The form values as text, already validated against the form.
+    pub values: BTreeMap<String, String>,
+}
+
+/// The gestionale's price for a spontaneous request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GestionaleQuote {
+    /// The amount.
+    pub amount: AmountCents,
+    /// A description for the position, if the gestionale has one.
+    pub description: Option<Text<140>>,
+    /// The transfers, if the gestionale decides them; otherwise the service's templates apply.
+    pub transfers: Option<Vec<Transfer>>,
+}
+
+/// Why the gestionale did not do what was asked.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum GestionaleError {
+    /// It could not be reached or failed; the call may be retried later.
+    #[error("the gestionale is unavailable")]
+    Unavailable(#[source] BoxError),
+    /// It refused the request on its merits (a spontaneous request it will not price).
+    #[error("the gestionale refused the request: {reason}")]
+    Rejected {
+        /// Why, for the citizen.
+        reason: String,
+        /// Problems with single fields, if it named any.
+        fields: Vec<FieldError>,
+    },
+    /// It does not offer this operation (an Ente whose gestionale cannot be queried on demand).
+    #[error("the gestionale does not support this operation")]
+    Unsupported,
+    /// It answered something that is not a valid answer.
+    #[error("the gestionale answered something invalid: {0}")]
+    Protocol(String),
+}
+
+/// The Enti's gestionali. One adapter may serve several Enti (it receives the Ente in each call).
+///
+/// Error contract: [`GestionaleError::Unavailable`] only for failures worth retrying,
+/// [`GestionaleError::Rejected`] for a decision, [`GestionaleError::Unsupported`] when the
+/// gestionale lacks the operation; an adapter never panics on a bad answer but returns
+/// [`GestionaleError::Protocol`]. `notify_payment` must be idempotent on the receipt id: the
+/// outbox delivers at least once.
+#[async_trait]
+pub trait Gestionale: Send + Sync {
+    /// The positions the gestionale holds for a debtor at an Ente, as drafts keyed by iupd.
+    async fn debtor_positions(&self, ente: &Ente, debtor: &FiscalCode) -> Result<Vec<PositionDraft>, GestionaleError>;
+
+    /// Validates and prices a spontaneous request.
+    async fn price(&self, request: &PricingRequest) -> Result<GestionaleQuote, GestionaleError>;
+
+    /// Tells the gestionale about a payment.
+    async fn notify_payment(&self, notification: &PaymentNotification) -> Result<(), GestionaleError>;
+}

@@ -1,0 +1,54 @@
+//! The ports: what the domain needs from the outside world, as object-safe async traits used
+//! as `Arc<dyn Port>`. Adapters (storage, pagoPA, gestionale) implement them; the services call
+//! them. Each trait states its error contract.
+
+mod checkout;
+mod gestionale;
+mod storage;
+mod system;
+
+use std::sync::Arc;
+
+pub use checkout::{CheckoutCart, CheckoutError, CheckoutNotice, CheckoutRedirect, PagoPaCheckout};
+pub use gestionale::{Gestionale, GestionaleError, GestionaleQuote, PricingRequest};
+pub use storage::{
+    CartRepository, CatalogueRepository, EnteRepository, Outbox, Page, PositionCursor, PositionQuery,
+    PositionRepository, ReceiptCursor, ReceiptQuery, ReceiptRepository, ReceiptWrite, RecordOutcome, StorageError,
+};
+pub use system::{Clock, IdGenerator, IuvAllocator, SystemClock};
+
+/// A boxed error from an adapter, kept as the `source` of a domain error.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Every port the services use, chosen at start-up. Cloning is cheap (reference counts).
+#[derive(Clone)]
+pub struct Ports {
+    /// Enti and their settings.
+    pub entes: Arc<dyn EnteRepository>,
+    /// The spontaneous catalogue.
+    pub catalogue: Arc<dyn CatalogueRepository>,
+    /// Debt positions.
+    pub positions: Arc<dyn PositionRepository>,
+    /// Receipts.
+    pub receipts: Arc<dyn ReceiptRepository>,
+    /// Checkout carts.
+    pub carts: Arc<dyn CartRepository>,
+    /// Messages for the gestionale.
+    pub outbox: Arc<dyn Outbox>,
+    /// IUV bases.
+    pub iuv: Arc<dyn IuvAllocator>,
+    /// The Enti's gestionali.
+    pub gestionale: Arc<dyn Gestionale>,
+    /// pagoPA Checkout.
+    pub checkout: Arc<dyn PagoPaCheckout>,
+    /// The time.
+    pub clock: Arc<dyn Clock>,
+    /// Fresh ids.
+    pub ids: Arc<dyn IdGenerator>,
+}
+
+impl std::fmt::Debug for Ports {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ports").finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,229 @@
+//! Storage ports: repositories for every aggregate and the outbox.
+//!
+//! Shared error contract: [`StorageError::NotFound`] only where a method says so (lookups
+//! return `Ok(None)`), [`StorageError::Duplicate`] when a unique key is taken,
+//! [`StorageError::Conflict`] when an optimistic version check fails (the caller reloads and
+//! decides again), [`StorageError::Unavailable`] for everything the database itself reports.
+//! A method that fails changes nothing.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+use super::BoxError;
+use crate::model::{
+    Cart, CartId, DebtPosition, Ente, Iupd, OutboxEvent, OutboxMessage, PositionStatus, ReceiptId, ServiceCode,
+    SpontaneousService, StoredReceipt,
+};
+use crate::value::{EnteId, FiscalCode, Iuv, NoticeNumber};
+
+/// Why a storage operation failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StorageError {
+    /// The record to change does not exist.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// A unique key is already taken.
+    #[error("{0} already exists")]
+    Duplicate(String),
+    /// The record changed since it was read (version check failed).
+    #[error("{0} was changed concurrently")]
+    Conflict(String),
+    /// The database failed or could not be reached.
+    #[error("storage is unavailable")]
+    Unavailable(#[source] BoxError),
+}
+
+/// One page of a keyset-paginated listing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Page<T, C> {
+    /// The items, in key order.
+    pub items: Vec<T>,
+    /// The cursor for the next page, `None` on the last one.
+    pub next: Option<C>,
+}
+
+/// Position of a keyset page: the last (Ente, iupd) seen.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PositionCursor {
+    /// Ente of the last item.
+    pub ente: EnteId,
+    /// Iupd of the last item.
+    pub iupd: Iupd,
+}
+
+/// An operator's search of positions; every filter is optional and they combine with AND.
+/// Results are ordered by (Ente, iupd).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PositionQuery {
+    /// Only this Ente's.
+    pub ente: Option<EnteId>,
+    /// Only this debtor's.
+    pub debtor: Option<FiscalCode>,
+    /// Only the position with this notice.
+    pub notice_number: Option<NoticeNumber>,
+    /// Only the position with this IUV.
+    pub iuv: Option<Iuv>,
+    /// Only in this status.
+    pub status: Option<PositionStatus>,
+    /// Only with an option due on or after this date.
+    pub due_from: Option<NaiveDate>,
+    /// Only with an option due on or before this date.
+    pub due_to: Option<NaiveDate>,
+    /// Start after this key.
+    pub after: Option<PositionCursor>,
+    /// Page size (the adapter caps it at 1000).
+    pub limit: u32,
+}
+
+/// Position of a keyset page of receipts: the last (recipient, receipt id) seen.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ReceiptCursor {
+    /// Recipient Ente of the last item.
+    pub recipient: EnteId,
+    /// Receipt id of the last item.
+    pub receipt_id: ReceiptId,
+}
+
+/// A search of receipts, ordered by (recipient, receipt id).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReceiptQuery {
+    /// Only those delivered to this Ente.
+    pub recipient: Option<EnteId>,
+    /// Only this debtor's.
+    pub debtor: Option<FiscalCode>,
+    /// Only for this notice.
+    pub notice_number: Option<NoticeNumber>,
+    /// Only those an operator must review.
+    pub needs_review: bool,
+    /// Start after this key.
+    pub after: Option<ReceiptCursor>,
+    /// Page size (the adapter caps it at 1000).
+    pub limit: u32,
+}
+
+/// Enti and their settings.
+#[async_trait]
+pub trait EnteRepository: Send + Sync {
+    /// The Ente, if served here.
+    async fn get(&self, id: &EnteId) -> Result<Option<Ente>, StorageError>;
+    /// Every Ente served here, by id.
+    async fn list(&self) -> Result<Vec<Ente>, StorageError>;
+    /// Adds or replaces an Ente.
+    async fn upsert(&self, ente: &Ente) -> Result<(), StorageError>;
+}
+
+/// The spontaneous catalogue.
+#[async_trait]
+pub trait CatalogueRepository: Send + Sync {
+    /// An Ente's services, by code.
+    async fn list(&self, ente: &EnteId) -> Result<Vec<SpontaneousService>, StorageError>;
+    /// One service.
+    async fn get(&self, ente: &EnteId, code: &ServiceCode) -> Result<Option<SpontaneousService>, StorageError>;
+    /// The service PSPs request as `idServizio` with `paDemandPaymentNotice`.
+    async fn by_demand_id(
+        &self,
+        ente: &EnteId,
+        demand_service_id: &str,
+    ) -> Result<Option<SpontaneousService>, StorageError>;
+    /// Adds or replaces a service.
+    async fn upsert(&self, service: &SpontaneousService) -> Result<(), StorageError>;
+}
+
+/// Debt positions.
+#[async_trait]
+pub trait PositionRepository: Send + Sync {
+    /// Stores a new position and returns it as stored. `Duplicate` if the Ente already has this
+    /// iupd or one of its notice numbers.
+    async fn insert(&self, position: &DebtPosition) -> Result<DebtPosition, StorageError>;
+    /// Stores many new positions in as few transactions as the adapter likes; all or nothing.
+    /// Returns how many were stored.
+    async fn insert_batch(&self, positions: &[DebtPosition]) -> Result<u64, StorageError>;
+    /// A position by its iupd.
+    async fn get(&self, ente: &EnteId, iupd: &Iupd) -> Result<Option<DebtPosition>, StorageError>;
+    /// The position one of whose options has this notice number.
+    async fn find_by_notice(&self, ente: &EnteId, notice: &NoticeNumber) -> Result<Option<DebtPosition>, StorageError>;
+    /// Every position of a debtor, across Enti, ordered by (Ente, iupd).
+    async fn list_by_debtor(&self, debtor: &FiscalCode) -> Result<Vec<DebtPosition>, StorageError>;
+    /// Replaces a position if its stored version still equals `position.version`, and returns it
+    /// with the version increased. `Conflict` if the version moved, `NotFound` if it is gone.
+    async fn update(&self, position: &DebtPosition) -> Result<DebtPosition, StorageError>;
+    /// An operator's search.
+    async fn search(&self, query: &PositionQuery) -> Result<Page<DebtPosition, PositionCursor>, StorageError>;
+}
+
+/// What one receipt changes, written in one transaction.
+#[derive(Clone, Debug)]
+pub struct ReceiptWrite {
+    /// The receipt and its disposition.
+    pub receipt: StoredReceipt,
+    /// The position as changed by the receipt, stored only if its version is still
+    /// `position.version` (the version it was read at).
+    pub position: Option<DebtPosition>,
+    /// Messages for the gestionale.
+    pub outbox: Vec<OutboxEvent>,
+}
+
+/// What [`ReceiptRepository::record`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RecordOutcome {
+    /// Everything was written.
+    Recorded,
+    /// A receipt with the same recipient and id was already stored; nothing was written.
+    AlreadyRecorded(Box<StoredReceipt>),
+}
+
+/// Receipts.
+#[async_trait]
+pub trait ReceiptRepository: Send + Sync {
+    /// Writes a receipt, the position change and the outbox messages atomically. Idempotent on
+    /// (recipient, receipt id): a second call with the same key writes nothing and answers
+    /// `AlreadyRecorded`. `Conflict` if the position's version moved (nothing written).
+    async fn record(&self, write: ReceiptWrite) -> Result<RecordOutcome, StorageError>;
+    /// One receipt.
+    async fn get(&self, recipient: &EnteId, receipt_id: &ReceiptId) -> Result<Option<StoredReceipt>, StorageError>;
+    /// Searches receipts.
+    async fn search(&self, query: &ReceiptQuery) -> Result<Page<StoredReceipt, ReceiptCursor>, StorageError>;
+}
+
+/// Checkout carts.
+#[async_trait]
+pub trait CartRepository: Send + Sync {
+    /// Stores a new cart. `Duplicate` if the id is taken.
+    async fn insert(&self, cart: &Cart) -> Result<Cart, StorageError>;
+    /// A cart.
+    async fn get(&self, id: &CartId) -> Result<Option<Cart>, StorageError>;
+    /// Replaces a cart under the same version rule as positions.
+    async fn update(&self, cart: &Cart) -> Result<Cart, StorageError>;
+    /// The carts whose status still holds their notices and that contain this notice.
+    async fn holding(&self, ente: &EnteId, notice: &NoticeNumber) -> Result<Vec<Cart>, StorageError>;
+}
+
+/// The outbox of messages for the gestionale.
+///
+/// Delivery is at least once: a claimed message is leased to one worker until `lease` passes;
+/// if the worker neither acknowledges nor reschedules it by then, another may claim it. Two
+/// workers never hold the same message at the same time.
+#[async_trait]
+pub trait Outbox: Send + Sync {
+    /// Enqueues events, skipping any whose dedup key is already in the outbox.
+    async fn enqueue(&self, events: &[OutboxEvent], now: DateTime<Utc>) -> Result<(), StorageError>;
+    /// Leases up to `limit` undelivered messages that are available at `now` and not leased.
+    async fn claim(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: u32,
+    ) -> Result<Vec<OutboxMessage>, StorageError>;
+    /// Marks a message delivered. `NotFound` if unknown.
+    async fn acknowledge(&self, id: u64, now: DateTime<Utc>) -> Result<(), StorageError>;
+    /// Records a failed attempt and when to try again; ends the lease.
+    async fn reschedule(&self, id: u64, error: &str, available_at: DateTime<Utc>) -> Result<(), StorageError>;
+    /// An operator's replay: makes a message (delivered or not) available again at `now`.
+    async fn replay(&self, id: u64, now: DateTime<Utc>) -> Result<(), StorageError>;
+    /// One message.
+    async fn get(&self, id: u64) -> Result<Option<OutboxMessage>, StorageError>;
+    /// How many messages are not delivered yet.
+    async fn backlog(&self) -> Result<u64, StorageError>;
+}

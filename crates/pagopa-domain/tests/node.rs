@@ -1,0 +1,536 @@
+//! The Node's operations: verify, activate, receipts, demand; every fault path.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use chrono::Duration;
+use common::*;
+use pagopa_domain::ports::{Outbox, PositionRepository, ReceiptQuery, ReceiptRepository};
+use pagopa_domain::services::{ActivateRequest, StationIds, TransferType};
+use pagopa_domain::*;
+
+#[tokio::test]
+async fn verify_returns_the_current_option() {
+    let s = seeded().await;
+    let info = s.services.node.verify(&station(), &comune(), &n1()).await.unwrap();
+    assert_eq!(info.amount.cents(), 24_570);
+    assert_eq!(info.ente.name.as_str(), "Comune di Valdesempio");
+    assert!(!info.all_ccp, "the Provincia's TEFA share has no postal account");
+}
+
+#[tokio::test]
+async fn wrong_station_ids_get_their_own_faults() {
+    let s = seeded().await;
+    let mut ids = station();
+    ids.ente = "77777777777".parse().unwrap();
+    let err = s.services.node.verify(&ids, &comune(), &n1()).await.unwrap_err();
+    assert_eq!(err.fault_code(), FaultCode::IdDominioErrato);
+
+    let ids = StationIds {
+        broker: "99999999999".into(),
+        ..station()
+    };
+    assert_eq!(
+        s.services
+            .node
+            .verify(&ids, &comune(), &n1())
+            .await
+            .unwrap_err()
+            .fault_code(),
+        FaultCode::IdIntermediarioErrato
+    );
+
+    let ids = StationIds {
+        station: "80012345676_99".into(),
+        ..station()
+    };
+    assert_eq!(
+        s.services
+            .node
+            .verify(&ids, &comune(), &n1())
+            .await
+            .unwrap_err()
+            .fault_code(),
+        FaultCode::StazioneIntErrata
+    );
+
+    let unknown_qr_ente: EnteId = "00000000000".parse().unwrap();
+    assert_eq!(
+        s.services
+            .node
+            .verify(&station(), &unknown_qr_ente, &n1())
+            .await
+            .unwrap_err()
+            .fault_code(),
+        FaultCode::IdDominioErrato
+    );
+}
+
+#[tokio::test]
+async fn verify_of_unknown_expired_cancelled_and_paid_notices() {
+    let s = seeded().await;
+    let node = &s.services.node;
+    let unknown: NoticeNumber = "305260100009123463".parse().unwrap();
+    assert_eq!(
+        node.verify(&station(), &comune(), &unknown)
+            .await
+            .unwrap_err()
+            .fault_code(),
+        FaultCode::PagamentoSconosciuto
+    );
+
+    let expired: NoticeNumber = "305250300000194264".parse().unwrap();
+    assert_eq!(
+        node.verify(&station(), &comune(), &expired)
+            .await
+            .unwrap_err()
+            .fault_code(),
+        FaultCode::PagamentoScaduto
+    );
+
+    let iupd: Iupd = "CANONE-2026-77".parse().unwrap();
+    s.services
+        .positions
+        .set_status(&comune(), &iupd, PositionStatus::Cancelled)
+        .await
+        .unwrap();
+    let cancelled = demo::comune_notice(2_601_000_007_700);
+    assert_eq!(
+        node.verify(&station(), &comune(), &cancelled)
+            .await
+            .unwrap_err()
+            .fault_code(),
+        FaultCode::PagamentoAnnullato
+    );
+
+    node.accept_receipt(&station(), receipt("r-paid", &n1(), 24_570, s.now()))
+        .await
+        .unwrap();
+    assert_eq!(
+        node.verify(&station(), &comune(), &n1())
+            .await
+            .unwrap_err()
+            .fault_code(),
+        FaultCode::PagamentoDuplicato
+    );
+}
+
+#[tokio::test]
+async fn a_draft_or_not_yet_valid_position_is_unknown_to_the_node() {
+    let s = seeded().await;
+    let mut draft = demo::draft(
+        "DRAFT-1",
+        demo::debtor(),
+        "Bozza",
+        vec![demo::simple_option(42, 1_000, "Bozza", "2026-12-31")],
+    );
+    draft.publish = false;
+    s.services.positions.create(&comune(), draft).await.unwrap();
+    let err = s
+        .services
+        .node
+        .verify(&station(), &comune(), &demo::comune_notice(42))
+        .await
+        .unwrap_err();
+    assert_eq!(err.fault_code(), FaultCode::PagamentoSconosciuto);
+
+    let mut later = demo::draft(
+        "LATER-1",
+        demo::debtor(),
+        "Futuro",
+        vec![demo::simple_option(43, 1_000, "Futuro", "2027-12-31")],
+    );
+    later.valid_from = Some(s.now() + Duration::days(3));
+    s.services.positions.create(&comune(), later).await.unwrap();
+    let err = s
+        .services
+        .node
+        .verify(&station(), &comune(), &demo::comune_notice(43))
+        .await
+        .unwrap_err();
+    assert_eq!(err.fault_code(), FaultCode::PagamentoSconosciuto);
+}
+
+fn activate(notice: NoticeNumber, transfer_type: Option<TransferType>, version: PrimitiveVersion) -> ActivateRequest {
+    ActivateRequest {
+        station: station(),
+        ente: comune(),
+        notice_number: notice,
+        transfer_type,
+        version,
+        payment_note: Some("cart-1".into()),
+    }
+}
+
+#[tokio::test]
+async fn activation_adapts_transfers_to_the_transfer_type() {
+    let s = seeded().await;
+    let node = &s.services.node;
+
+    let plain = node
+        .activate(&activate(n1(), None, PrimitiveVersion::V2))
+        .await
+        .unwrap();
+    assert_eq!(plain.option.transfers.len(), 2);
+    assert!(plain.option.transfers[0].metadata.is_empty());
+
+    let pagopa = node
+        .activate(&activate(n1(), Some(TransferType::PagoPa), PrimitiveVersion::V2))
+        .await
+        .unwrap();
+    assert_eq!(
+        pagopa.option.transfers[0].metadata.get("IBANAPPOGGIO"),
+        Some("IT60J0760111200000012345679")
+    );
+    assert_eq!(
+        pagopa.option.transfers[1].metadata.get("IBANAPPOGGIO"),
+        None,
+        "the Provincia has no postal account"
+    );
+
+    let single = demo::comune_notice(2_601_000_005_000);
+    let postal = node
+        .activate(&activate(single, Some(TransferType::Postal), PrimitiveVersion::V1))
+        .await
+        .unwrap();
+    match &postal.option.transfers[0].account {
+        TransferAccount::Iban { iban, .. } => assert!(iban.is_italian_postal()),
+        other => panic!("unexpected {other:?}"),
+    }
+
+    // The activation is a read: the position is untouched.
+    let stored = s.world.store.find_by_notice(&comune(), &n1()).await.unwrap().unwrap();
+    assert_eq!(stored.version, 0);
+    assert_eq!(stored.status, PositionStatus::Valid);
+}
+
+#[tokio::test]
+async fn a_stamp_needs_v2() {
+    let s = seeded().await;
+    let mut values = BTreeMap::new();
+    values.insert("parcel".to_owned(), "Foglio 12 mappale 345".to_owned());
+    values.insert(
+        "document_hash".to_owned(),
+        "nD+EJU/lBv9Aw/q6W62+BUwI3dO27tjdxPyYTNOP1lk=".to_owned(),
+    );
+    values.insert("province".to_owned(), "BS".to_owned());
+    let created = s
+        .services
+        .spontaneous
+        .submit(services::SpontaneousRequest {
+            ente: comune(),
+            service: "certificato-cdu".parse().unwrap(),
+            debtor: SubjectId::FiscalCode(demo::DEBTOR.parse().unwrap()),
+            debtor_name: Some("Giuseppe Verdi".parse().unwrap()),
+            values,
+        })
+        .await
+        .unwrap();
+    let notice = created.position.options[0].notice_number.clone();
+    let err = s
+        .services
+        .node
+        .activate(&activate(notice.clone(), None, PrimitiveVersion::V1))
+        .await
+        .unwrap_err();
+    assert_eq!(err.fault_code(), FaultCode::Semantica);
+    let v2 = s
+        .services
+        .node
+        .activate(&activate(notice, None, PrimitiveVersion::V2))
+        .await
+        .unwrap();
+    assert!(matches!(v2.option.transfers[1].account, TransferAccount::Stamp(_)));
+    assert_eq!(v2.option.transfers[1].amount.cents(), 1_600);
+    assert_eq!(v2.option.amount.cents(), 6_800);
+}
+
+#[tokio::test]
+async fn a_receipt_settles_once_and_a_repeat_changes_nothing() {
+    let s = seeded().await;
+    let node = &s.services.node;
+    let first = node
+        .accept_receipt(
+            &station(),
+            receipt("4b2f8a1c9d3e47f6a05b71c2e8d94f30", &n1(), 24_570, s.now()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(first.disposition, ReceiptDisposition::Settled);
+    assert_eq!(first.fault(), None);
+    let paid = s.world.store.find_by_notice(&comune(), &n1()).await.unwrap().unwrap();
+    assert_eq!(paid.status, PositionStatus::Paid);
+    assert_eq!(paid.version, 1);
+    assert_eq!(s.world.store.backlog().await.unwrap(), 1);
+
+    let again = node
+        .accept_receipt(
+            &station(),
+            receipt("4b2f8a1c9d3e47f6a05b71c2e8d94f30", &n1(), 24_570, s.now()),
+        )
+        .await
+        .unwrap();
+    assert!(again.repeated_delivery);
+    assert_eq!(again.fault(), None);
+    let still = s.world.store.find_by_notice(&comune(), &n1()).await.unwrap().unwrap();
+    assert_eq!(still.version, 1, "no second effect");
+    assert_eq!(s.world.store.backlog().await.unwrap(), 1, "no second notification");
+}
+
+#[tokio::test]
+async fn a_second_different_receipt_is_kept_and_answered_duplicata() {
+    let s = seeded().await;
+    let node = &s.services.node;
+    node.accept_receipt(
+        &station(),
+        receipt("4b2f8a1c9d3e47f6a05b71c2e8d94f30", &n1(), 24_570, s.now()),
+    )
+    .await
+    .unwrap();
+    let second = node
+        .accept_receipt(
+            &station(),
+            receipt("c71e0d95a8b2463f9e14d2a6b05f83c7", &n1(), 24_570, s.now()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(second.fault(), Some(FaultCode::ReceiptDuplicata));
+    assert_eq!(
+        second.disposition,
+        ReceiptDisposition::DoublePayment {
+            settled_by: Some("4b2f8a1c9d3e47f6a05b71c2e8d94f30".parse().unwrap())
+        }
+    );
+    let flagged = ReceiptRepository::search(
+        &*s.world.store,
+        &ReceiptQuery {
+            needs_review: true,
+            limit: 10,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(flagged.items.len(), 1);
+    let all = ReceiptRepository::search(
+        &*s.world.store,
+        &ReceiptQuery {
+            notice_number: Some(n1()),
+            limit: 10,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(all.items.len(), 2, "both receipts are kept");
+}
+
+#[tokio::test]
+async fn concurrent_different_receipts_give_one_payment() {
+    let s = seeded().await;
+    let node = s.services.node.clone();
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let node = node.clone();
+        let r = receipt(&format!("concurrent-{i}"), &n1(), 24_570, s.now());
+        tasks.push(tokio::spawn(async move { node.accept_receipt(&station(), r).await }));
+    }
+    let mut settled = 0;
+    for task in tasks {
+        if task.await.unwrap().unwrap().disposition == ReceiptDisposition::Settled {
+            settled += 1;
+        }
+    }
+    assert_eq!(settled, 1);
+    let all = ReceiptRepository::search(
+        &*s.world.store,
+        &ReceiptQuery {
+            notice_number: Some(n1()),
+            limit: 100,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(all.items.len(), 8);
+}
+
+#[tokio::test]
+async fn a_receipt_for_an_unknown_notice_is_kept() {
+    let s = seeded().await;
+    let unknown: NoticeNumber = "305260100009123463".parse().unwrap();
+    let outcome = s
+        .services
+        .node
+        .accept_receipt(&station(), receipt("r-unknown", &unknown, 1_000, s.now()))
+        .await
+        .unwrap();
+    assert_eq!(outcome.disposition, ReceiptDisposition::UnknownNotice);
+    assert_eq!(outcome.fault(), Some(FaultCode::PagamentoSconosciuto));
+    let stored = ReceiptRepository::get(&*s.world.store, &comune(), &"r-unknown".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(stored.disposition.needs_review());
+    assert_eq!(
+        stored.receipt.delivery.raw_message.as_deref(),
+        Some("<paSendRTV2Request/>")
+    );
+    // The gestionale hears of it too.
+    assert_eq!(s.world.store.backlog().await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn late_receipts_settle_expired_positions_and_flag_cancelled_ones() {
+    let s = seeded().await;
+    let node = &s.services.node;
+    let canteen = PositionRepository::get(&*s.world.store, &comune(), &"MENSA-2025-03".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    s.services
+        .positions
+        .set_status(&comune(), &canteen.iupd, PositionStatus::Expired)
+        .await
+        .unwrap();
+    let expired: NoticeNumber = "305250300000194264".parse().unwrap();
+    let outcome = node
+        .accept_receipt(&station(), receipt("r-late", &expired, 4_500, s.now()))
+        .await
+        .unwrap();
+    assert_eq!(outcome.disposition, ReceiptDisposition::SettledAfterExpiry);
+    assert_eq!(outcome.fault(), None);
+    assert_eq!(
+        s.world
+            .store
+            .find_by_notice(&comune(), &expired)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        PositionStatus::Paid
+    );
+
+    let iupd: Iupd = "CANONE-2026-77".parse().unwrap();
+    s.services
+        .positions
+        .set_status(&comune(), &iupd, PositionStatus::Cancelled)
+        .await
+        .unwrap();
+    let cancelled = demo::comune_notice(2_601_000_007_700);
+    let outcome = node
+        .accept_receipt(&station(), receipt("r-cancelled", &cancelled, 12_000, s.now()))
+        .await
+        .unwrap();
+    assert_eq!(outcome.disposition, ReceiptDisposition::CancelledPosition);
+    assert!(outcome.disposition.needs_review());
+    assert_eq!(
+        PositionRepository::get(&*s.world.store, &comune(), &iupd)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        PositionStatus::Cancelled
+    );
+}
+
+#[tokio::test]
+async fn instalments_make_a_position_partially_paid_then_paid() {
+    let s = seeded().await;
+    let node = &s.services.node;
+    let single = demo::comune_notice(2_601_000_005_000);
+    let instalments: Vec<NoticeNumber> = (5_001..=5_003)
+        .map(|b| demo::comune_notice(2_601_000_000_000 + b))
+        .collect();
+
+    node.accept_receipt(&station(), receipt("rata-1", &instalments[0], 20_000, s.now()))
+        .await
+        .unwrap();
+    let position = PositionRepository::get(&*s.world.store, &comune(), &"IMU-2026-5000".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(position.status, PositionStatus::PartiallyPaid);
+    let err = node.verify(&station(), &comune(), &single).await.unwrap_err();
+    assert_eq!(
+        err.fault_code(),
+        FaultCode::Semantica,
+        "the single solution is no longer payable"
+    );
+    node.verify(&station(), &comune(), &instalments[1]).await.unwrap();
+
+    node.accept_receipt(&station(), receipt("rata-2", &instalments[1], 20_000, s.now()))
+        .await
+        .unwrap();
+    node.accept_receipt(&station(), receipt("rata-3", &instalments[2], 20_000, s.now()))
+        .await
+        .unwrap();
+    let position = PositionRepository::get(&*s.world.store, &comune(), &"IMU-2026-5000".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(position.status, PositionStatus::Paid);
+}
+
+#[tokio::test]
+async fn a_broadcast_copy_for_a_secondary_beneficiary_is_kept_without_settling() {
+    let s = seeded().await;
+    let mut copy = receipt("r-broadcast", &n1(), 24_570, s.now());
+    copy.delivery.recipient = demo::PROVINCIA.parse().unwrap();
+    let ids = StationIds {
+        ente: demo::PROVINCIA.parse().unwrap(),
+        ..station()
+    };
+    let outcome = s.services.node.accept_receipt(&ids, copy).await.unwrap();
+    assert_eq!(outcome.disposition, ReceiptDisposition::SecondaryBeneficiary);
+    assert_eq!(
+        s.world
+            .store
+            .find_by_notice(&comune(), &n1())
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        PositionStatus::Valid
+    );
+}
+
+#[tokio::test]
+async fn demand_creates_a_payable_notice_from_the_psp_form() {
+    let s = seeded().await;
+    let values: BTreeMap<String, String> = [
+        ("codice_fiscale", "VRDGPP80A01B157X"),
+        ("cognome", "VERDI"),
+        ("nome", "GIUSEPPE"),
+        ("anno_validita", "2027"),
+        ("tipologia", "RESIDENTE"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    let info = s
+        .services
+        .node
+        .demand_notice(&station(), "90001", values.clone())
+        .await
+        .unwrap();
+    assert_eq!(info.amount.cents(), 1_000);
+    assert!(info.all_ccp);
+    assert_eq!(info.description.as_str(), "Tesserino funghi 2027");
+    s.services
+        .node
+        .verify(&station(), &comune(), &info.notice_number)
+        .await
+        .unwrap();
+
+    let err = s
+        .services
+        .node
+        .demand_notice(&station(), "99999", values)
+        .await
+        .unwrap_err();
+    assert_eq!(err.fault_code(), FaultCode::Semantica);
+}
