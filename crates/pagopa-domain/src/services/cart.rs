@@ -48,12 +48,7 @@ impl CartPayments {
         let mut items = Vec::with_capacity(request.notices.len());
         let mut all_ccp = true;
         for (ente_id, notice) in &request.notices {
-            let ente = self
-                .ports
-                .entes
-                .get(ente_id)
-                .await?
-                .ok_or_else(|| DomainError::UnknownEnte(ente_id.clone()))?;
+            let ente = super::served_ente(&self.ports, ente_id).await?;
             let position = self
                 .ports
                 .positions

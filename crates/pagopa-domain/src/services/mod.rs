@@ -13,3 +13,17 @@ pub use node::{
 pub use notify::{DispatchReport, GestionaleNotifier};
 pub use positions::{DebtorPositions, NoticeState, NoticeSummary, Positions};
 pub use spontaneous::{CreatedPayment, SpontaneousPayments, SpontaneousRequest};
+
+use crate::error::DomainError;
+use crate::model::Ente;
+use crate::ports::Ports;
+use crate::value::EnteId;
+
+/// The Ente `id`, or [`DomainError::UnknownEnte`] if it is not served here.
+async fn served_ente(ports: &Ports, id: &EnteId) -> Result<Ente, DomainError> {
+    ports
+        .entes
+        .get(id)
+        .await?
+        .ok_or_else(|| DomainError::UnknownEnte(id.clone()))
+}

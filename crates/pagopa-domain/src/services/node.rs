@@ -125,12 +125,7 @@ impl NodeOperations {
 
     /// Checks the station ids: the Ente is served here through this broker and station.
     pub async fn check_station(&self, ids: &StationIds) -> Result<Ente, DomainError> {
-        let ente = self
-            .ports
-            .entes
-            .get(&ids.ente)
-            .await?
-            .ok_or_else(|| DomainError::UnknownEnte(ids.ente.clone()))?;
+        let ente = super::served_ente(&self.ports, &ids.ente).await?;
         if ente.broker_id.as_str() != ids.broker {
             return Err(DomainError::WrongBroker(ids.broker.clone()));
         }
@@ -150,11 +145,7 @@ impl NodeOperations {
         let ente = if ente_id == &station_ente.id {
             station_ente
         } else {
-            self.ports
-                .entes
-                .get(ente_id)
-                .await?
-                .ok_or_else(|| DomainError::UnknownEnte(ente_id.clone()))?
+            super::served_ente(&self.ports, ente_id).await?
         };
         let position = self
             .ports

@@ -136,12 +136,7 @@ impl Positions {
 
     /// A notice as anyone holding the printed notice may see it.
     pub async fn notice(&self, ente: &EnteId, notice: &NoticeNumber) -> Result<NoticeSummary, DomainError> {
-        let ente = self
-            .ports
-            .entes
-            .get(ente)
-            .await?
-            .ok_or_else(|| DomainError::UnknownEnte(ente.clone()))?;
+        let ente = super::served_ente(&self.ports, ente).await?;
         let position = self.ports.positions.find_by_notice(&ente.id, notice).await?;
         let Some(position) = position.filter(|p| p.status != PositionStatus::Draft) else {
             return Err(DomainError::UnknownNotice(notice.clone()));
@@ -172,24 +167,14 @@ impl Positions {
 
     /// An operator creates a position.
     pub async fn create(&self, ente: &EnteId, draft: PositionDraft) -> Result<DebtPosition, DomainError> {
-        let ente = self
-            .ports
-            .entes
-            .get(ente)
-            .await?
-            .ok_or_else(|| DomainError::UnknownEnte(ente.clone()))?;
+        let ente = super::served_ente(&self.ports, ente).await?;
         let position = DebtPosition::create(&ente.id, ente.notice_layout, draft, self.ports.clock.now())?;
         Ok(self.ports.positions.insert(&position).await?)
     }
 
     /// An operator replaces a position's content (only while `Draft` or `Valid`).
     pub async fn update(&self, ente: &EnteId, iupd: &Iupd, draft: PositionDraft) -> Result<DebtPosition, DomainError> {
-        let ente = self
-            .ports
-            .entes
-            .get(ente)
-            .await?
-            .ok_or_else(|| DomainError::UnknownEnte(ente.clone()))?;
+        let ente = super::served_ente(&self.ports, ente).await?;
         let mut position = self.stored(&ente.id, iupd).await?;
         position.update(ente.notice_layout, draft, self.ports.clock.now())?;
         self.save(position).await

@@ -48,11 +48,7 @@ impl SpontaneousPayments {
 
     /// The services an Ente offers now.
     pub async fn catalogue(&self, ente: &EnteId) -> Result<Vec<SpontaneousService>, DomainError> {
-        self.ports
-            .entes
-            .get(ente)
-            .await?
-            .ok_or_else(|| DomainError::UnknownEnte(ente.clone()))?;
+        super::served_ente(&self.ports, ente).await?;
         let mut services = self.ports.catalogue.list(ente).await?;
         services.retain(|s| s.active);
         Ok(services)
@@ -75,12 +71,7 @@ impl SpontaneousPayments {
     /// Validates every field, prices the request (by the service's rule or its gestionale),
     /// allocates a fresh IUV and notice number, and stores the new payable position.
     pub async fn submit(&self, request: SpontaneousRequest) -> Result<CreatedPayment, DomainError> {
-        let ente = self
-            .ports
-            .entes
-            .get(&request.ente)
-            .await?
-            .ok_or_else(|| DomainError::UnknownEnte(request.ente.clone()))?;
+        let ente = super::served_ente(&self.ports, &request.ente).await?;
         let service = self.service(&ente.id, &request.service).await?;
         let values = service
             .form

@@ -1,7 +1,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::{odd_even_check_letter, serde_via_str};
+use super::{mod97, odd_even_check_letter, serde_via_str};
 
 /// An International Bank Account Number (ISO 13616), checked with the mod-97 rule and, for the
 /// countries in the SEPA table below, the national length. Spaces are ignored and lower case is
@@ -120,17 +120,6 @@ impl Iban {
         }
         out
     }
-}
-
-fn mod97(iban: &str) -> u32 {
-    let rearranged = iban[4..].bytes().chain(iban[..4].bytes());
-    rearranged.fold(0u32, |acc, b| {
-        if b.is_ascii_digit() {
-            (acc * 10 + u32::from(b - b'0')) % 97
-        } else {
-            (acc * 100 + u32::from(b - b'A') + 10) % 97
-        }
-    })
 }
 
 impl FromStr for Iban {

@@ -1,7 +1,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::serde_via_str;
+use super::{mod97, serde_via_str};
 
 /// An IUV (identificativo univoco versamento), the payment identifier an Ente gives each payment
 /// option; in SOAP it is the `creditorReferenceId`.
@@ -56,15 +56,7 @@ impl Iuv {
 }
 
 fn rf_checksum_ok(reference: &str) -> bool {
-    let rearranged = reference[4..].bytes().chain(reference[..4].bytes());
-    let remainder = rearranged.fold(0u32, |acc, b| {
-        if b.is_ascii_digit() {
-            (acc * 10 + u32::from(b - b'0')) % 97
-        } else {
-            (acc * 100 + u32::from(b - b'A') + 10) % 97
-        }
-    });
-    remainder == 1
+    mod97(reference) == 1
 }
 
 impl FromStr for Iuv {
@@ -114,16 +106,7 @@ mod tests {
     use super::*;
 
     fn creditor_reference(body: &str) -> String {
-        let provisional = format!("RF00{body}");
-        let rearranged = format!("{}{}", &provisional[4..], &provisional[..4]);
-        let remainder = rearranged.bytes().fold(0u32, |acc, b| {
-            if b.is_ascii_digit() {
-                (acc * 10 + u32::from(b - b'0')) % 97
-            } else {
-                (acc * 100 + u32::from(b - b'A') + 10) % 97
-            }
-        });
-        format!("RF{:02}{body}", 98 - remainder)
+        format!("RF{:02}{body}", 98 - mod97(&format!("RF00{body}")))
     }
 
     #[test]
