@@ -525,6 +525,18 @@ async fn demand_creates_a_payable_notice_from_the_psp_form() {
         .verify(&station(), &comune(), &info.notice_number)
         .await
         .unwrap();
+    let created = s
+        .world
+        .store
+        .find_by_notice(&comune(), &info.notice_number)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        created.debtor.id.value(),
+        demo::DEBTOR,
+        "the payer comes from the form's fiscal-code field"
+    );
 
     let err = s
         .services
@@ -533,4 +545,17 @@ async fn demand_creates_a_payable_notice_from_the_psp_form() {
         .await
         .unwrap_err();
     assert_eq!(err.fault_code(), FaultCode::Semantica);
+}
+
+#[tokio::test]
+async fn a_receipt_addressed_to_another_ente_than_the_request_is_refused() {
+    let s = seeded().await;
+    let mut misrouted = receipt("r-misrouted", &n1(), 24_570, s.now());
+    misrouted.delivery.recipient = demo::PROVINCIA.parse().unwrap();
+    let err = s.services.node.accept_receipt(&station(), misrouted).await.unwrap_err();
+    assert_eq!(err.fault_code(), FaultCode::Semantica);
+    let stored = ReceiptRepository::get(&*s.world.store, &comune(), &"r-misrouted".parse().unwrap())
+        .await
+        .unwrap();
+    assert!(stored.is_none());
 }

@@ -9,8 +9,8 @@ use super::spontaneous::{SpontaneousPayments, SpontaneousRequest};
 use crate::FaultCode;
 use crate::error::DomainError;
 use crate::model::{
-    DebtPosition, Ente, OptionPayment, OutboxEvent, PaymentNotification, PaymentOption, PositionError, PositionStatus,
-    PrimitiveVersion, Receipt, ReceiptDisposition, StoredReceipt, SubjectId, Transfer, TransferAccount,
+    DebtPosition, Ente, FieldKind, OptionPayment, OutboxEvent, PaymentNotification, PaymentOption, PositionError,
+    PositionStatus, PrimitiveVersion, Receipt, ReceiptDisposition, StoredReceipt, SubjectId, Transfer, TransferAccount,
 };
 use crate::ports::{Ports, ReceiptWrite, RecordOutcome, StorageError};
 use crate::value::{AmountCents, EnteId, NoticeNumber, Text};
@@ -218,6 +218,12 @@ impl NodeOperations {
     pub async fn accept_receipt(&self, station: &StationIds, receipt: Receipt) -> Result<ReceiptOutcome, DomainError> {
         self.check_station(station).await?;
         let recipient = &receipt.delivery.recipient;
+        if recipient != &station.ente {
+            return Err(DomainError::Semantic(format!(
+                "the receipt is addressed to {recipient}, the request to {}",
+                station.ente
+            )));
+        }
         if let Some(stored) = self.ports.receipts.get(recipient, &receipt.receipt_id).await? {
             return Ok(ReceiptOutcome {
                 disposition: stored.disposition,
@@ -323,9 +329,14 @@ impl NodeOperations {
             .by_demand_id(&ente.id, demand_service_id)
             .await?
             .ok_or_else(|| DomainError::NotFound(format!("service {demand_service_id}")))?;
-        let debtor = values
-            .values()
-            .find_map(|v| v.parse().ok())
+        // The payer is the value of the form's first fiscal-code field, if it has one.
+        let debtor = service
+            .form
+            .fields
+            .iter()
+            .find(|f| matches!(f.kind, FieldKind::FiscalCode))
+            .and_then(|f| values.get(f.name.as_str()))
+            .and_then(|v| v.parse().ok())
             .map(SubjectId::FiscalCode)
             .unwrap_or(SubjectId::Anonymous);
         let request = SpontaneousRequest {
