@@ -1,9 +1,10 @@
 //! Debt positions (posizioni debitorie), their payment options (single solution and instalments)
 //! and transfers, with the position's state machine.
 
-use std::collections::HashSet;
+mod rules;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use rules::validate_options;
 
 use crate::model::{Iupd, Metadata, Province, ReceiptId, ServiceCode, Subject};
 use crate::value::{AmountCents, EnteId, Iban, NoticeLayout, NoticeNumber, Text, TransferCategory};
@@ -548,101 +549,4 @@ pub enum PayabilityError {
     /// The option exists but cannot be paid now.
     #[error(transparent)]
     NotPayable(#[from] NotPayable),
-}
-
-fn validate_options(ente: &EnteId, layout: NoticeLayout, options: &[PaymentOption]) -> Result<(), PositionError> {
-    if options.is_empty() {
-        return Err(PositionError::NoOptions);
-    }
-    if options.len() > DebtPosition::MAX_OPTIONS {
-        return Err(PositionError::TooManyOptions {
-            max: DebtPosition::MAX_OPTIONS,
-        });
-    }
-    let mut seen = HashSet::new();
-    for option in options {
-        let notice = &option.notice_number;
-        if !seen.insert(notice) {
-            return Err(PositionError::DuplicateNotice(notice.clone()));
-        }
-        if notice.layout() != layout {
-            return Err(PositionError::ForeignNotice {
-                notice: notice.clone(),
-                aux_digit: layout.aux_digit(),
-            });
-        }
-        if option.payment.is_some() {
-            return Err(PositionError::PaidInDraft);
-        }
-        validate_transfers(ente, option)?;
-    }
-    validate_instalments(options)
-}
-
-fn validate_transfers(ente: &EnteId, option: &PaymentOption) -> Result<(), PositionError> {
-    let notice = &option.notice_number;
-    let count = option.transfers.len();
-    if !(1..=5).contains(&count) {
-        return Err(PositionError::TransferCount {
-            notice: notice.clone(),
-            count,
-        });
-    }
-    if option
-        .transfers
-        .iter()
-        .enumerate()
-        .any(|(i, t)| usize::from(t.id) != i + 1)
-    {
-        return Err(PositionError::TransferIds { notice: notice.clone() });
-    }
-    if &option.transfers[0].ente != ente {
-        return Err(PositionError::PrimaryTransfer { notice: notice.clone() });
-    }
-    for transfer in &option.transfers {
-        if let TransferAccount::Iban {
-            postal_alternative: Some(postal),
-            ..
-        } = &transfer.account
-            && !postal.is_italian_postal()
-        {
-            return Err(PositionError::PostalAlternative {
-                notice: notice.clone(),
-                transfer: transfer.id,
-            });
-        }
-    }
-    let total = option
-        .transfers
-        .iter()
-        .fold(0u64, |acc, t| acc.saturating_add(t.amount.cents()));
-    if total != option.amount.cents() {
-        return Err(PositionError::TransferSum {
-            notice: notice.clone(),
-            amount: option.amount,
-            transfers: total,
-        });
-    }
-    Ok(())
-}
-
-fn validate_instalments(options: &[PaymentOption]) -> Result<(), PositionError> {
-    let singles = options.iter().filter(|o| o.instalment.is_none()).count();
-    if singles > 1 {
-        return Err(PositionError::Instalments("more than one single-solution option"));
-    }
-    let mut numbers: Vec<Instalment> = options.iter().filter_map(|o| o.instalment).collect();
-    if numbers.is_empty() {
-        return Ok(());
-    }
-    numbers.sort_by_key(|i| i.number);
-    let count = numbers.len();
-    let consistent = numbers
-        .iter()
-        .enumerate()
-        .all(|(i, inst)| usize::from(inst.number) == i + 1 && usize::from(inst.of) == count);
-    if !consistent {
-        return Err(PositionError::Instalments("instalments must be numbered 1..n of n"));
-    }
-    Ok(())
 }
