@@ -1,5 +1,5 @@
-//! Front-End and operator flows: spontaneous requests, carts, a debtor's positions, the
-//! outbox, and the position rules.
+//! Front-End and operator flows: spontaneous requests, a debtor's positions, the public
+//! notice view, and the position rules.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 
 use chrono::Duration;
 use common::*;
-use pagopa_domain::ports::{CheckoutError, GestionaleError, GestionaleQuote, Outbox, PositionRepository};
-use pagopa_domain::services::{SpontaneousRequest, StartCart};
+use pagopa_domain::ports::{GestionaleError, GestionaleQuote, PositionRepository};
+use pagopa_domain::services::SpontaneousRequest;
 use pagopa_domain::*;
 
 fn request(service: &str, values: &[(&str, &str)]) -> SpontaneousRequest {
@@ -255,123 +255,6 @@ async fn gestionale_pricing_and_refusal() {
     assert!(matches!(err, DomainError::InvalidForm(ref f) if f[0].field == "year"));
 }
 
-fn cart_of(notices: Vec<NoticeNumber>) -> StartCart {
-    StartCart {
-        notices: notices.into_iter().map(|n| (comune(), n)).collect(),
-        citizen: Some(demo::DEBTOR.parse().unwrap()),
-        email: None,
-        return_urls: ReturnUrls {
-            ok: "https://fe/ok".into(),
-            cancel: "https://fe/ko".into(),
-            error: "https://fe/err".into(),
-            waiting: None,
-        },
-    }
-}
-
-#[tokio::test]
-async fn carts_refuse_six_notices_and_duplicates() {
-    let s = seeded().await;
-    let six: Vec<NoticeNumber> = (1..=6).map(demo::comune_notice).collect();
-    assert!(matches!(
-        s.services.carts.start(cart_of(six)).await,
-        Err(DomainError::InvalidCart(CartError::TooManyNotices { actual: 6 }))
-    ));
-    let twice = vec![n1(), n1()];
-    assert!(matches!(
-        s.services.carts.start(cart_of(twice)).await,
-        Err(DomainError::InvalidCart(CartError::DuplicateNotice(_)))
-    ));
-    assert!(matches!(
-        s.services.carts.start(cart_of(vec![])).await,
-        Err(DomainError::InvalidCart(CartError::Empty))
-    ));
-}
-
-#[tokio::test]
-async fn a_cart_is_paid_by_receipts_never_by_the_browser() {
-    let s = seeded().await;
-    let rata = demo::comune_notice(2_601_000_005_001);
-    let cart = s.services.carts.start(cart_of(vec![n1(), rata.clone()])).await.unwrap();
-    assert_eq!(cart.status, CartStatus::InProgress);
-    assert!(cart.checkout_url.as_deref().unwrap().ends_with(cart.id.as_str()));
-    let sent = &s.world.checkout.carts()[0];
-    assert_eq!(sent.notices.len(), 2);
-    assert_eq!(sent.notices[0].amount.cents(), 24_570);
-
-    // The notice is held while the session lives.
-    let err = s.services.carts.start(cart_of(vec![n1()])).await.unwrap_err();
-    assert_eq!(err.fault_code(), FaultCode::PagamentoInCorso);
-
-    s.services
-        .node
-        .accept_receipt(&station(), receipt("r-cart-1", &n1(), 24_570, s.now()))
-        .await
-        .unwrap();
-    let citizen: FiscalCode = demo::DEBTOR.parse().unwrap();
-    assert_eq!(
-        s.services.carts.status(&cart.id, Some(&citizen)).await.unwrap().status,
-        CartStatus::InProgress
-    );
-    s.services
-        .node
-        .accept_receipt(&station(), receipt("r-cart-2", &rata, 20_000, s.now()))
-        .await
-        .unwrap();
-    assert_eq!(
-        s.services.carts.status(&cart.id, Some(&citizen)).await.unwrap().status,
-        CartStatus::Paid
-    );
-
-    // Another citizen cannot see it.
-    let other: FiscalCode = demo::OTHER_DEBTOR.parse().unwrap();
-    assert!(matches!(
-        s.services.carts.status(&cart.id, Some(&other)).await,
-        Err(DomainError::NotFound(_))
-    ));
-}
-
-#[tokio::test]
-async fn an_abandoned_cart_becomes_uncertain_and_frees_its_notices() {
-    let s = seeded().await;
-    let cart = s.services.carts.start(cart_of(vec![n1()])).await.unwrap();
-    s.world.clock.advance(Duration::minutes(31));
-    assert_eq!(
-        s.services.carts.status(&cart.id, None).await.unwrap().status,
-        CartStatus::Uncertain
-    );
-    let again = s.services.carts.start(cart_of(vec![n1()])).await.unwrap();
-    assert_eq!(again.status, CartStatus::InProgress);
-    // A late receipt still resolves the first cart.
-    s.services
-        .node
-        .accept_receipt(&station(), receipt("r-late-cart", &n1(), 24_570, s.now()))
-        .await
-        .unwrap();
-    assert_eq!(
-        s.services.carts.status(&cart.id, None).await.unwrap().status,
-        CartStatus::Paid
-    );
-}
-
-#[tokio::test]
-async fn a_checkout_failure_fails_the_cart() {
-    let s = seeded().await;
-    s.world.checkout.fail_next(CheckoutError::Rejected {
-        status: 422,
-        detail: "notice not payable".into(),
-    });
-    let err = s.services.carts.start(cart_of(vec![n1()])).await.unwrap_err();
-    assert!(matches!(
-        err,
-        DomainError::Checkout(CheckoutError::Rejected { status: 422, .. })
-    ));
-    let failed = s.services.carts.status(&"cart-1".parse().unwrap(), None).await.unwrap();
-    assert_eq!(failed.status, CartStatus::Failed);
-    // The notice is not held by a failed cart.
-    s.services.carts.start(cart_of(vec![n1()])).await.unwrap();
-}
-
 #[tokio::test]
 async fn a_debtors_positions_merge_the_gestionale_and_stay_private() {
     let s = seeded().await;
@@ -445,101 +328,6 @@ async fn the_public_notice_view_shows_no_personal_data_and_its_state() {
         s.services.positions.notice(&comune(), &unknown).await,
         Err(DomainError::UnknownNotice(_))
     ));
-}
-
-#[tokio::test]
-async fn the_outbox_delivers_each_payment_once_and_retries_when_down() {
-    let s = seeded().await;
-    s.services
-        .node
-        .accept_receipt(&station(), receipt("r-notify", &n1(), 24_570, s.now()))
-        .await
-        .unwrap();
-    s.services
-        .node
-        .accept_receipt(&station(), receipt("r-notify", &n1(), 24_570, s.now()))
-        .await
-        .unwrap();
-
-    s.world.gestionale.set_down(true);
-    let report = s.services.notifier.dispatch_once("worker-1", 10).await.unwrap();
-    assert_eq!((report.delivered, report.rescheduled), (0, 1));
-    let message = Outbox::get(&*s.world.store, 1).await.unwrap().unwrap();
-    assert_eq!(message.attempts, 1);
-    assert!(message.last_error.is_some());
-    // Not due yet.
-    s.world.gestionale.set_down(false);
-    assert_eq!(
-        s.services
-            .notifier
-            .dispatch_once("worker-1", 10)
-            .await
-            .unwrap()
-            .delivered,
-        0
-    );
-    s.world.clock.advance(Duration::seconds(11));
-    assert_eq!(
-        s.services
-            .notifier
-            .dispatch_once("worker-1", 10)
-            .await
-            .unwrap()
-            .delivered,
-        1
-    );
-    assert_eq!(s.world.store.backlog().await.unwrap(), 0);
-    let notes = s.world.gestionale.notifications();
-    assert_eq!(notes.len(), 1);
-    assert_eq!(notes[0].iupd.as_ref().map(|i| i.as_str()), Some("TARI-2026-4711"));
-
-    // An operator's replay delivers it again (the gestionale is idempotent on the receipt id).
-    s.world.store.replay(1, s.now()).await.unwrap();
-    assert_eq!(
-        s.services
-            .notifier
-            .dispatch_once("worker-2", 10)
-            .await
-            .unwrap()
-            .delivered,
-        1
-    );
-    assert_eq!(s.world.gestionale.notifications().len(), 1);
-}
-
-#[tokio::test]
-async fn a_leased_message_is_not_claimed_twice_until_its_lease_ends() {
-    let s = seeded().await;
-    s.services
-        .node
-        .accept_receipt(&station(), receipt("r-lease", &n1(), 24_570, s.now()))
-        .await
-        .unwrap();
-    let first = s
-        .world
-        .store
-        .claim("a", s.now(), Duration::minutes(5), 10)
-        .await
-        .unwrap();
-    assert_eq!(first.len(), 1);
-    assert!(
-        s.world
-            .store
-            .claim("b", s.now(), Duration::minutes(5), 10)
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    let later = s.now() + Duration::minutes(6);
-    assert_eq!(
-        s.world
-            .store
-            .claim("b", later, Duration::minutes(5), 10)
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
 }
 
 #[tokio::test]
