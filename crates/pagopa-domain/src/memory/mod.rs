@@ -23,7 +23,7 @@ pub use fakes::{FakeCheckout, FakeGestionale, ManualClock, SequentialIds};
 pub use store::MemoryStore;
 
 use crate::ports::Ports;
-use crate::services::{CartPayments, GestionaleNotifier, NodeOperations, Positions, SpontaneousPayments};
+use crate::services::Services;
 
 /// A complete in-memory world: a store, the fakes, and the ports wired over them.
 #[derive(Clone, Debug)]
@@ -36,38 +36,6 @@ pub struct MemoryWorld {
     pub checkout: Arc<FakeCheckout>,
     /// The clock, starting at 2026-11-25 10:00 UTC.
     pub clock: Arc<ManualClock>,
-}
-
-/// Every use case over one set of ports.
-#[derive(Clone, Debug)]
-pub struct Services {
-    /// Positions for citizens, the public and operators.
-    pub positions: Positions,
-    /// The spontaneous catalogue and requests.
-    pub spontaneous: SpontaneousPayments,
-    /// Checkout carts.
-    pub carts: CartPayments,
-    /// The Node's operations.
-    pub node: NodeOperations,
-    /// The outbox dispatcher.
-    pub notifier: GestionaleNotifier,
-}
-
-impl Services {
-    /// Every use case over `ports`, with default settings.
-    pub fn new(ports: Ports) -> Self {
-        Self {
-            positions: Positions::new(ports.clone()),
-            spontaneous: SpontaneousPayments::new(ports.clone()),
-            carts: CartPayments::new(ports.clone(), CartPayments::DEFAULT_SESSION_LIFETIME),
-            node: NodeOperations::new(ports.clone()),
-            notifier: GestionaleNotifier::new(
-                ports,
-                crate::model::RetryPolicy::default(),
-                chrono::Duration::minutes(5),
-            ),
-        }
-    }
 }
 
 impl Default for MemoryWorld {

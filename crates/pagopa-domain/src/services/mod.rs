@@ -27,3 +27,35 @@ async fn served_ente(ports: &Ports, id: &EnteId) -> Result<Ente, DomainError> {
         .await?
         .ok_or_else(|| DomainError::UnknownEnte(id.clone()))
 }
+
+/// Every use case over one set of ports.
+#[derive(Clone, Debug)]
+pub struct Services {
+    /// Positions for citizens, the public and operators.
+    pub positions: Positions,
+    /// The spontaneous catalogue and requests.
+    pub spontaneous: SpontaneousPayments,
+    /// Checkout carts.
+    pub carts: CartPayments,
+    /// The Node's operations.
+    pub node: NodeOperations,
+    /// The outbox dispatcher.
+    pub notifier: GestionaleNotifier,
+}
+
+impl Services {
+    /// Every use case over `ports`, with default settings.
+    pub fn new(ports: Ports) -> Self {
+        Self {
+            positions: Positions::new(ports.clone()),
+            spontaneous: SpontaneousPayments::new(ports.clone()),
+            carts: CartPayments::new(ports.clone(), CartPayments::DEFAULT_SESSION_LIFETIME),
+            node: NodeOperations::new(ports.clone()),
+            notifier: GestionaleNotifier::new(
+                ports,
+                crate::model::RetryPolicy::default(),
+                chrono::Duration::minutes(5),
+            ),
+        }
+    }
+}

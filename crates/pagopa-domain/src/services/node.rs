@@ -140,7 +140,7 @@ impl NodeOperations {
         station: &StationIds,
         ente_id: &EnteId,
         notice: &NoticeNumber,
-    ) -> Result<(Ente, DebtPosition), DomainError> {
+    ) -> Result<(Ente, DebtPosition, PaymentOption), DomainError> {
         let station_ente = self.check_station(station).await?;
         let ente = if ente_id == &station_ente.id {
             station_ente
@@ -153,10 +153,11 @@ impl NodeOperations {
             .find_by_notice(&ente.id, notice)
             .await?
             .ok_or_else(|| DomainError::UnknownNotice(notice.clone()))?;
-        position
+        let option = position
             .payable_option(notice, self.ports.clock.now())
-            .map_err(|e| DomainError::not_payable(notice, e))?;
-        Ok((ente, position))
+            .map_err(|e| DomainError::not_payable(notice, e))?
+            .clone();
+        Ok((ente, position, option))
     }
 
     /// `paVerifyPaymentNotice`: the current amount and data of a payable notice. No side effects.
@@ -166,10 +167,7 @@ impl NodeOperations {
         ente: &EnteId,
         notice: &NoticeNumber,
     ) -> Result<NoticeInfo, DomainError> {
-        let (ente, position) = self.payable(station, ente, notice).await?;
-        let option = position
-            .option(notice)
-            .ok_or_else(|| DomainError::UnknownNotice(notice.clone()))?;
+        let (ente, position, option) = self.payable(station, ente, notice).await?;
         Ok(NoticeInfo {
             notice_number: notice.clone(),
             amount: option.amount,
@@ -184,13 +182,9 @@ impl NodeOperations {
     /// `paGetPayment` / `paGetPaymentV2`: the payment data of a payable notice, transfers adjusted
     /// to the requested transfer type. A read: the position does not change.
     pub async fn activate(&self, request: &ActivateRequest) -> Result<ActivatedPayment, DomainError> {
-        let (ente, position) = self
+        let (ente, position, mut option) = self
             .payable(&request.station, &request.ente, &request.notice_number)
             .await?;
-        let mut option = position
-            .option(&request.notice_number)
-            .cloned()
-            .ok_or_else(|| DomainError::UnknownNotice(request.notice_number.clone()))?;
         let has_stamp = option
             .transfers
             .iter()

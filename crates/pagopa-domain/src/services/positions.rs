@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use chrono::NaiveDate;
 
 use crate::error::DomainError;
-use crate::model::{DebtPosition, Ente, Iupd, PositionDraft, PositionStatus, SubjectId};
+use crate::model::{DebtPosition, Ente, Iupd, NotPayable, PayabilityError, PositionDraft, PositionStatus, SubjectId};
 use crate::ports::{GestionaleError, Ports, StorageError};
 use crate::value::{AmountCents, EnteId, FiscalCode, NoticeNumber, Text};
 
@@ -146,13 +146,11 @@ impl Positions {
             .ok_or_else(|| DomainError::UnknownNotice(notice.clone()))?;
         let state = match position.payable_option(notice, self.ports.clock.now()) {
             Ok(_) => NoticeState::Payable,
-            Err(error) => match DomainError::not_payable(notice, error) {
-                DomainError::AlreadyPaid(_) => NoticeState::Paid,
-                DomainError::Expired(_) => NoticeState::Expired,
-                DomainError::Cancelled(_) => NoticeState::Cancelled,
-                DomainError::UnknownNotice(_) => return Err(DomainError::UnknownNotice(notice.clone())),
-                _ => NoticeState::NotPayable,
-            },
+            Err(PayabilityError::NotPayable(NotPayable::AlreadyPaid)) => NoticeState::Paid,
+            Err(PayabilityError::NotPayable(NotPayable::Expired)) => NoticeState::Expired,
+            Err(PayabilityError::NotPayable(NotPayable::Cancelled)) => NoticeState::Cancelled,
+            Err(PayabilityError::NotPayable(NotPayable::InstalmentsStarted)) => NoticeState::NotPayable,
+            Err(_) => return Err(DomainError::UnknownNotice(notice.clone())),
         };
         Ok(NoticeSummary {
             ente: ente.id.clone(),

@@ -3,8 +3,9 @@
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::{DateTime, Utc};
-use pagopa_domain::memory::{MemoryWorld, Services};
+use pagopa_domain::memory::MemoryWorld;
 use pagopa_domain::ports::Clock;
+use pagopa_domain::services::Services;
 use pagopa_domain::services::StationIds;
 use pagopa_domain::*;
 
