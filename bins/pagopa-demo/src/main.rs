@@ -81,7 +81,7 @@ async fn main() -> anyhow::Result<()> {
             transfer.ente
         );
     }
-    let receipt = sample_receipt(&world, &payment.option, "4b2f8a1c9d3e47f6a05b71c2e8d94f30")?;
+    let receipt = demo::receipt_for(&payment.option, "4b2f8a1c9d3e47f6a05b71c2e8d94f30", world.clock.now());
     let outcome = services.node.accept_receipt(&station, receipt.clone()).await?;
     println!(
         "  paSendRTV2 -> {} (fault: {:?})",
@@ -129,74 +129,10 @@ async fn main() -> anyhow::Result<()> {
         .node
         .accept_receipt(
             &station,
-            sample_receipt(&world, &option, "e86a3b0f52d94c17b2e5a9c04f1d7b68")?,
+            demo::receipt_for(&option, "e86a3b0f52d94c17b2e5a9c04f1d7b68", world.clock.now()),
         )
         .await?;
     let status = services.carts.status(&cart.id, None).await?;
     println!("  after the receipt the cart is {}", status.status.as_str());
     Ok(())
-}
-
-/// A receipt for `option` as the Node would send it after a PSP collected the money.
-fn sample_receipt(world: &MemoryWorld, option: &PaymentOption, receipt_id: &str) -> anyhow::Result<Receipt> {
-    let now = world.clock.now();
-    let comune: EnteId = demo::COMUNE.parse()?;
-    Ok(Receipt {
-        receipt_id: receipt_id.parse()?,
-        notice_number: option.notice_number.clone(),
-        ente: comune.clone(),
-        outcome_ok: true,
-        creditor_reference_id: option.notice_number.iuv(),
-        amount: option.amount,
-        description: option.description.clone(),
-        company_name: demo::comune().name,
-        office_name: None,
-        debtor: demo::debtor(),
-        payer: None,
-        transfers: option
-            .transfers
-            .iter()
-            .map(|t| ReceiptTransfer {
-                id: t.id,
-                amount: t.amount,
-                ente: t.ente.clone(),
-                company_name: t.company_name.clone(),
-                iban: match &t.account {
-                    TransferAccount::Iban { iban, .. } => Some(iban.clone()),
-                    TransferAccount::Stamp(_) => None,
-                },
-                stamp_attachment: None,
-                remittance: t.remittance.clone(),
-                category: t.category.clone(),
-                metadata: t.metadata.clone(),
-            })
-            .collect(),
-        psp: Psp {
-            id: "ABI99999".parse()?,
-            fiscal_code: Some("12345678903".parse()?),
-            vat_number: Some("12345678903".parse()?),
-            company_name: "Banca Esempio S.p.A.".parse()?,
-            channel_id: "12345678903_03".parse()?,
-            channel_description: "app".parse()?,
-        },
-        payment_method: Some("creditCard".parse()?),
-        payment_note: None,
-        fee_cents: Some(120),
-        primary_ci_incurred_fee_cents: None,
-        bundle_id: None,
-        ci_bundle_id: None,
-        payment_date_time: Some(now),
-        application_date: Some(now.date_naive()),
-        transfer_date: None,
-        metadata: Metadata::default(),
-        stand_in: false,
-        delivery: Delivery {
-            recipient: comune,
-            broker_id: demo::BROKER.parse()?,
-            station_id: demo::STATION.parse()?,
-            version: PrimitiveVersion::V2,
-            received_at: now,
-            raw_message: None,
-        },
-    })
 }

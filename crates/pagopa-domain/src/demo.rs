@@ -481,3 +481,70 @@ pub enum SeedError {
     #[error(transparent)]
     Position(#[from] PositionError),
 }
+
+/// The receipt the Node would send after the demo PSP (Banca Esempio) collected `option` of
+/// the Comune at `at`: transfers echoed, payment and delivery data filled in, as a V2 receipt
+/// delivered to the Comune's station.
+pub fn receipt_for(option: &PaymentOption, receipt_id: &str, at: DateTime<Utc>) -> Receipt {
+    let comune = comune();
+    Receipt {
+        receipt_id: lit(receipt_id),
+        notice_number: option.notice_number.clone(),
+        ente: comune.id.clone(),
+        outcome_ok: true,
+        creditor_reference_id: option.notice_number.iuv(),
+        amount: option.amount,
+        description: option.description.clone(),
+        company_name: comune.name.clone(),
+        office_name: comune.office_name.clone(),
+        debtor: debtor(),
+        payer: None,
+        transfers: option
+            .transfers
+            .iter()
+            .map(|t| ReceiptTransfer {
+                id: t.id,
+                amount: t.amount,
+                ente: t.ente.clone(),
+                company_name: t.company_name.clone(),
+                iban: match &t.account {
+                    TransferAccount::Iban { iban, .. } => Some(iban.clone()),
+                    TransferAccount::Stamp(_) => None,
+                },
+                stamp_attachment: None,
+                remittance: t.remittance.clone(),
+                category: t.category.clone(),
+                metadata: t.metadata.clone(),
+            })
+            .collect(),
+        psp: Psp {
+            id: lit("ABI99999"),
+            fiscal_code: Some(lit("12345678903")),
+            vat_number: Some(lit("12345678903")),
+            company_name: lit("Banca Esempio S.p.A."),
+            channel_id: lit("12345678903_03"),
+            channel_description: lit("app"),
+        },
+        payment_method: Some(lit("creditCard")),
+        payment_note: None,
+        fee_cents: Some(120),
+        primary_ci_incurred_fee_cents: None,
+        bundle_id: None,
+        ci_bundle_id: None,
+        payment_date_time: Some(at),
+        application_date: Some(at.date_naive()),
+        transfer_date: None,
+        metadata: option.metadata.clone(),
+        stand_in: false,
+        delivery: Delivery {
+            recipient: comune.id,
+            broker_id: lit(BROKER),
+            station_id: lit(STATION),
+            version: PrimitiveVersion::V2,
+            received_at: at,
+            raw_message: Some(format!(
+                "<paSendRTV2Request><receiptId>{receipt_id}</receiptId></paSendRTV2Request>"
+            )),
+        },
+    }
+}

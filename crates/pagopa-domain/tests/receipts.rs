@@ -139,7 +139,7 @@ async fn a_receipt_for_an_unknown_notice_is_kept() {
     assert!(stored.disposition.needs_review());
     assert_eq!(
         stored.receipt.delivery.raw_message.as_deref(),
-        Some("<paSendRTV2Request/>")
+        Some("<paSendRTV2Request><receiptId>r-unknown</receiptId></paSendRTV2Request>")
     );
     // The gestionale hears of it too.
     assert_eq!(s.world.store.backlog().await.unwrap(), 1);
