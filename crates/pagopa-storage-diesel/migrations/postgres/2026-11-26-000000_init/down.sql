@@ -1,0 +1,12 @@
+DROP TABLE audit_log;
+DROP TABLE outbox;
+DROP TABLE cart_items;
+DROP TABLE carts;
+DROP TABLE receipts;
+DROP TABLE iuv_sequences;
+DROP TABLE transfers;
+DROP TABLE payment_options;
+DROP TABLE positions;
+DROP TABLE catalogue_services;
+DROP TABLE entes;
+DROP FUNCTION audit_log_append_only();

@@ -1,0 +1,120 @@
+//! Every storage port of `pagopa-domain` on diesel, for embedded SQLite (the default: one file,
+//! nothing to install) and PostgreSQL (production: several server instances share it).
+//!
+//! One [`DieselStore`] implements all the storage ports. Diesel's connections are synchronous,
+//! so every call runs on tokio's blocking pool with a pooled connection (see
+//! `docs/adr/0002-storage-execution-model.md`). Queries are written once and compiled for both
+//! backends; the few differences (write-lock mode, `SKIP LOCKED`) sit behind one trait.
+//! Aggregates are stored as JSON documents beside the columns every lookup, search and report
+//! uses, and each backend has its own embedded migrations.
+
+mod db;
+mod repo;
+
+pub use repo::audit::AuditEntry;
+mod schema;
+
+use std::path::Path;
+
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ConnectionManager, Pool};
+use diesel::sqlite::SqliteConnection;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use pagopa_domain::ports::StorageError;
+
+use crate::db::{DbError, Pools, SqlitePragmas, with_conn};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Which database a store uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BackendKind {
+    /// An SQLite file.
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+/// Why a store could not be opened.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConnectError {
+    /// The URL names no supported database.
+    #[error("unsupported database URL '{0}': use postgres://… or sqlite://<file>")]
+    Url(String),
+    /// The SQLite file's folder could not be created.
+    #[error("cannot create the folder of the SQLite file")]
+    Folder(#[source] std::io::Error),
+    /// The database could not be reached.
+    #[error("cannot connect to the database")]
+    Pool(#[source] r2d2::Error),
+}
+
+/// All storage ports over one diesel connection pool.
+#[derive(Clone, Debug)]
+pub struct DieselStore {
+    pools: Pools,
+}
+
+impl DieselStore {
+    /// Opens a pool of `pool_size` connections to `url`: `postgres://…` (or `postgresql://…`),
+    /// or `sqlite://<path>` (the folder is created; `:memory:` is refused, as every pooled
+    /// connection would see its own empty database).
+    pub fn connect(url: &str, pool_size: u32) -> Result<Self, ConnectError> {
+        let pool_size = pool_size.max(1);
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = Pool::builder()
+                .max_size(pool_size)
+                .build(ConnectionManager::<PgConnection>::new(url))
+                .map_err(ConnectError::Pool)?;
+            return Ok(Self {
+                pools: Pools::Postgres(pool),
+            });
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .ok_or_else(|| ConnectError::Url(url.to_owned()))?;
+        if path.is_empty() || path.contains(":memory:") {
+            return Err(ConnectError::Url(url.to_owned()));
+        }
+        if let Some(folder) = Path::new(path).parent().filter(|f| !f.as_os_str().is_empty()) {
+            std::fs::create_dir_all(folder).map_err(ConnectError::Folder)?;
+        }
+        let pool = Pool::builder()
+            .max_size(pool_size)
+            .connection_customizer(Box::new(SqlitePragmas))
+            .build(ConnectionManager::<SqliteConnection>::new(path))
+            .map_err(ConnectError::Pool)?;
+        Ok(Self {
+            pools: Pools::Sqlite(pool),
+        })
+    }
+
+    /// The backend in use.
+    pub fn backend(&self) -> BackendKind {
+        match self.pools {
+            Pools::Sqlite(_) => BackendKind::Sqlite,
+            Pools::Postgres(_) => BackendKind::Postgres,
+        }
+    }
+
+    /// Applies the embedded migrations not applied yet; returns how many ran.
+    pub async fn migrate(&self) -> Result<usize, StorageError> {
+        let pools = self.pools.clone();
+        db::blocking(move || {
+            let applied = match &pools {
+                Pools::Sqlite(pool) => pool.get()?.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+                Pools::Postgres(pool) => pool.get()?.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
+            };
+            applied.map_err(|e| DbError::Corrupt(format!("migration failed: {e}")))
+        })
+        .await
+    }
+
+    /// Whether the database answers (for readiness probes).
+    pub async fn ping(&self) -> Result<(), StorageError> {
+        use diesel::connection::SimpleConnection;
+        with_conn!(self, |conn| { Ok(conn.batch_execute("SELECT 1")?) })
+    }
+}

@@ -1,0 +1,96 @@
+//! The append-only audit trail of state changes.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+use crate::db::{DbError, impl_for_both, to_us};
+use crate::schema::audit_log;
+
+#[derive(Insertable)]
+#[diesel(table_name = audit_log)]
+struct AuditRow<'a> {
+    at_us: i64,
+    entity: &'a str,
+    entity_key: &'a str,
+    action: &'a str,
+    from_status: Option<&'a str>,
+    to_status: Option<&'a str>,
+}
+
+/// One entry of the audit trail.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Change<'a> {
+    pub(crate) entity: &'a str,
+    pub(crate) key: &'a str,
+    pub(crate) action: &'a str,
+    pub(crate) from: Option<&'a str>,
+    pub(crate) to: Option<&'a str>,
+}
+
+/// Writes audit entries; call it inside the transaction of the change.
+pub(crate) trait Audit {
+    fn audit(&mut self, at: DateTime<Utc>, changes: &[Change<'_>]) -> Result<(), DbError>;
+}
+
+impl_for_both!(Audit {
+    fn audit(&mut self, at: DateTime<Utc>, changes: &[Change<'_>]) -> Result<(), DbError> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<AuditRow<'_>> = changes
+            .iter()
+            .map(|c| AuditRow {
+                at_us: to_us(at),
+                entity: c.entity,
+                entity_key: c.key,
+                action: c.action,
+                from_status: c.from,
+                to_status: c.to,
+            })
+            .collect();
+        for chunk in rows.chunks(1000) {
+            diesel::insert_into(audit_log::table).values(chunk).execute(self)?;
+        }
+        Ok(())
+    }
+});
+
+/// One entry of the audit trail, as read back.
+#[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = audit_log)]
+pub struct AuditEntry {
+    /// Position in the trail.
+    pub id: i64,
+    /// When, in microseconds since the epoch (UTC).
+    pub at_us: i64,
+    /// `position` or `receipt`.
+    pub entity: String,
+    /// `ente/iupd` or `recipient/receipt id`.
+    pub entity_key: String,
+    /// `created`, `status` or `received`.
+    pub action: String,
+    /// Status before, if any.
+    pub from_status: Option<String>,
+    /// Status after, or the receipt's disposition.
+    pub to_status: Option<String>,
+}
+
+impl crate::DieselStore {
+    /// The audit trail of one entity (`position` with `ente/iupd`, `receipt` with
+    /// `recipient/receipt id`), oldest first.
+    pub async fn audit_trail(
+        &self,
+        entity: &str,
+        key: &str,
+    ) -> Result<Vec<AuditEntry>, pagopa_domain::ports::StorageError> {
+        let (entity, key) = (entity.to_owned(), key.to_owned());
+        crate::db::with_conn!(self, |conn| {
+            Ok(audit_log::table
+                .filter(audit_log::entity.eq(&entity))
+                .filter(audit_log::entity_key.eq(&key))
+                .order(audit_log::id)
+                .select(AuditEntry::as_select())
+                .load(conn)?)
+        })
+    }
+}

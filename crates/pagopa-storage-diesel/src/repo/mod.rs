@@ -1,0 +1,12 @@
+//! The port implementations, one module per aggregate.
+
+pub(crate) mod audit;
+mod carts;
+mod entes;
+mod iuv;
+mod outbox;
+mod positions;
+mod receipts;
+
+pub(crate) use outbox::OutboxStore;
+pub(crate) use positions::PositionStore;

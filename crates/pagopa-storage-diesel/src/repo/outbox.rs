@@ -1,0 +1,210 @@
+//! The outbox: messages leased with row locks, delivered at least once.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+use pagopa_domain::ports::{Outbox, StorageError};
+use pagopa_domain::{OutboxEvent, OutboxMessage};
+
+use crate::DieselStore;
+use crate::db::{Backend, DbError, from_json, from_us, impl_for_both, to_json, to_us, with_conn};
+use crate::schema::outbox;
+
+#[derive(Insertable)]
+#[diesel(table_name = outbox)]
+struct NewMessage<'a> {
+    dedup_key: String,
+    ente: &'a str,
+    event: String,
+    attempts: i32,
+    available_at_us: i64,
+    created_at_us: i64,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+struct MessageRow {
+    id: i64,
+    event: String,
+    attempts: i32,
+    available_at_us: i64,
+    created_at_us: i64,
+    last_error: Option<String>,
+    delivered_at_us: Option<i64>,
+}
+
+impl MessageRow {
+    fn into_message(self) -> Result<OutboxMessage, DbError> {
+        Ok(OutboxMessage {
+            id: u64::try_from(self.id).map_err(|_| DbError::Corrupt(format!("outbox id {}", self.id)))?,
+            event: from_json(&self.event)?,
+            attempts: u32::try_from(self.attempts).unwrap_or_default(),
+            available_at: from_us(self.available_at_us)?,
+            created_at: from_us(self.created_at_us)?,
+            last_error: self.last_error,
+            delivered_at: self.delivered_at_us.map(from_us).transpose()?,
+        })
+    }
+}
+
+#[derive(QueryableByName)]
+struct ClaimedId {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// Outbox operations on one connection.
+pub(crate) trait OutboxStore {
+    /// Inserts events, skipping those whose dedup key is present; call it inside the
+    /// transaction of the change the events report.
+    fn enqueue_events(&mut self, events: &[OutboxEvent], now: DateTime<Utc>) -> Result<(), DbError>;
+    fn claim_messages(
+        &mut self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: u32,
+    ) -> Result<Vec<OutboxMessage>, DbError>;
+}
+
+impl_for_both!(OutboxStore {
+    fn enqueue_events(&mut self, events: &[OutboxEvent], now: DateTime<Utc>) -> Result<(), DbError> {
+        for event in events {
+            let row = NewMessage {
+                dedup_key: event.dedup_key(),
+                ente: event.ente().as_str(),
+                event: to_json(event)?,
+                attempts: 0,
+                available_at_us: to_us(now),
+                created_at_us: to_us(now),
+            };
+            diesel::insert_into(outbox::table).values(&row).on_conflict_do_nothing().execute(self)?;
+        }
+        Ok(())
+    }
+
+    fn claim_messages(&mut self, worker: &str, now: DateTime<Utc>, lease: Duration, limit: u32) -> Result<Vec<OutboxMessage>, DbError> {
+        let now_us = to_us(now);
+        let until = to_us(now + lease);
+        self.write(|c| {
+            // Candidates: undelivered, due, and not leased (or leased by a worker whose lease ran out).
+            let sql = format!(
+                "SELECT id FROM outbox WHERE delivered_at_us IS NULL AND available_at_us <= $1 \
+                 AND (lease_until_us IS NULL OR lease_until_us <= $1) ORDER BY id LIMIT {limit} {}",
+                <Self as Backend>::SKIP_LOCKED
+            );
+            let ids: Vec<ClaimedId> = diesel::sql_query(sql).bind::<BigInt, _>(now_us).load(c)?;
+            let ids: Vec<i64> = ids.into_iter().map(|r| r.id).collect();
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
+                .set((outbox::lease_owner.eq(worker), outbox::lease_until_us.eq(until)))
+                .execute(c)?;
+            let rows: Vec<MessageRow> = outbox::table
+                .filter(outbox::id.eq_any(&ids))
+                .order(outbox::id)
+                .select(MessageRow::as_select())
+                .load(c)?;
+            rows.into_iter().map(MessageRow::into_message).collect()
+        })
+    }
+});
+
+/// `NotFound` when an update touched no message.
+fn exists(changed: usize, id: u64) -> Result<(), DbError> {
+    if changed == 0 {
+        Err(StorageError::NotFound(format!("outbox message {id}")).into())
+    } else {
+        Ok(())
+    }
+}
+
+fn db_id(id: u64) -> Result<i64, DbError> {
+    i64::try_from(id).map_err(|_| StorageError::NotFound(format!("outbox message {id}")).into())
+}
+
+#[async_trait]
+impl Outbox for DieselStore {
+    async fn enqueue(&self, events: &[OutboxEvent], now: DateTime<Utc>) -> Result<(), StorageError> {
+        let events = events.to_vec();
+        with_conn!(self, |conn| { conn.write(|c| c.enqueue_events(&events, now)) })
+    }
+
+    async fn claim(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: u32,
+    ) -> Result<Vec<OutboxMessage>, StorageError> {
+        let worker = worker.to_owned();
+        with_conn!(self, |conn| { conn.claim_messages(&worker, now, lease, limit) })
+    }
+
+    async fn acknowledge(&self, id: u64, now: DateTime<Utc>) -> Result<(), StorageError> {
+        with_conn!(self, |conn| {
+            let changed = diesel::update(outbox::table.find(db_id(id)?))
+                .set((
+                    outbox::delivered_at_us.eq(Some(to_us(now))),
+                    outbox::attempts.eq(outbox::attempts + 1),
+                    outbox::lease_owner.eq(None::<String>),
+                    outbox::lease_until_us.eq(None::<i64>),
+                ))
+                .execute(conn)?;
+            exists(changed, id)
+        })
+    }
+
+    async fn reschedule(&self, id: u64, error: &str, available_at: DateTime<Utc>) -> Result<(), StorageError> {
+        let error: String = error.chars().take(2000).collect();
+        with_conn!(self, |conn| {
+            let changed = diesel::update(outbox::table.find(db_id(id)?))
+                .set((
+                    outbox::attempts.eq(outbox::attempts + 1),
+                    outbox::last_error.eq(Some(&error)),
+                    outbox::available_at_us.eq(to_us(available_at)),
+                    outbox::lease_owner.eq(None::<String>),
+                    outbox::lease_until_us.eq(None::<i64>),
+                ))
+                .execute(conn)?;
+            exists(changed, id)
+        })
+    }
+
+    async fn replay(&self, id: u64, now: DateTime<Utc>) -> Result<(), StorageError> {
+        with_conn!(self, |conn| {
+            let changed = diesel::update(outbox::table.find(db_id(id)?))
+                .set((
+                    outbox::delivered_at_us.eq(None::<i64>),
+                    outbox::available_at_us.eq(to_us(now)),
+                    outbox::lease_owner.eq(None::<String>),
+                    outbox::lease_until_us.eq(None::<i64>),
+                ))
+                .execute(conn)?;
+            exists(changed, id)
+        })
+    }
+
+    async fn get(&self, id: u64) -> Result<Option<OutboxMessage>, StorageError> {
+        with_conn!(self, |conn| {
+            let row: Option<MessageRow> = outbox::table
+                .find(db_id(id)?)
+                .select(MessageRow::as_select())
+                .first(conn)
+                .optional()?;
+            row.map(MessageRow::into_message).transpose()
+        })
+    }
+
+    async fn backlog(&self) -> Result<u64, StorageError> {
+        with_conn!(self, |conn| {
+            let count: i64 = outbox::table
+                .filter(outbox::delivered_at_us.is_null())
+                .count()
+                .get_result(conn)?;
+            Ok(u64::try_from(count).unwrap_or_default())
+        })
+    }
+}

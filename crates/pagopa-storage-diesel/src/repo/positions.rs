@@ -1,0 +1,358 @@
+//! Debt positions: the document plus one row per option and per transfer.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+use pagopa_domain::ports::{Page, PositionCursor, PositionQuery, PositionRepository, StorageError};
+use pagopa_domain::{DebtPosition, EnteId, FiscalCode, Iupd, NoticeNumber, TransferAccount};
+
+use super::audit::{Audit, Change};
+use crate::DieselStore;
+use crate::db::{
+    Backend, DbError, Filters, VersionedDocument, date_text, from_json, impl_for_both, to_i64, to_json, to_u64, to_us,
+    with_conn,
+};
+use crate::schema::{payment_options, positions, transfers};
+
+/// Rows per INSERT statement: well inside SQLite's 32 766 and PostgreSQL's 65 535 binds.
+const ROWS_PER_STATEMENT: usize = 1000;
+/// The largest page a search returns.
+const MAX_PAGE: u32 = 1000;
+
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = positions)]
+struct PositionRow<'a> {
+    ente: &'a str,
+    iupd: &'a str,
+    debtor: Option<&'a str>,
+    status: &'a str,
+    version: i64,
+    created_at_us: i64,
+    updated_at_us: i64,
+    document: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = payment_options)]
+struct OptionRow<'a> {
+    ente: &'a str,
+    notice_number: &'a str,
+    iuv: String,
+    iupd: &'a str,
+    amount_cents: i64,
+    due_date: String,
+    instalment: Option<i32>,
+    paid_receipt_id: Option<&'a str>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = transfers)]
+struct TransferRow<'a> {
+    ente: &'a str,
+    notice_number: &'a str,
+    transfer_id: i32,
+    beneficiary: &'a str,
+    amount_cents: i64,
+    iban: Option<&'a str>,
+    category: String,
+}
+
+fn position_row(position: &DebtPosition) -> Result<PositionRow<'_>, DbError> {
+    Ok(PositionRow {
+        ente: position.ente.as_str(),
+        iupd: position.iupd.as_str(),
+        debtor: position.debtor.id.fiscal_code().map(FiscalCode::as_str),
+        status: position.status.as_str(),
+        version: to_i64(position.version)?,
+        created_at_us: to_us(position.created_at),
+        updated_at_us: to_us(position.updated_at),
+        document: to_json(position)?,
+    })
+}
+
+fn child_rows<'a>(
+    position: &'a DebtPosition,
+    options: &mut Vec<OptionRow<'a>>,
+    transfer_rows: &mut Vec<TransferRow<'a>>,
+) -> Result<(), DbError> {
+    for option in &position.options {
+        options.push(OptionRow {
+            ente: position.ente.as_str(),
+            notice_number: option.notice_number.as_str(),
+            iuv: option.notice_number.iuv().to_string(),
+            iupd: position.iupd.as_str(),
+            amount_cents: to_i64(option.amount.cents())?,
+            due_date: date_text(option.due_date),
+            instalment: option.instalment.map(|i| i32::from(i.number)),
+            paid_receipt_id: option.payment.as_ref().map(|p| p.receipt_id.as_str()),
+        });
+        for transfer in &option.transfers {
+            transfer_rows.push(TransferRow {
+                ente: position.ente.as_str(),
+                notice_number: option.notice_number.as_str(),
+                transfer_id: i32::from(transfer.id),
+                beneficiary: transfer.ente.as_str(),
+                amount_cents: to_i64(transfer.amount.cents())?,
+                iban: match &transfer.account {
+                    TransferAccount::Iban { iban, .. } => Some(iban.as_str()),
+                    TransferAccount::Stamp(_) => None,
+                },
+                category: transfer.category.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn decode(version: i64, document: &str) -> Result<DebtPosition, DbError> {
+    let mut position: DebtPosition = from_json(document)?;
+    position.version = to_u64(version)?;
+    Ok(position)
+}
+
+/// Position storage on one connection; the callers choose the transaction.
+pub(crate) trait PositionStore {
+    /// Inserts positions with their options and transfers, in statements of many rows.
+    fn insert_positions(&mut self, positions: &[DebtPosition], at: DateTime<Utc>) -> Result<(), DbError>;
+    /// One position.
+    fn load_position(&mut self, ente: &str, iupd: &str) -> Result<Option<DebtPosition>, DbError>;
+    /// The position holding a notice.
+    fn position_by_notice(&mut self, ente: &str, notice: &str) -> Result<Option<DebtPosition>, DbError>;
+    /// Replaces a position if its version is unchanged; returns it at the next version.
+    fn update_position(&mut self, position: &DebtPosition, at: DateTime<Utc>) -> Result<DebtPosition, DbError>;
+}
+
+impl_for_both!(PositionStore {
+    fn insert_positions(&mut self, list: &[DebtPosition], at: DateTime<Utc>) -> Result<(), DbError> {
+        let mut rows = Vec::with_capacity(list.len());
+        let mut options = Vec::with_capacity(list.len());
+        let mut transfer_rows = Vec::with_capacity(list.len());
+        for position in list {
+            rows.push(position_row(position)?);
+            child_rows(position, &mut options, &mut transfer_rows)?;
+        }
+        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+            diesel::insert_into(positions::table).values(chunk).execute(self)?;
+        }
+        for chunk in options.chunks(ROWS_PER_STATEMENT) {
+            diesel::insert_into(payment_options::table).values(chunk).execute(self)?;
+        }
+        for chunk in transfer_rows.chunks(ROWS_PER_STATEMENT) {
+            diesel::insert_into(transfers::table).values(chunk).execute(self)?;
+        }
+        let keys: Vec<String> = list.iter().map(|p| format!("{}/{}", p.ente, p.iupd)).collect();
+        let changes: Vec<Change<'_>> = list
+            .iter()
+            .zip(&keys)
+            .map(|(p, key)| Change { entity: "position", key, action: "created", from: None, to: Some(p.status.as_str()) })
+            .collect();
+        self.audit(at, &changes)
+    }
+
+    fn load_position(&mut self, ente: &str, iupd: &str) -> Result<Option<DebtPosition>, DbError> {
+        let row: Option<(i64, String)> = positions::table
+            .find((ente, iupd))
+            .select((positions::version, positions::document))
+            .first(self)
+            .optional()?;
+        row.map(|(version, document)| decode(version, &document)).transpose()
+    }
+
+    fn position_by_notice(&mut self, ente: &str, notice: &str) -> Result<Option<DebtPosition>, DbError> {
+        let iupd: Option<String> = payment_options::table
+            .find((ente, notice))
+            .select(payment_options::iupd)
+            .first(self)
+            .optional()?;
+        match iupd {
+            Some(iupd) => self.load_position(ente, &iupd),
+            None => Ok(None),
+        }
+    }
+
+    fn update_position(&mut self, position: &DebtPosition, at: DateTime<Utc>) -> Result<DebtPosition, DbError> {
+        let key = (position.ente.as_str(), position.iupd.as_str());
+        let stored: Option<(i64, String)> = positions::table
+            .find(key)
+            .select((positions::version, positions::status))
+            .first(self)
+            .optional()?;
+        let Some((stored_version, stored_status)) = stored else {
+            return Err(StorageError::NotFound(format!("position {}", position.iupd)).into());
+        };
+        if stored_version != to_i64(position.version)? {
+            return Err(StorageError::Conflict(format!("position {}", position.iupd)).into());
+        }
+        let mut next = position.clone();
+        next.version += 1;
+        let row = position_row(&next)?;
+        let changed = diesel::update(positions::table.find(key))
+            .filter(positions::version.eq(stored_version))
+            .set((
+                positions::debtor.eq(row.debtor),
+                positions::status.eq(row.status),
+                positions::version.eq(row.version),
+                positions::updated_at_us.eq(row.updated_at_us),
+                positions::document.eq(&row.document),
+            ))
+            .execute(self)?;
+        if changed == 0 {
+            return Err(StorageError::Conflict(format!("position {}", position.iupd)).into());
+        }
+        let option_keys = payment_options::table
+            .filter(payment_options::ente.eq(key.0))
+            .filter(payment_options::iupd.eq(key.1))
+            .select(payment_options::notice_number);
+        diesel::delete(transfers::table.filter(transfers::ente.eq(key.0)).filter(transfers::notice_number.eq_any(option_keys)))
+            .execute(self)?;
+        diesel::delete(payment_options::table.filter(payment_options::ente.eq(key.0)).filter(payment_options::iupd.eq(key.1)))
+            .execute(self)?;
+        let mut options = Vec::new();
+        let mut transfer_rows = Vec::new();
+        child_rows(&next, &mut options, &mut transfer_rows)?;
+        diesel::insert_into(payment_options::table).values(&options).execute(self)?;
+        diesel::insert_into(transfers::table).values(&transfer_rows).execute(self)?;
+        if stored_status != next.status.as_str() {
+            let key = format!("{}/{}", next.ente, next.iupd);
+            let change = Change {
+                entity: "position",
+                key: &key,
+                action: "status",
+                from: Some(&stored_status),
+                to: Some(next.status.as_str()),
+            };
+            self.audit(at, &[change])?;
+        }
+        Ok(next)
+    }
+});
+
+/// The read-only queries, run outside any explicit transaction.
+trait PositionQueries {
+    fn positions_of_debtor(&mut self, debtor: &str) -> Result<Vec<DebtPosition>, DbError>;
+    fn search_positions(&mut self, query: &PositionQuery) -> Result<Page<DebtPosition, PositionCursor>, DbError>;
+}
+
+impl_for_both!(PositionQueries {
+    fn positions_of_debtor(&mut self, debtor: &str) -> Result<Vec<DebtPosition>, DbError> {
+        let rows: Vec<(i64, String)> = positions::table
+            .filter(positions::debtor.eq(debtor))
+            .order((positions::ente, positions::iupd))
+            .select((positions::version, positions::document))
+            .load(self)?;
+        rows.iter().map(|(version, document)| decode(*version, document)).collect()
+    }
+
+    fn search_positions(&mut self, query: &PositionQuery) -> Result<Page<DebtPosition, PositionCursor>, DbError> {
+        let mut filters = Filters::default();
+        if let Some(after) = &query.after {
+            let ente = filters.bind(after.ente.as_str());
+            let iupd = filters.bind(after.iupd.as_str());
+            filters.and(&format!("(p.ente > {ente} OR (p.ente = {ente} AND p.iupd > {iupd}))"));
+        }
+        if let Some(ente) = &query.ente {
+            let ente = filters.bind(ente.as_str());
+            filters.and(&format!("p.ente = {ente}"));
+        }
+        if let Some(debtor) = &query.debtor {
+            let debtor = filters.bind(debtor.as_str());
+            filters.and(&format!("p.debtor = {debtor}"));
+        }
+        if let Some(status) = query.status {
+            let status = filters.bind(status.as_str());
+            filters.and(&format!("p.status = {status}"));
+        }
+        let mut option_filters = Filters { sql: String::new(), binds: std::mem::take(&mut filters.binds) };
+        if let Some(notice) = &query.notice_number {
+            let notice = option_filters.bind(notice.as_str());
+            option_filters.and(&format!("o.notice_number = {notice}"));
+        }
+        if let Some(iuv) = &query.iuv {
+            let iuv = option_filters.bind(iuv.as_str());
+            option_filters.and(&format!("o.iuv = {iuv}"));
+        }
+        if let Some(from) = query.due_from {
+            let from = option_filters.bind(date_text(from));
+            option_filters.and(&format!("o.due_date >= {from}"));
+        }
+        if let Some(to) = query.due_to {
+            let to = option_filters.bind(date_text(to));
+            option_filters.and(&format!("o.due_date <= {to}"));
+        }
+        if !option_filters.sql.is_empty() {
+            filters.and(&format!(
+                "EXISTS (SELECT 1 FROM payment_options o WHERE o.ente = p.ente AND o.iupd = p.iupd{})",
+                option_filters.sql
+            ));
+        }
+        let limit = query.limit.clamp(1, MAX_PAGE);
+        let sql = format!(
+            "SELECT p.version, p.document FROM positions p WHERE 1 = 1{} ORDER BY p.ente, p.iupd LIMIT {}",
+            filters.sql,
+            limit + 1
+        );
+        let mut statement = diesel::sql_query(sql).into_boxed();
+        for value in option_filters.binds {
+            statement = statement.bind::<Text, _>(value);
+        }
+        let rows: Vec<VersionedDocument> = statement.load(self)?;
+        let mut items = rows.iter().map(|r| decode(r.version, &r.document)).collect::<Result<Vec<_>, _>>()?;
+        let next = if items.len() > limit as usize {
+            items.truncate(limit as usize);
+            items.last().map(|p| PositionCursor { ente: p.ente.clone(), iupd: p.iupd.clone() })
+        } else {
+            None
+        };
+        Ok(Page { items, next })
+    }
+});
+
+#[async_trait]
+impl PositionRepository for DieselStore {
+    async fn insert(&self, position: &DebtPosition) -> Result<DebtPosition, StorageError> {
+        let position = position.clone();
+        with_conn!(self, |conn| {
+            let at = position.created_at;
+            conn.write(|c| c.insert_positions(std::slice::from_ref(&position), at))?;
+            Ok(position)
+        })
+    }
+
+    async fn insert_batch(&self, list: &[DebtPosition]) -> Result<u64, StorageError> {
+        let list = list.to_vec();
+        with_conn!(self, |conn| {
+            let at = list.iter().map(|p| p.created_at).max().unwrap_or_default();
+            conn.write(|c| c.insert_positions(&list, at))?;
+            Ok(list.len() as u64)
+        })
+    }
+
+    async fn get(&self, ente: &EnteId, iupd: &Iupd) -> Result<Option<DebtPosition>, StorageError> {
+        let (ente, iupd) = (ente.clone(), iupd.clone());
+        with_conn!(self, |conn| { conn.load_position(ente.as_str(), iupd.as_str()) })
+    }
+
+    async fn find_by_notice(&self, ente: &EnteId, notice: &NoticeNumber) -> Result<Option<DebtPosition>, StorageError> {
+        let (ente, notice) = (ente.clone(), notice.clone());
+        with_conn!(self, |conn| { conn.position_by_notice(ente.as_str(), notice.as_str()) })
+    }
+
+    async fn list_by_debtor(&self, debtor: &FiscalCode) -> Result<Vec<DebtPosition>, StorageError> {
+        let debtor = debtor.clone();
+        with_conn!(self, |conn| { conn.positions_of_debtor(debtor.as_str()) })
+    }
+
+    async fn update(&self, position: &DebtPosition) -> Result<DebtPosition, StorageError> {
+        let position = position.clone();
+        with_conn!(self, |conn| {
+            let at = position.updated_at;
+            conn.write(|c| c.update_position(&position, at))
+        })
+    }
+
+    async fn search(&self, query: &PositionQuery) -> Result<Page<DebtPosition, PositionCursor>, StorageError> {
+        let query = query.clone();
+        with_conn!(self, |conn| { conn.search_positions(&query) })
+    }
+}

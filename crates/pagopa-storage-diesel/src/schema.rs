@@ -1,0 +1,147 @@
+//! The tables, as diesel sees them. One definition serves both backends: every column uses a
+//! type SQLite and PostgreSQL share (text, 64-bit and 32-bit integers, booleans).
+
+diesel::table! {
+    entes (id) {
+        id -> Text,
+        document -> Text,
+        updated_at_us -> BigInt,
+    }
+}
+
+diesel::table! {
+    catalogue_services (ente, code) {
+        ente -> Text,
+        code -> Text,
+        demand_service_id -> Nullable<Text>,
+        active -> Bool,
+        document -> Text,
+    }
+}
+
+diesel::table! {
+    positions (ente, iupd) {
+        ente -> Text,
+        iupd -> Text,
+        debtor -> Nullable<Text>,
+        status -> Text,
+        version -> BigInt,
+        created_at_us -> BigInt,
+        updated_at_us -> BigInt,
+        document -> Text,
+    }
+}
+
+diesel::table! {
+    payment_options (ente, notice_number) {
+        ente -> Text,
+        notice_number -> Text,
+        iuv -> Text,
+        iupd -> Text,
+        amount_cents -> BigInt,
+        due_date -> Text,
+        instalment -> Nullable<Integer>,
+        paid_receipt_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    transfers (ente, notice_number, transfer_id) {
+        ente -> Text,
+        notice_number -> Text,
+        transfer_id -> Integer,
+        beneficiary -> Text,
+        amount_cents -> BigInt,
+        iban -> Nullable<Text>,
+        category -> Text,
+    }
+}
+
+diesel::table! {
+    iuv_sequences (ente, aux_digit, code) {
+        ente -> Text,
+        aux_digit -> Integer,
+        code -> Integer,
+        last_base -> BigInt,
+    }
+}
+
+diesel::table! {
+    receipts (recipient, receipt_id) {
+        recipient -> Text,
+        receipt_id -> Text,
+        ente -> Text,
+        notice_number -> Text,
+        iuv -> Text,
+        debtor -> Nullable<Text>,
+        amount_cents -> BigInt,
+        disposition -> Text,
+        needs_review -> Bool,
+        paid_at_us -> BigInt,
+        received_at_us -> BigInt,
+        raw_message -> Nullable<Text>,
+        document -> Text,
+    }
+}
+
+diesel::table! {
+    carts (id) {
+        id -> Text,
+        status -> Text,
+        citizen -> Nullable<Text>,
+        version -> BigInt,
+        created_at_us -> BigInt,
+        updated_at_us -> BigInt,
+        document -> Text,
+    }
+}
+
+diesel::table! {
+    cart_items (cart_id, ente, notice_number) {
+        cart_id -> Text,
+        ente -> Text,
+        notice_number -> Text,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        dedup_key -> Text,
+        ente -> Text,
+        event -> Text,
+        attempts -> Integer,
+        available_at_us -> BigInt,
+        created_at_us -> BigInt,
+        lease_owner -> Nullable<Text>,
+        lease_until_us -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
+        delivered_at_us -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at_us -> BigInt,
+        entity -> Text,
+        entity_key -> Text,
+        action -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Nullable<Text>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    entes,
+    catalogue_services,
+    positions,
+    payment_options,
+    transfers,
+    iuv_sequences,
+    receipts,
+    carts,
+    cart_items,
+    outbox,
+    audit_log,
+);
