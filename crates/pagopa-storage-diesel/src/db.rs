@@ -63,6 +63,9 @@ where
 macro_rules! with_conn {
     ($store:expr, |$conn:ident| $body:block) => {{
         let pools = $store.pools.clone();
+        // Wait here, asynchronously, for a connection's worth of room: no more blocking threads
+        // run than there are connections, so none of them sleeps on the pool.
+        let _permit = $store.permits.acquire().await;
         $crate::db::blocking(move || match &pools {
             $crate::db::Pools::Sqlite(pool) => {
                 let mut guard = pool.get()?;
@@ -121,11 +124,8 @@ pub(crate) struct SqlitePragmas;
 
 impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
-        conn.batch_execute(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-             PRAGMA busy_timeout = 10000;",
-        )
-        .map_err(diesel::r2d2::Error::QueryError)
+        conn.batch_execute(crate::SQLITE_PRAGMAS)
+            .map_err(diesel::r2d2::Error::QueryError)
     }
 }
 

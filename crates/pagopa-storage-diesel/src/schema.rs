@@ -33,7 +33,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    payment_options (ente, notice_number) {
+    payment_options (ente, iuv) {
         ente -> Text,
         notice_number -> Text,
         iuv -> Text,
@@ -46,9 +46,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    transfers (ente, notice_number, transfer_id) {
+    transfers (ente, iuv, transfer_id) {
         ente -> Text,
-        notice_number -> Text,
+        iuv -> Text,
         transfer_id -> Integer,
         beneficiary -> Text,
         amount_cents -> BigInt,

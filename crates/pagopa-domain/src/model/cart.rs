@@ -33,6 +33,7 @@ pub struct ReturnUrls {
     /// After an error.
     pub error: String,
     /// Checkout v2: outcome unknown after a timeout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiting: Option<String>,
 }
 
@@ -88,16 +89,20 @@ pub struct Cart {
     /// 1..5 distinct notices.
     pub items: Vec<CartItem>,
     /// The citizen who started it, when authenticated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub citizen: Option<FiscalCode>,
     /// Where Checkout sends the receipt e-mail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<Email>,
     /// Where the browser returns.
     pub return_urls: ReturnUrls,
     /// Status.
     pub status: CartStatus,
     /// The Checkout page to send the browser to, once known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checkout_url: Option<String>,
     /// Why Checkout failed, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<String>,
     /// When created.
     pub created_at: DateTime<Utc>,

@@ -25,16 +25,20 @@ pub struct ReceiptTransfer {
     /// The Ente credited.
     pub ente: EnteId,
     /// Its name, if given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_name: Option<Text<140>>,
     /// The account credited, or `None` when the transfer was a digital stamp.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iban: Option<Iban>,
     /// The signed stamp document (base64 `MBDAttachment`) when the transfer was a digital stamp.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stamp_attachment: Option<String>,
     /// The remittance text.
     pub remittance: Text<140>,
     /// The taxonomy code.
     pub category: TransferCategory,
     /// Echoed metadata.
+    #[serde(default, skip_serializing_if = "Metadata::is_empty")]
     pub metadata: Metadata,
 }
 
@@ -44,8 +48,10 @@ pub struct Psp {
     /// `idPSP`.
     pub id: PartyId,
     /// `pspFiscalCode`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fiscal_code: Option<Text<35>>,
     /// `pspPartitaIVA`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vat_number: Option<Text<20>>,
     /// `PSPCompanyName`.
     pub company_name: Text<70>,
@@ -70,6 +76,7 @@ pub struct Delivery {
     /// When it reached us.
     pub received_at: DateTime<Utc>,
     /// The raw SOAP body as received, kept as evidence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub raw_message: Option<String>,
 }
 
@@ -93,34 +100,46 @@ pub struct Receipt {
     /// `companyName`.
     pub company_name: Text<140>,
     /// `officeName`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub office_name: Option<Text<140>>,
     /// `debtor`.
     pub debtor: Subject,
     /// `payer`, when different from the debtor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payer: Option<Subject>,
     /// `transferList`.
     pub transfers: Vec<ReceiptTransfer>,
     /// PSP data.
     pub psp: Psp,
     /// `paymentMethod`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_method: Option<Text<35>>,
     /// `paymentNote` (V2): our cart id for Checkout payments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_note: Option<Text<210>>,
     /// `fee` in cents, paid by the payer on top of the amount.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fee_cents: Option<u64>,
     /// `primaryCiIncurredFee` in cents (V2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_ci_incurred_fee_cents: Option<u64>,
     /// `idBundle` (V2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bundle_id: Option<Text<70>>,
     /// `idCiBundle` (V2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ci_bundle_id: Option<Text<70>>,
     /// `paymentDateTime`: the legal payment time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_date_time: Option<DateTime<Utc>>,
     /// `applicationDate`: the PSP's operating day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub application_date: Option<NaiveDate>,
     /// `transferDate`: when the money is credited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transfer_date: Option<NaiveDate>,
     /// Echoed payment-level metadata.
+    #[serde(default, skip_serializing_if = "Metadata::is_empty")]
     pub metadata: Metadata,
     /// Paid while the Node answered in Stand-In (the Ente never saw the activation).
     pub stand_in: bool,

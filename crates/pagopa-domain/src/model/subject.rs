@@ -49,18 +49,25 @@ pub struct Subject {
     /// Name and surname, or company name.
     pub full_name: Text<70>,
     /// Street.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub street_name: Option<Text<70>>,
     /// Civic number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub civic_number: Option<Text<16>>,
     /// Postal code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<Text<16>>,
     /// City.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<Text<35>>,
     /// Province or region (`stateProvinceRegion`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub province: Option<Text<35>>,
     /// ISO 3166 two-letter country code, upper case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<CountryCode>,
     /// E-mail address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<Email>,
 }
 

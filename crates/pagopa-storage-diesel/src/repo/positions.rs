@@ -16,13 +16,13 @@ use crate::db::{
 use crate::schema::{payment_options, positions, transfers};
 
 /// Rows per INSERT statement: well inside SQLite's 32 766 and PostgreSQL's 65 535 binds.
-const ROWS_PER_STATEMENT: usize = 1000;
+const ROWS_PER_STATEMENT: usize = 500;
 /// The largest page a search returns.
 const MAX_PAGE: u32 = 1000;
 
 #[derive(Insertable, AsChangeset)]
-#[diesel(table_name = positions)]
-struct PositionRow<'a> {
+#[diesel(table_name = positions, treat_none_as_default_value = false)]
+pub(crate) struct PositionRow<'a> {
     ente: &'a str,
     iupd: &'a str,
     debtor: Option<&'a str>,
@@ -34,8 +34,8 @@ struct PositionRow<'a> {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = payment_options)]
-struct OptionRow<'a> {
+#[diesel(table_name = payment_options, treat_none_as_default_value = false)]
+pub(crate) struct OptionRow<'a> {
     ente: &'a str,
     notice_number: &'a str,
     iuv: String,
@@ -47,10 +47,10 @@ struct OptionRow<'a> {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = transfers)]
-struct TransferRow<'a> {
+#[diesel(table_name = transfers, treat_none_as_default_value = false)]
+pub(crate) struct TransferRow<'a> {
     ente: &'a str,
-    notice_number: &'a str,
+    iuv: String,
     transfer_id: i32,
     beneficiary: &'a str,
     amount_cents: i64,
@@ -90,7 +90,7 @@ fn child_rows<'a>(
         for transfer in &option.transfers {
             transfer_rows.push(TransferRow {
                 ente: position.ente.as_str(),
-                notice_number: option.notice_number.as_str(),
+                iuv: option.notice_number.iuv().to_string(),
                 transfer_id: i32::from(transfer.id),
                 beneficiary: transfer.ente.as_str(),
                 amount_cents: to_i64(transfer.amount.cents())?,
@@ -105,10 +105,72 @@ fn child_rows<'a>(
     Ok(())
 }
 
+/// The rows of some positions, ready to insert.
+pub(crate) struct Rows<'a> {
+    positions: Vec<PositionRow<'a>>,
+    options: Vec<OptionRow<'a>>,
+    transfers: Vec<TransferRow<'a>>,
+}
+
+impl<'a> Rows<'a> {
+    fn of(list: &'a [DebtPosition]) -> Result<Self, DbError> {
+        let mut rows = Rows {
+            positions: Vec::with_capacity(list.len()),
+            options: Vec::new(),
+            transfers: Vec::new(),
+        };
+        for position in list {
+            rows.positions.push(position_row(position)?);
+            child_rows(position, &mut rows.options, &mut rows.transfers)?;
+        }
+        Ok(rows)
+    }
+}
+
 fn decode(version: i64, document: &str) -> Result<DebtPosition, DbError> {
     let mut position: DebtPosition = from_json(document)?;
     position.version = to_u64(version)?;
     Ok(position)
+}
+
+/// Writing prepared rows: the one place the backends differ for positions.
+pub(crate) trait InsertRows {
+    fn insert_rows(&mut self, rows: Rows<'_>) -> Result<(), DbError>;
+}
+
+impl InsertRows for diesel::sqlite::SqliteConnection {
+    /// Multi-row INSERT statements.
+    fn insert_rows(&mut self, rows: Rows<'_>) -> Result<(), DbError> {
+        for chunk in rows.positions.chunks(ROWS_PER_STATEMENT) {
+            diesel::insert_into(positions::table).values(chunk).execute(self)?;
+        }
+        for chunk in rows.options.chunks(ROWS_PER_STATEMENT) {
+            diesel::insert_into(payment_options::table)
+                .values(chunk)
+                .execute(self)?;
+        }
+        for chunk in rows.transfers.chunks(ROWS_PER_STATEMENT) {
+            diesel::insert_into(transfers::table).values(chunk).execute(self)?;
+        }
+        Ok(())
+    }
+}
+
+impl InsertRows for diesel::pg::PgConnection {
+    /// `COPY … FROM STDIN` in binary format: PostgreSQL's fastest load path, still inside the
+    /// caller's transaction and still checked against every constraint.
+    fn insert_rows(&mut self, rows: Rows<'_>) -> Result<(), DbError> {
+        diesel::copy_from(positions::table)
+            .from_insertable(&rows.positions)
+            .execute(self)?;
+        diesel::copy_from(payment_options::table)
+            .from_insertable(&rows.options)
+            .execute(self)?;
+        diesel::copy_from(transfers::table)
+            .from_insertable(&rows.transfers)
+            .execute(self)?;
+        Ok(())
+    }
 }
 
 /// Position storage on one connection; the callers choose the transaction.
@@ -125,29 +187,37 @@ pub(crate) trait PositionStore {
 
 impl_for_both!(PositionStore {
     fn insert_positions(&mut self, list: &[DebtPosition], at: DateTime<Utc>) -> Result<(), DbError> {
-        let mut rows = Vec::with_capacity(list.len());
-        let mut options = Vec::with_capacity(list.len());
-        let mut transfer_rows = Vec::with_capacity(list.len());
-        for position in list {
-            rows.push(position_row(position)?);
-            child_rows(position, &mut options, &mut transfer_rows)?;
+        if list.len() <= ROWS_PER_STATEMENT {
+            self.insert_rows(Rows::of(list)?)?;
+        } else {
+            // A large import: one thread turns positions into rows (JSON documents, keys) while
+            // this one writes the previous chunk, so both cores work.
+            std::thread::scope(|scope| {
+                let (sender, receiver) = std::sync::mpsc::sync_channel(2);
+                scope.spawn(move || {
+                    for chunk in list.chunks(ROWS_PER_STATEMENT) {
+                        if sender.send(Rows::of(chunk)).is_err() {
+                            break;
+                        }
+                    }
+                });
+                receiver.into_iter().try_for_each(|rows| self.insert_rows(rows?))
+            })?;
         }
-        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-            diesel::insert_into(positions::table).values(chunk).execute(self)?;
+        // One entry per position for a single creation; one for the whole batch of an import,
+        // which can hold a million positions (each keeps its own created_at).
+        match list {
+            [position] => {
+                let key = format!("{}/{}", position.ente, position.iupd);
+                let created = Change { entity: "position", key: &key, action: "created", from: None, to: Some(position.status.as_str()) };
+                self.audit(at, &[created])
+            }
+            [first, .., last] => {
+                let key = format!("{}/{}..{}/{} ({} positions)", first.ente, first.iupd, last.ente, last.iupd, list.len());
+                self.audit(at, &[Change { entity: "import", key: &key, action: "created", from: None, to: None }])
+            }
+            [] => Ok(()),
         }
-        for chunk in options.chunks(ROWS_PER_STATEMENT) {
-            diesel::insert_into(payment_options::table).values(chunk).execute(self)?;
-        }
-        for chunk in transfer_rows.chunks(ROWS_PER_STATEMENT) {
-            diesel::insert_into(transfers::table).values(chunk).execute(self)?;
-        }
-        let keys: Vec<String> = list.iter().map(|p| format!("{}/{}", p.ente, p.iupd)).collect();
-        let changes: Vec<Change<'_>> = list
-            .iter()
-            .zip(&keys)
-            .map(|(p, key)| Change { entity: "position", key, action: "created", from: None, to: Some(p.status.as_str()) })
-            .collect();
-        self.audit(at, &changes)
     }
 
     fn load_position(&mut self, ente: &str, iupd: &str) -> Result<Option<DebtPosition>, DbError> {
@@ -160,14 +230,17 @@ impl_for_both!(PositionStore {
     }
 
     fn position_by_notice(&mut self, ente: &str, notice: &str) -> Result<Option<DebtPosition>, DbError> {
-        let iupd: Option<String> = payment_options::table
-            .find((ente, notice))
-            .select(payment_options::iupd)
+        let Ok(parsed) = notice.parse::<NoticeNumber>() else { return Ok(None) };
+        let found: Option<(String, String)> = payment_options::table
+            .find((ente, parsed.iuv().as_str()))
+            .select((payment_options::iupd, payment_options::notice_number))
             .first(self)
             .optional()?;
-        match iupd {
-            Some(iupd) => self.load_position(ente, &iupd),
-            None => Ok(None),
+        match found {
+            // The IUV is the key; the whole notice must match too (aux digit 0 drops the
+            // application code from the IUV).
+            Some((iupd, stored)) if stored == notice => self.load_position(ente, &iupd),
+            _ => Ok(None),
         }
     }
 
@@ -175,15 +248,16 @@ impl_for_both!(PositionStore {
         let key = (position.ente.as_str(), position.iupd.as_str());
         let stored: Option<(i64, String)> = positions::table
             .find(key)
-            .select((positions::version, positions::status))
+            .select((positions::version, positions::document))
             .first(self)
             .optional()?;
-        let Some((stored_version, stored_status)) = stored else {
+        let Some((stored_version, stored_document)) = stored else {
             return Err(StorageError::NotFound(format!("position {}", position.iupd)).into());
         };
         if stored_version != to_i64(position.version)? {
             return Err(StorageError::Conflict(format!("position {}", position.iupd)).into());
         }
+        let before = decode(stored_version, &stored_document)?;
         let mut next = position.clone();
         next.version += 1;
         let row = position_row(&next)?;
@@ -200,26 +274,24 @@ impl_for_both!(PositionStore {
         if changed == 0 {
             return Err(StorageError::Conflict(format!("position {}", position.iupd)).into());
         }
-        let option_keys = payment_options::table
-            .filter(payment_options::ente.eq(key.0))
-            .filter(payment_options::iupd.eq(key.1))
-            .select(payment_options::notice_number);
-        diesel::delete(transfers::table.filter(transfers::ente.eq(key.0)).filter(transfers::notice_number.eq_any(option_keys)))
+        // The options and transfers are replaced, found by the IUVs the stored position had.
+        let old_iuvs: Vec<String> = before.options.iter().map(|o| o.notice_number.iuv().to_string()).collect();
+        diesel::delete(transfers::table.filter(transfers::ente.eq(key.0)).filter(transfers::iuv.eq_any(&old_iuvs)))
             .execute(self)?;
-        diesel::delete(payment_options::table.filter(payment_options::ente.eq(key.0)).filter(payment_options::iupd.eq(key.1)))
+        diesel::delete(payment_options::table.filter(payment_options::ente.eq(key.0)).filter(payment_options::iuv.eq_any(&old_iuvs)))
             .execute(self)?;
         let mut options = Vec::new();
         let mut transfer_rows = Vec::new();
         child_rows(&next, &mut options, &mut transfer_rows)?;
         diesel::insert_into(payment_options::table).values(&options).execute(self)?;
         diesel::insert_into(transfers::table).values(&transfer_rows).execute(self)?;
-        if stored_status != next.status.as_str() {
+        if before.status != next.status {
             let key = format!("{}/{}", next.ente, next.iupd);
             let change = Change {
                 entity: "position",
                 key: &key,
                 action: "status",
-                from: Some(&stored_status),
+                from: Some(before.status.as_str()),
                 to: Some(next.status.as_str()),
             };
             self.audit(at, &[change])?;
@@ -265,8 +337,9 @@ impl_for_both!(PositionQueries {
         }
         let mut option_filters = Filters { sql: String::new(), binds: std::mem::take(&mut filters.binds) };
         if let Some(notice) = &query.notice_number {
+            let iuv = option_filters.bind(notice.iuv().as_str());
             let notice = option_filters.bind(notice.as_str());
-            option_filters.and(&format!("o.notice_number = {notice}"));
+            option_filters.and(&format!("o.iuv = {iuv} AND o.notice_number = {notice}"));
         }
         if let Some(iuv) = &query.iuv {
             let iuv = option_filters.bind(iuv.as_str());

@@ -148,8 +148,10 @@ pub struct DebtPosition {
     /// its options; otherwise late payment is accepted.
     pub expires_after_due_date: bool,
     /// Not payable before this instant, if set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_from: Option<DateTime<Utc>>,
     /// Payment-level metadata echoed in the receipt.
+    #[serde(default, skip_serializing_if = "Metadata::is_empty")]
     pub metadata: Metadata,
     /// When created.
     pub created_at: DateTime<Utc>,
@@ -175,8 +177,10 @@ pub struct PositionDraft {
     /// See [`DebtPosition::expires_after_due_date`].
     pub expires_after_due_date: bool,
     /// See [`DebtPosition::valid_from`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_from: Option<DateTime<Utc>>,
     /// Payment-level metadata.
+    #[serde(default, skip_serializing_if = "Metadata::is_empty")]
     pub metadata: Metadata,
     /// Publish at once (`Valid`) or keep as `Draft`.
     pub publish: bool,

@@ -15,6 +15,7 @@ pub enum TransferAccount {
         iban: Iban,
         /// A Poste Italiane account the same Ente accepts instead, for postal payment slips and
         /// `transferType=POSTAL` (sent as metadata `IBANAPPOGGIO` in V2).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         postal_alternative: Option<Iban>,
     },
     /// A digital revenue stamp (marca da bollo digitale, pagoPA V2 only): the PSP sells the
@@ -41,6 +42,7 @@ pub struct Transfer {
     /// The Ente credited (`fiscalCodePA`).
     pub ente: EnteId,
     /// That Ente's name, when it is not the position's owner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_name: Option<Text<140>>,
     /// The amount of this share.
     pub amount: AmountCents,
@@ -51,6 +53,7 @@ pub struct Transfer {
     /// The taxonomy code.
     pub category: TransferCategory,
     /// Metadata echoed in the receipt.
+    #[serde(default, skip_serializing_if = "Metadata::is_empty")]
     pub metadata: Metadata,
 }
 
@@ -100,12 +103,15 @@ pub struct PaymentOption {
     /// Due date.
     pub due_date: NaiveDate,
     /// `None` for the single solution; the instalment's place otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instalment: Option<Instalment>,
     /// 1..5 transfers.
     pub transfers: Vec<Transfer>,
     /// Metadata echoed in the receipt.
+    #[serde(default, skip_serializing_if = "Metadata::is_empty")]
     pub metadata: Metadata,
     /// Set when a receipt settled this option.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment: Option<OptionPayment>,
 }
 

@@ -1,5 +1,7 @@
 -- Amounts are 64-bit integer cents; instants are microseconds since the Unix epoch, UTC
 -- (columns ending in _us); dates are ISO text (YYYY-MM-DD), which sorts as dates do.
+-- A payment option is keyed by its IUV, unique per Ente by pagoPA's rules; a notice number
+-- is looked up through the IUV it carries.
 -- `document` columns hold the whole aggregate as JSON; the other columns are what is searched,
 -- joined or reported on.
 
@@ -31,7 +33,7 @@ CREATE TABLE positions (
     document TEXT NOT NULL,
     PRIMARY KEY (ente, iupd)
 );
-CREATE INDEX positions_debtor ON positions (debtor, ente, iupd);
+CREATE INDEX positions_debtor ON positions (debtor);
 CREATE INDEX positions_status ON positions (status, ente, iupd);
 
 CREATE TABLE payment_options (
@@ -43,25 +45,22 @@ CREATE TABLE payment_options (
     due_date TEXT NOT NULL,
     instalment INTEGER,
     paid_receipt_id TEXT,
-    PRIMARY KEY (ente, notice_number),
+    PRIMARY KEY (ente, iuv),
     FOREIGN KEY (ente, iupd) REFERENCES positions (ente, iupd) ON DELETE CASCADE
-);
-CREATE INDEX payment_options_iuv ON payment_options (ente, iuv);
-CREATE INDEX payment_options_position ON payment_options (ente, iupd);
+) WITHOUT ROWID;
 CREATE INDEX payment_options_due_date ON payment_options (due_date);
 
 CREATE TABLE transfers (
     ente TEXT NOT NULL,
-    notice_number TEXT NOT NULL,
+    iuv TEXT NOT NULL,
     transfer_id INTEGER NOT NULL,
     beneficiary TEXT NOT NULL,
     amount_cents BIGINT NOT NULL,
     iban TEXT,
     category TEXT NOT NULL,
-    PRIMARY KEY (ente, notice_number, transfer_id),
-    FOREIGN KEY (ente, notice_number) REFERENCES payment_options (ente, notice_number) ON DELETE CASCADE
-);
-CREATE INDEX transfers_beneficiary ON transfers (beneficiary);
+    PRIMARY KEY (ente, iuv, transfer_id),
+    FOREIGN KEY (ente, iuv) REFERENCES payment_options (ente, iuv) ON DELETE CASCADE
+) WITHOUT ROWID;
 
 CREATE TABLE iuv_sequences (
     ente TEXT NOT NULL,
@@ -69,7 +68,7 @@ CREATE TABLE iuv_sequences (
     code INTEGER NOT NULL,
     last_base BIGINT NOT NULL,
     PRIMARY KEY (ente, aux_digit, code)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE receipts (
     recipient TEXT NOT NULL,
@@ -106,7 +105,7 @@ CREATE TABLE cart_items (
     ente TEXT NOT NULL,
     notice_number TEXT NOT NULL,
     PRIMARY KEY (cart_id, ente, notice_number)
-);
+) WITHOUT ROWID;
 CREATE INDEX cart_items_notice ON cart_items (ente, notice_number);
 
 CREATE TABLE outbox (
