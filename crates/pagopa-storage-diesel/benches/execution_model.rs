@@ -16,13 +16,9 @@
 
 mod common;
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
 
-use common::{env, fiscal_code, load, open};
+use common::{Lookup, env, fiscal_code, load, measure, open};
 use diesel::{ExpressionMethods, QueryDsl, SqliteConnection};
 use diesel_async::pooled_connection::deadpool::Pool;
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
@@ -42,8 +38,6 @@ diesel::table! {
     }
 }
 
-type Lookup = Arc<dyn Fn(FiscalCode) -> Pin<Box<dyn Future<Output = usize> + Send>> + Send + Sync>;
-
 fn decode(rows: Vec<(i64, String)>) -> usize {
     rows.iter()
         .map(|(version, document)| {
@@ -54,43 +48,14 @@ fn decode(rows: Vec<(i64, String)>) -> usize {
         .count()
 }
 
-async fn measure(name: &str, lookup: Lookup, codes: Arc<Vec<FiscalCode>>) {
-    let seconds: u64 = env("BENCH_SECONDS", 10);
-    let concurrency: u64 = env("BENCH_CONCURRENCY", 16);
-    let done = Arc::new(AtomicBool::new(false));
-    let count = Arc::new(AtomicU64::new(0));
-    let mut tasks = Vec::new();
-    for worker in 0..concurrency {
-        let (lookup, codes, done, count) = (lookup.clone(), codes.clone(), done.clone(), count.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut state = 0x9E37_79B9_7F4A_7C15u64 ^ (worker + 1);
-            let mut latencies = Vec::new();
-            while !AtomicBool::load(&done, Ordering::Relaxed) {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                let code = codes[(state % codes.len() as u64) as usize].clone();
-                let started = Instant::now();
-                assert_eq!(lookup(code).await, 5);
-                latencies.push(started.elapsed());
-                count.fetch_add(1, Ordering::Relaxed);
-            }
-            latencies
-        }));
-    }
-    tokio::time::sleep(Duration::from_secs(seconds)).await;
-    done.store(true, Ordering::Relaxed);
-    let mut latencies = Vec::new();
-    for task in tasks {
-        latencies.extend(task.await.unwrap());
-    }
-    latencies.sort();
-    let total = AtomicU64::load(&count, Ordering::Relaxed);
+async fn report(name: &str, lookup: Lookup, codes: Arc<Vec<FiscalCode>>) {
+    let measured = measure(lookup, codes).await;
     println!(
-        "{name}: {:.0} lookups/s, p50 {:.2} ms, p99 {:.2} ms ({concurrency} concurrent callers, pool {})",
-        total as f64 / seconds as f64,
-        latencies[latencies.len() / 2].as_secs_f64() * 1000.0,
-        latencies[latencies.len() * 99 / 100].as_secs_f64() * 1000.0,
+        "{name}: {:.0} lookups/s, p50 {:.2} ms, p99 {:.2} ms ({} concurrent callers, pool {})",
+        measured.per_second,
+        measured.p50.as_secs_f64() * 1000.0,
+        measured.p99.as_secs_f64() * 1000.0,
+        env("BENCH_CONCURRENCY", 16u64),
         env("BENCH_POOL", 8),
     );
 }
@@ -114,7 +79,7 @@ fn main() {
             let store = store.clone();
             Box::pin(async move { store.list_by_debtor(&code).await.unwrap().len() })
         });
-        measure(
+        report(
             &format!("sync diesel on the blocking pool [{backend:?}]"),
             sync,
             codes.clone(),
@@ -169,7 +134,7 @@ fn main() {
                 })
             }
         };
-        measure(
+        report(
             &format!("diesel-async with deadpool [{backend:?}]"),
             asynchronous,
             codes,

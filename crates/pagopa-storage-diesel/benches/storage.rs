@@ -16,10 +16,8 @@
 mod common;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
 
-use common::{env, fiscal_code, load, open};
+use common::{Lookup, env, fiscal_code, load, measure, open};
 use pagopa_domain::FiscalCode;
 use pagopa_domain::ports::PositionRepository;
 
@@ -38,50 +36,25 @@ async fn bulk() {
 
 async fn lookup() {
     let debtors: u64 = env("BENCH_DEBTORS", 100_000);
-    let seconds: u64 = env("BENCH_SECONDS", 10);
-    let concurrency: u64 = env("BENCH_CONCURRENCY", 16);
     let db = open(env("BENCH_POOL", 8)).await;
     load(&db.store, debtors * 5, 5, 10_000).await;
     let codes: Arc<Vec<FiscalCode>> = Arc::new((0..debtors).map(fiscal_code).collect());
     let store = Arc::new(db.store.clone());
-    let done = Arc::new(AtomicBool::new(false));
-    let count = Arc::new(AtomicU64::new(0));
-    let mut tasks = Vec::new();
-    for worker in 0..concurrency {
-        let (store, codes, done, count) = (store.clone(), codes.clone(), done.clone(), count.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut state = 0x9E37_79B9_7F4A_7C15u64 ^ (worker + 1);
-            let mut latencies = Vec::new();
-            while !done.load(Ordering::Relaxed) {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                let code = &codes[(state % codes.len() as u64) as usize];
-                let started = Instant::now();
-                let found = store.list_by_debtor(code).await.unwrap();
-                latencies.push(started.elapsed());
-                assert_eq!(found.len(), 5);
-                count.fetch_add(1, Ordering::Relaxed);
-            }
-            latencies
-        }));
-    }
-    tokio::time::sleep(Duration::from_secs(seconds)).await;
-    done.store(true, Ordering::Relaxed);
-    let mut latencies = Vec::new();
-    for task in tasks {
-        latencies.extend(task.await.unwrap());
-    }
-    latencies.sort();
-    let p99 = latencies[latencies.len() * 99 / 100];
-    let total = count.load(Ordering::Relaxed);
+    let lookup: Lookup = Arc::new(move |code| {
+        let store = store.clone();
+        Box::pin(async move { store.list_by_debtor(&code).await.unwrap().len() })
+    });
+    let measured = measure(lookup, codes).await;
     println!(
-        "debtor lookup [{:?}]: {total} lookups in {seconds} s = {:.0} lookups/s ({debtors} debtors, 5 positions each, \
-         {concurrency} concurrent callers, pool {}), p99 {:.2} ms",
+        "debtor lookup [{:?}]: {} lookups in {} s = {:.0} lookups/s ({debtors} debtors, 5 positions each, \
+         {} concurrent callers, pool {}), p99 {:.2} ms",
         db.store.backend(),
-        total as f64 / seconds as f64,
+        measured.total,
+        env("BENCH_SECONDS", 10u64),
+        measured.per_second,
+        env("BENCH_CONCURRENCY", 16u64),
         env("BENCH_POOL", 8),
-        p99.as_secs_f64() * 1000.0
+        measured.p99.as_secs_f64() * 1000.0
     );
 }
 

@@ -42,8 +42,6 @@ pub struct MemoryStore {
     state: Mutex<State>,
 }
 
-const MAX_PAGE: u32 = 1000;
-
 impl MemoryStore {
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -248,7 +246,7 @@ impl PositionRepository for MemoryStore {
     }
 
     async fn search(&self, query: &PositionQuery) -> Result<Page<DebtPosition, PositionCursor>, StorageError> {
-        let limit = query.limit.clamp(1, MAX_PAGE) as usize;
+        let limit = query.page_size();
         let state = self.state();
         let matches = state.positions.values().filter(|p| {
             let after = query
@@ -272,17 +270,8 @@ impl PositionRepository for MemoryStore {
                     .is_none_or(|iuv| p.options.iter().any(|o| &o.notice_number.iuv() == iuv))
                 && p.options.iter().any(due_in_range)
         });
-        let mut items: Vec<DebtPosition> = matches.take(limit + 1).cloned().collect();
-        let next = if items.len() > limit {
-            items.truncate(limit);
-            items.last().map(|p| PositionCursor {
-                ente: p.ente.clone(),
-                iupd: p.iupd.clone(),
-            })
-        } else {
-            None
-        };
-        Ok(Page { items, next })
+        let items: Vec<DebtPosition> = matches.take(limit + 1).cloned().collect();
+        Ok(Page::from_overfetch(items, limit, PositionCursor::after))
     }
 }
 
@@ -312,9 +301,9 @@ impl ReceiptRepository for MemoryStore {
     }
 
     async fn search(&self, query: &ReceiptQuery) -> Result<Page<StoredReceipt, ReceiptCursor>, StorageError> {
-        let limit = query.limit.clamp(1, MAX_PAGE) as usize;
+        let limit = query.page_size();
         let state = self.state();
-        let mut items: Vec<StoredReceipt> = state
+        let items: Vec<StoredReceipt> = state
             .receipts
             .iter()
             .filter(|((recipient, id), stored)| {
@@ -336,16 +325,7 @@ impl ReceiptRepository for MemoryStore {
             .take(limit + 1)
             .map(|(_, stored)| stored.clone())
             .collect();
-        let next = if items.len() > limit {
-            items.truncate(limit);
-            items.last().map(|s| ReceiptCursor {
-                recipient: s.receipt.delivery.recipient.clone(),
-                receipt_id: s.receipt.receipt_id.clone(),
-            })
-        } else {
-            None
-        };
-        Ok(Page { items, next })
+        Ok(Page::from_overfetch(items, limit, ReceiptCursor::after))
     }
 }
 

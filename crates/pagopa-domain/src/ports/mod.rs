@@ -12,7 +12,7 @@ use std::sync::Arc;
 pub use checkout::{CheckoutCart, CheckoutError, CheckoutNotice, CheckoutRedirect, PagoPaCheckout};
 pub use gestionale::{Gestionale, GestionaleError, GestionaleQuote, PricingRequest};
 pub use storage::{
-    CartRepository, CatalogueRepository, EnteRepository, Outbox, Page, PositionCursor, PositionQuery,
+    CartRepository, CatalogueRepository, EnteRepository, MAX_PAGE, Outbox, Page, PositionCursor, PositionQuery,
     PositionRepository, ReceiptCursor, ReceiptQuery, ReceiptRepository, ReceiptWrite, RecordOutcome, StorageError,
 };
 pub use system::{Clock, IdGenerator, IuvAllocator, SystemClock};

@@ -43,6 +43,23 @@ pub struct Page<T, C> {
     pub next: Option<C>,
 }
 
+impl<T, C> Page<T, C> {
+    /// A page from up to `limit + 1` items fetched in key order: the extra item only tells that
+    /// there is more, and the cursor points at the last item kept.
+    pub fn from_overfetch(mut items: Vec<T>, limit: usize, cursor: impl Fn(&T) -> C) -> Self {
+        let next = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(cursor)
+        } else {
+            None
+        };
+        Self { items, next }
+    }
+}
+
+/// The largest page a search returns, whatever its `limit` asks.
+pub const MAX_PAGE: u32 = 1000;
+
 /// Position of a keyset page: the last (Ente, iupd) seen.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct PositionCursor {
@@ -50,6 +67,16 @@ pub struct PositionCursor {
     pub ente: EnteId,
     /// Iupd of the last item.
     pub iupd: Iupd,
+}
+
+impl PositionCursor {
+    /// The cursor that resumes after `position`.
+    pub fn after(position: &DebtPosition) -> Self {
+        Self {
+            ente: position.ente.clone(),
+            iupd: position.iupd.clone(),
+        }
+    }
 }
 
 /// An operator's search of positions; every filter is optional and they combine with AND.
@@ -72,8 +99,15 @@ pub struct PositionQuery {
     pub due_to: Option<NaiveDate>,
     /// Start after this key.
     pub after: Option<PositionCursor>,
-    /// Page size (the adapter caps it at 1000).
+    /// Page size (capped at [`MAX_PAGE`]).
     pub limit: u32,
+}
+
+impl PositionQuery {
+    /// The page size to fetch: `limit` within 1..=[`MAX_PAGE`].
+    pub fn page_size(&self) -> usize {
+        self.limit.clamp(1, MAX_PAGE) as usize
+    }
 }
 
 /// Position of a keyset page of receipts: the last (recipient, receipt id) seen.
@@ -83,6 +117,16 @@ pub struct ReceiptCursor {
     pub recipient: EnteId,
     /// Receipt id of the last item.
     pub receipt_id: ReceiptId,
+}
+
+impl ReceiptCursor {
+    /// The cursor that resumes after `stored`.
+    pub fn after(stored: &StoredReceipt) -> Self {
+        Self {
+            recipient: stored.receipt.delivery.recipient.clone(),
+            receipt_id: stored.receipt.receipt_id.clone(),
+        }
+    }
 }
 
 /// A search of receipts, ordered by (recipient, receipt id).
@@ -98,8 +142,15 @@ pub struct ReceiptQuery {
     pub needs_review: bool,
     /// Start after this key.
     pub after: Option<ReceiptCursor>,
-    /// Page size (the adapter caps it at 1000).
+    /// Page size (capped at [`MAX_PAGE`]).
     pub limit: u32,
+}
+
+impl ReceiptQuery {
+    /// The page size to fetch: `limit` within 1..=[`MAX_PAGE`].
+    pub fn page_size(&self) -> usize {
+        self.limit.clamp(1, MAX_PAGE) as usize
+    }
 }
 
 /// Enti and their settings.

@@ -3,6 +3,10 @@
 
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
@@ -144,4 +148,58 @@ pub async fn load(store: &DieselStore, count: u64, per_debtor: u64, batch: u64) 
         next = end;
     }
     (inserting.as_secs_f64(), building.as_secs_f64())
+}
+
+/// One lookup of a debtor's positions; answers how many positions it found.
+pub type Lookup = Arc<dyn Fn(FiscalCode) -> Pin<Box<dyn Future<Output = usize> + Send>> + Send + Sync>;
+
+/// Throughput and latency of a run of lookups.
+pub struct Measured {
+    pub per_second: f64,
+    pub total: u64,
+    pub p50: Duration,
+    pub p99: Duration,
+}
+
+/// Runs `BENCH_CONCURRENCY` callers doing `lookup` on random debtors for `BENCH_SECONDS`,
+/// each checking that five positions came back.
+pub async fn measure(lookup: Lookup, codes: Arc<Vec<FiscalCode>>) -> Measured {
+    let seconds: u64 = env("BENCH_SECONDS", 10);
+    let concurrency: u64 = env("BENCH_CONCURRENCY", 16);
+    let done = Arc::new(AtomicBool::new(false));
+    let count = Arc::new(AtomicU64::new(0));
+    let mut tasks = Vec::new();
+    for worker in 0..concurrency {
+        let (lookup, codes, done, count) = (lookup.clone(), codes.clone(), done.clone(), count.clone());
+        tasks.push(tokio::spawn(async move {
+            // xorshift: a fixed, cheap sequence of random debtors per caller.
+            let mut state = 0x9E37_79B9_7F4A_7C15u64 ^ (worker + 1);
+            let mut latencies = Vec::new();
+            while !AtomicBool::load(&done, Ordering::Relaxed) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let code = codes[(state % codes.len() as u64) as usize].clone();
+                let started = Instant::now();
+                assert_eq!(lookup(code).await, 5);
+                latencies.push(started.elapsed());
+                count.fetch_add(1, Ordering::Relaxed);
+            }
+            latencies
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    done.store(true, Ordering::Relaxed);
+    let mut latencies = Vec::new();
+    for task in tasks {
+        latencies.extend(task.await.unwrap());
+    }
+    latencies.sort();
+    let total = AtomicU64::load(&count, Ordering::Relaxed);
+    Measured {
+        per_second: total as f64 / seconds as f64,
+        total,
+        p50: latencies[latencies.len() / 2],
+        p99: latencies[latencies.len() * 99 / 100],
+    }
 }

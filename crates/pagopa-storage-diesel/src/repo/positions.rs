@@ -17,8 +17,6 @@ use crate::schema::{payment_options, positions, transfers};
 
 /// Rows per INSERT statement: well inside SQLite's 32 766 and PostgreSQL's 65 535 binds.
 const ROWS_PER_STATEMENT: usize = 500;
-/// The largest page a search returns.
-const MAX_PAGE: u32 = 1000;
 
 #[derive(Insertable, AsChangeset)]
 #[diesel(table_name = positions, treat_none_as_default_value = false)]
@@ -359,7 +357,7 @@ impl_for_both!(PositionQueries {
                 option_filters.sql
             ));
         }
-        let limit = query.limit.clamp(1, MAX_PAGE);
+        let limit = query.page_size();
         let sql = format!(
             "SELECT p.version, p.document FROM positions p WHERE 1 = 1{} ORDER BY p.ente, p.iupd LIMIT {}",
             filters.sql,
@@ -370,14 +368,8 @@ impl_for_both!(PositionQueries {
             statement = statement.bind::<Text, _>(value);
         }
         let rows: Vec<VersionedDocument> = statement.load(self)?;
-        let mut items = rows.iter().map(|r| decode(r.version, &r.document)).collect::<Result<Vec<_>, _>>()?;
-        let next = if items.len() > limit as usize {
-            items.truncate(limit as usize);
-            items.last().map(|p| PositionCursor { ente: p.ente.clone(), iupd: p.iupd.clone() })
-        } else {
-            None
-        };
-        Ok(Page { items, next })
+        let items = rows.iter().map(|r| decode(r.version, &r.document)).collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_overfetch(items, limit, PositionCursor::after))
     }
 });
 

@@ -14,8 +14,6 @@ use crate::DieselStore;
 use crate::db::{Backend, DbError, Filters, from_json, impl_for_both, to_i64, to_json, to_us, with_conn};
 use crate::schema::receipts;
 
-const MAX_PAGE: u32 = 1000;
-
 #[derive(Insertable)]
 #[diesel(table_name = receipts)]
 struct ReceiptRow<'a> {
@@ -115,7 +113,7 @@ impl_for_both!(ReceiptStore {
         if query.needs_review {
             filters.and("r.needs_review");
         }
-        let limit = query.limit.clamp(1, MAX_PAGE);
+        let limit = query.page_size();
         // The raw message is read back with the document: operators look at flagged receipts.
         let sql = format!(
             "SELECT r.document, r.raw_message FROM receipts r WHERE 1 = 1{} ORDER BY r.recipient, r.receipt_id LIMIT {}",
@@ -127,7 +125,7 @@ impl_for_both!(ReceiptStore {
             statement = statement.bind::<Text, _>(value);
         }
         let rows: Vec<DocumentWithRaw> = statement.load(self)?;
-        let mut items = rows
+        let items = rows
             .into_iter()
             .map(|r| {
                 let mut stored: StoredReceipt = from_json(&r.document)?;
@@ -135,16 +133,7 @@ impl_for_both!(ReceiptStore {
                 Ok(stored)
             })
             .collect::<Result<Vec<_>, DbError>>()?;
-        let next = if items.len() > limit as usize {
-            items.truncate(limit as usize);
-            items.last().map(|s| ReceiptCursor {
-                recipient: s.receipt.delivery.recipient.clone(),
-                receipt_id: s.receipt.receipt_id.clone(),
-            })
-        } else {
-            None
-        };
-        Ok(Page { items, next })
+        Ok(Page::from_overfetch(items, limit, ReceiptCursor::after))
     }
 });
 

@@ -8,7 +8,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use diesel::{Connection, RunQueryDsl};
 use pagopa_domain::memory::{FakeCheckout, FakeGestionale, ManualClock, MemoryWorld, SequentialIds};
-use pagopa_domain::ports::Ports;
+use pagopa_domain::ports::{Clock as _, Ports};
+use pagopa_domain::services::{Services, StationIds};
+use pagopa_domain::{EnteId, NoticeNumber, demo};
 use pagopa_storage_diesel::DieselStore;
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -148,4 +150,34 @@ macro_rules! contract {
             )*
         }
     };
+}
+
+pub struct Fixture {
+    pub world: MemoryWorld,
+    pub ports: Ports,
+    pub services: Services,
+}
+
+pub async fn seeded(db: &TestDb) -> Fixture {
+    let world = MemoryWorld::new();
+    let ports = ports(&db.store, &world);
+    demo::seed(&ports, world.clock.now()).await.unwrap();
+    let services = Services::new(ports.clone());
+    Fixture { world, ports, services }
+}
+
+pub fn comune() -> EnteId {
+    demo::COMUNE.parse().unwrap()
+}
+
+pub fn station() -> StationIds {
+    StationIds {
+        ente: comune(),
+        broker: demo::BROKER.into(),
+        station: demo::STATION.into(),
+    }
+}
+
+pub fn n1() -> NoticeNumber {
+    demo::comune_notice(2_601_000_004_711)
 }
