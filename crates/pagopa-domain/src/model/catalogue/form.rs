@@ -294,6 +294,9 @@ pub enum FieldProblem {
     /// Not an e-mail address.
     #[error("not an e-mail address")]
     Email,
+    /// A value that is not text, a number or a boolean (a list, an object).
+    #[error("must be a text, a number or true/false")]
+    WrongType,
 }
 
 /// A problem with one field.

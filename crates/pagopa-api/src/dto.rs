@@ -1,0 +1,184 @@
+//! What the REST API sends and receives. Amounts travel as integer cents (`amount_cents`) and, for
+//! display, in the Italian print form (`amount`).
+
+use std::collections::BTreeMap;
+
+use pagopa_domain::services::{NoticeState, NoticeSummary};
+use pagopa_domain::{DebtPosition, Ente, FieldError, FieldProblem, SpontaneousService};
+
+/// An Ente served here.
+#[derive(Debug, serde::Serialize)]
+pub struct EnteDto {
+    /// Fiscal code.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Office, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub office_name: Option<String>,
+}
+
+impl From<&Ente> for EnteDto {
+    fn from(ente: &Ente) -> Self {
+        Self {
+            id: ente.id.to_string(),
+            name: ente.name.to_string(),
+            office_name: ente.office_name.as_ref().map(ToString::to_string),
+        }
+    }
+}
+
+/// A catalogue service in a list.
+#[derive(Debug, serde::Serialize)]
+pub struct ServiceSummaryDto {
+    /// Code, for the detail and submission URLs.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Explanation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+impl From<&SpontaneousService> for ServiceSummaryDto {
+    fn from(service: &SpontaneousService) -> Self {
+        Self {
+            code: service.code.to_string(),
+            name: service.name.to_string(),
+            description: service.description.as_ref().map(ToString::to_string),
+        }
+    }
+}
+
+/// A catalogue service with its form as JSON Schema.
+#[derive(Debug, serde::Serialize)]
+pub struct ServiceDto {
+    /// Code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Explanation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The amount in cents when it does not depend on the form.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fixed_amount_cents: Option<u64>,
+    /// The form, as JSON Schema 2020-12.
+    pub form: serde_json::Value,
+}
+
+/// A spontaneous request.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpontaneousRequestDto {
+    /// Field name → value (string, number or boolean; null or "" for an empty optional field).
+    pub values: BTreeMap<String, serde_json::Value>,
+    /// Who pays, if known: fiscal code.
+    #[serde(default)]
+    pub payer_fiscal_code: Option<String>,
+    /// Who pays, if known: full name.
+    #[serde(default)]
+    pub payer_name: Option<String>,
+}
+
+impl SpontaneousRequestDto {
+    /// The values as the text the domain validates, or the fields whose JSON type is wrong.
+    pub fn text_values(&self) -> Result<BTreeMap<String, String>, Vec<FieldError>> {
+        let mut values = BTreeMap::new();
+        let mut errors = Vec::new();
+        for (name, value) in &self.values {
+            let text = match value {
+                serde_json::Value::Null => continue,
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Bool(b) => b.to_string(),
+                serde_json::Value::Number(n) => n.to_string(),
+                _ => {
+                    errors.push(FieldError {
+                        field: name.clone(),
+                        problem: FieldProblem::WrongType,
+                    });
+                    continue;
+                }
+            };
+            values.insert(name.clone(), text);
+        }
+        if errors.is_empty() { Ok(values) } else { Err(errors) }
+    }
+}
+
+/// A payment option as the citizen sees it.
+#[derive(Debug, serde::Serialize)]
+pub struct PaymentDto {
+    /// The Ente.
+    pub ente: String,
+    /// The position id.
+    pub iupd: String,
+    /// The 18-digit notice number.
+    pub notice_number: String,
+    /// The notice number as printed (groups of four).
+    pub notice_number_print: String,
+    /// The IUV.
+    pub iuv: String,
+    /// Amount in cents.
+    pub amount_cents: u64,
+    /// Amount as printed (`1.234,50`).
+    pub amount: String,
+    /// Due date.
+    pub due_date: String,
+    /// What it is for.
+    pub description: String,
+}
+
+impl PaymentDto {
+    /// The first option of `position`.
+    pub fn first_option(position: &DebtPosition) -> Option<Self> {
+        let option = position.options.first()?;
+        Some(Self {
+            ente: position.ente.to_string(),
+            iupd: position.iupd.to_string(),
+            notice_number: option.notice_number.to_string(),
+            notice_number_print: option.notice_number.to_print_form(),
+            iuv: option.notice_number.iuv().to_string(),
+            amount_cents: option.amount.cents(),
+            amount: option.amount.to_italian(),
+            due_date: option.due_date.to_string(),
+            description: position.description.to_string(),
+        })
+    }
+}
+
+/// A notice as anyone holding it may see it.
+#[derive(Debug, serde::Serialize)]
+pub struct NoticeDto {
+    /// The Ente.
+    pub ente: String,
+    /// Its name.
+    pub company_name: String,
+    /// The notice number.
+    pub notice_number: String,
+    /// Amount in cents.
+    pub amount_cents: u64,
+    /// Amount as printed.
+    pub amount: String,
+    /// Due date.
+    pub due_date: String,
+    /// What it is for.
+    pub description: String,
+    /// `payable`, `paid`, `expired`, `cancelled` or `not_payable`.
+    pub state: NoticeState,
+}
+
+impl From<NoticeSummary> for NoticeDto {
+    fn from(notice: NoticeSummary) -> Self {
+        Self {
+            ente: notice.ente.to_string(),
+            company_name: notice.company_name.to_string(),
+            notice_number: notice.notice_number.to_string(),
+            amount_cents: notice.amount.cents(),
+            amount: notice.amount.to_italian(),
+            due_date: notice.due_date.to_string(),
+            description: notice.description.to_string(),
+            state: notice.state,
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! The Front-End's operations under `/api/v1`.
+
+use actix_web::{HttpResponse, web};
+use pagopa_domain::services::SpontaneousRequest;
+use pagopa_domain::{AmountRule, DomainError, EnteId, NoticeNumber, ServiceCode, SubjectId};
+
+use crate::ApiState;
+use crate::auth::FrontEnd;
+use crate::dto::{EnteDto, NoticeDto, PaymentDto, ServiceDto, ServiceSummaryDto, SpontaneousRequestDto};
+use crate::problem::ApiError;
+use crate::schema::form_schema;
+
+fn parse<T: std::str::FromStr>(raw: &str, what: &'static str) -> Result<T, ApiError>
+where
+    T::Err: std::fmt::Display,
+{
+    raw.parse()
+        .map_err(|e: T::Err| ApiError::bad_request(what, e.to_string()))
+}
+
+/// `GET /api/v1/entes`: the Enti served here.
+pub(crate) async fn list_entes(_: FrontEnd, state: web::Data<ApiState>) -> Result<HttpResponse, ApiError> {
+    let entes = state.ports.entes.list().await.map_err(DomainError::from)?;
+    Ok(HttpResponse::Ok().json(entes.iter().map(EnteDto::from).collect::<Vec<_>>()))
+}
+
+/// `GET /api/v1/entes/{ente}/services`: the Ente's active catalogue.
+pub(crate) async fn list_services(
+    _: FrontEnd,
+    state: web::Data<ApiState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let ente: EnteId = parse(&path, "invalid_ente_id")?;
+    let services = state.services.spontaneous.catalogue(&ente).await?;
+    Ok(HttpResponse::Ok().json(services.iter().map(ServiceSummaryDto::from).collect::<Vec<_>>()))
+}
+
+/// `GET /api/v1/entes/{ente}/services/{code}`: one service with its form as JSON Schema.
+pub(crate) async fn get_service(
+    _: FrontEnd,
+    state: web::Data<ApiState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let ente: EnteId = parse(&path.0, "invalid_ente_id")?;
+    let code: ServiceCode = parse(&path.1, "invalid_service_code")?;
+    let service = state.services.spontaneous.service(&ente, &code).await?;
+    let fixed_amount_cents = match &service.amount {
+        AmountRule::Fixed { amount } => Some(amount.cents()),
+        _ => None,
+    };
+    Ok(HttpResponse::Ok().json(ServiceDto {
+        code: service.code.to_string(),
+        name: service.name.to_string(),
+        description: service.description.as_ref().map(ToString::to_string),
+        fixed_amount_cents,
+        form: form_schema(&service.form),
+    }))
+}
+
+/// `POST /api/v1/entes/{ente}/services/{code}/requests`: a spontaneous request. Every invalid
+/// field is listed in the problem's `errors`; a valid request creates a payable position.
+pub(crate) async fn submit_request(
+    _: FrontEnd,
+    state: web::Data<ApiState>,
+    path: web::Path<(String, String)>,
+    body: web::Json<SpontaneousRequestDto>,
+) -> Result<HttpResponse, ApiError> {
+    let ente: EnteId = parse(&path.0, "invalid_ente_id")?;
+    let code: ServiceCode = parse(&path.1, "invalid_service_code")?;
+    let values = body.text_values().map_err(DomainError::InvalidForm)?;
+    let debtor = match &body.payer_fiscal_code {
+        Some(code) => SubjectId::FiscalCode(parse(code, "invalid_fiscal_code")?),
+        None => SubjectId::Anonymous,
+    };
+    let debtor_name = body
+        .payer_name
+        .as_deref()
+        .map(|n| parse(n, "invalid_payer_name"))
+        .transpose()?;
+    let request = SpontaneousRequest {
+        ente,
+        service: code,
+        debtor,
+        debtor_name,
+        values,
+    };
+    let created = state.services.spontaneous.submit(request).await?;
+    let payment = PaymentDto::first_option(&created.position).ok_or_else(|| {
+        ApiError::new(
+            actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "no option",
+        )
+    })?;
+    Ok(HttpResponse::Created().json(payment))
+}
+
+/// `GET /api/v1/entes/{ente}/notices/{notice}`: a notice by number, as printed on it (no
+/// personal data), with whether it can be paid.
+pub(crate) async fn get_notice(
+    _: FrontEnd,
+    state: web::Data<ApiState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let ente: EnteId = parse(&path.0, "invalid_ente_id")?;
+    let notice: NoticeNumber = parse(&path.1, "invalid_notice_number")?;
+    let summary = state.services.positions.notice(&ente, &notice).await?;
+    Ok(HttpResponse::Ok().json(NoticeDto::from(summary)))
+}
+
+/// `GET /health/live`: the process answers.
+pub(crate) async fn live() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({ "status": "live" }))
+}
+
+/// `GET /health/ready`: the database answers.
+pub(crate) async fn ready(state: web::Data<ApiState>) -> HttpResponse {
+    match state.ports.entes.list().await {
+        Ok(_) => HttpResponse::Ok().json(serde_json::json!({ "status": "ready" })),
+        Err(error) => {
+            tracing::warn!(error = %error, "readiness check failed");
+            ApiError::new(
+                actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+                "not_ready",
+                "the database does not answer",
+            )
+            .error_response_owned()
+        }
+    }
+}
+
+impl ApiError {
+    fn error_response_owned(self) -> HttpResponse {
+        actix_web::ResponseError::error_response(&self)
+    }
+}

@@ -1,0 +1,152 @@
+//! The REST API of the Back-End Pagamenti for the citizen Front-End (and, as it grows, for
+//! operators and gestionali): handlers over the domain's services, DTOs, RFC 9457 problem
+//! details for every error, and API-key authentication. The binary mounts [`configure`] and
+//! wraps the app in [`problem_details`] and [`request_id`].
+
+pub mod auth;
+pub mod dto;
+mod handlers;
+pub mod problem;
+pub mod schema;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, Next};
+use actix_web::{Error, web};
+use pagopa_domain::ports::Ports;
+use pagopa_domain::services::Services;
+
+pub use auth::{ApiKeyEntry, ApiKeys, Role};
+pub use problem::{ApiError, PROBLEM_JSON};
+
+/// The largest JSON body accepted.
+pub const MAX_JSON_BYTES: usize = 64 * 1024;
+
+/// What the handlers use.
+#[derive(Clone, Debug)]
+pub struct ApiState {
+    /// The use cases.
+    pub services: Services,
+    /// The ports, for plain reads.
+    pub ports: Ports,
+}
+
+/// Mounts the API: `/api/v1/…` and `/health/…`. Needs `web::Data<ApiState>` and
+/// `web::Data<ApiKeys>` as app data.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(MAX_JSON_BYTES)
+            .content_type_required(true)
+            .error_handler(|error, _| json_error(&error).into()),
+    )
+    .app_data(
+        web::PathConfig::default()
+            .error_handler(|error, _| ApiError::bad_request("invalid_path", error.to_string()).into()),
+    )
+    .app_data(
+        web::QueryConfig::default()
+            .error_handler(|error, _| ApiError::bad_request("invalid_query", error.to_string()).into()),
+    )
+    .service(
+        web::scope("/api/v1")
+            .service(web::resource("/entes").get(handlers::list_entes))
+            .service(web::resource("/entes/{ente}/services").get(handlers::list_services))
+            .service(web::resource("/entes/{ente}/services/{code}").get(handlers::get_service))
+            .service(web::resource("/entes/{ente}/services/{code}/requests").post(handlers::submit_request))
+            .service(web::resource("/entes/{ente}/notices/{notice}").get(handlers::get_notice)),
+    )
+    .service(web::resource("/health/live").get(handlers::live))
+    .service(web::resource("/health/ready").get(handlers::ready))
+    .default_service(web::to(|| async {
+        Err::<actix_web::HttpResponse, _>(ApiError::not_found("no such resource"))
+    }));
+}
+
+fn json_error(error: &actix_web::error::JsonPayloadError) -> ApiError {
+    use actix_web::error::JsonPayloadError as E;
+    match error {
+        E::OverflowKnownLength { .. } | E::Overflow { .. } => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the body exceeds {MAX_JSON_BYTES} bytes"),
+        ),
+        E::ContentType => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send application/json",
+        ),
+        other => ApiError::bad_request("invalid_json", other.to_string()),
+    }
+}
+
+/// Turns every error response that is not already problem+json (404 and 405 from routing, 413
+/// from a body limit, actix's own 400s) into one, with a stable `code`.
+pub fn problem_details<B: MessageBody + 'static>() -> ErrorHandlers<B> {
+    ErrorHandlers::new().default_handler(|response: ServiceResponse<B>| {
+        let is_problem = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+        if is_problem {
+            return Ok(ErrorHandlerResponse::Response(response.map_into_left_body()));
+        }
+        let status = response.status();
+        let code = match status {
+            StatusCode::NOT_FOUND => "not_found",
+            StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+            StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+            StatusCode::BAD_REQUEST => "bad_request",
+            s if s.is_server_error() => "internal_error",
+            _ => "error",
+        };
+        let detail = status.canonical_reason().unwrap_or("error").to_lowercase();
+        let problem = ApiError::new(status, code, detail);
+        let (request, _) = response.into_parts();
+        let mut replaced = actix_web::HttpResponse::build(status).body(problem.body());
+        replaced
+            .headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        Ok(ErrorHandlerResponse::Response(
+            ServiceResponse::new(request, replaced).map_into_right_body(),
+        ))
+    })
+}
+
+static REQUEST_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// The request id header, in requests (kept when the caller sends a sane one) and responses.
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// Middleware (`actix_web::middleware::from_fn(request_id)`): gives every request an id,
+/// echoes it in the response and records it on the request's tracing span.
+pub async fn request_id(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let given = request
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| (1..=64).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .map(str::to_owned);
+    let id = given.unwrap_or_else(|| {
+        let n = REQUEST_COUNTER.fetch_add(1, Ordering::Relaxed);
+        format!("{:x}-{n:x}", std::process::id())
+    });
+    let span = tracing::info_span!("request", id = %id, method = %request.method(), path = %request.path());
+    let _entered = span.enter();
+    let mut response = next.call(request).await?.map_into_boxed_body();
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static(REQUEST_ID), value);
+    }
+    tracing::info!(status = response.status().as_u16(), "served");
+    Ok(response)
+}

@@ -1,0 +1,284 @@
+//! The REST API over an in-memory world: authentication, the Front-End operations, and problem
+//! details for every kind of error.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use actix_web::http::StatusCode;
+use actix_web::middleware::from_fn;
+use actix_web::{App, test, web};
+use pagopa_api::{ApiKeyEntry, ApiKeys, ApiState, PROBLEM_JSON, Role, configure, problem_details, request_id};
+use pagopa_domain::demo;
+use pagopa_domain::memory::MemoryWorld;
+use pagopa_domain::ports::Clock;
+use serde_json::{Value, json};
+
+const FRONT_END_KEY: &str = "fe-test-key";
+const OPERATOR_KEY: &str = "op-test-key";
+
+async fn app()
+-> impl actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse, Error = actix_web::Error>
+{
+    let world = MemoryWorld::new();
+    demo::seed(&world.ports(), world.clock.now()).await.unwrap();
+    let state = ApiState {
+        services: world.services(),
+        ports: world.ports(),
+    };
+    let keys = ApiKeys::new(&[
+        ApiKeyEntry {
+            name: "fe".into(),
+            sha256: ApiKeys::hash(FRONT_END_KEY),
+            role: Role::FrontEnd,
+            entes: vec![],
+        },
+        ApiKeyEntry {
+            name: "op".into(),
+            sha256: ApiKeys::hash(OPERATOR_KEY),
+            role: Role::Operator,
+            entes: vec![],
+        },
+    ])
+    .unwrap();
+    test::init_service(
+        App::new()
+            .app_data(web::Data::new(state))
+            .app_data(web::Data::new(keys))
+            .wrap(problem_details())
+            .wrap(from_fn(request_id))
+            .configure(configure),
+    )
+    .await
+}
+
+fn get(path: &str) -> test::TestRequest {
+    test::TestRequest::get()
+        .uri(path)
+        .insert_header(("x-api-key", FRONT_END_KEY))
+}
+
+async fn problem(resp: actix_web::dev::ServiceResponse) -> (StatusCode, Value) {
+    let status = resp.status();
+    assert_eq!(
+        resp.headers().get("content-type").unwrap(),
+        PROBLEM_JSON,
+        "errors are problem+json"
+    );
+    (status, test::read_body_json(resp).await)
+}
+
+#[actix_web::test]
+async fn keys_are_required_and_roles_enforced() {
+    let app = app().await;
+    let resp = test::call_service(&app, test::TestRequest::get().uri("/api/v1/entes").to_request()).await;
+    let (status, body) = problem(resp).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unauthenticated"))
+    );
+
+    let wrong = test::TestRequest::get()
+        .uri("/api/v1/entes")
+        .insert_header(("x-api-key", "nope"))
+        .to_request();
+    assert_eq!(test::call_service(&app, wrong).await.status(), StatusCode::UNAUTHORIZED);
+
+    let operator = test::TestRequest::get()
+        .uri("/api/v1/entes")
+        .insert_header(("x-api-key", OPERATOR_KEY))
+        .to_request();
+    let (status, body) = problem(test::call_service(&app, operator).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden_role"))
+    );
+}
+
+#[actix_web::test]
+async fn the_catalogue_and_its_forms() {
+    let app = app().await;
+    let entes: Value = test::call_and_read_body_json(&app, get("/api/v1/entes").to_request()).await;
+    assert_eq!(entes.as_array().unwrap().len(), 2);
+    let services: Value = test::call_and_read_body_json(
+        &app,
+        get(&format!("/api/v1/entes/{}/services", demo::COMUNE)).to_request(),
+    )
+    .await;
+    let codes: Vec<&str> = services
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        ["certificato-cdu", "licenza-pesca", "sala-civica", "tesserino-funghi"]
+    );
+    let fishing: Value = test::call_and_read_body_json(
+        &app,
+        get(&format!("/api/v1/entes/{}/services/licenza-pesca", demo::COMUNE)).to_request(),
+    )
+    .await;
+    assert_eq!(fishing["fixed_amount_cents"], 3400);
+    assert_eq!(fishing["form"]["properties"]["year"]["type"], "integer");
+    assert_eq!(fishing["form"]["required"], json!(["full_name", "fiscal_code", "year"]));
+}
+
+#[actix_web::test]
+async fn a_spontaneous_request_creates_a_notice_or_lists_every_bad_field() {
+    let app = app().await;
+    let uri = format!("/api/v1/entes/{}/services/sala-civica/requests", demo::COMUNE);
+    let good = test::TestRequest::post()
+        .uri(&uri)
+        .insert_header(("x-api-key", FRONT_END_KEY))
+        .set_json(json!({ "values": { "full_name": "Giuseppe Verdi", "date": "2026-12-20", "hours": 2.5, "resident": true } }))
+        .to_request();
+    let resp = test::call_service(&app, good).await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let created: Value = test::read_body_json(resp).await;
+    assert_eq!(created["amount_cents"], 5000);
+    assert_eq!(created["amount"], "50,00");
+    let notice = created["notice_number"].as_str().unwrap().to_owned();
+    let summary: Value = test::call_and_read_body_json(
+        &app,
+        get(&format!("/api/v1/entes/{}/notices/{notice}", demo::COMUNE)).to_request(),
+    )
+    .await;
+    assert_eq!(summary["state"], "payable");
+
+    let bad = test::TestRequest::post()
+        .uri(&uri)
+        .insert_header(("x-api-key", FRONT_END_KEY))
+        .set_json(json!({ "values": { "date": "tomorrow", "hours": 40, "resident": [1], "colour": "red" } }))
+        .to_request();
+    let (status, body) = problem(test::call_service(&app, bad).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_form"))
+    );
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["resident"], "a value of the wrong JSON type is reported first");
+
+    let bad = test::TestRequest::post()
+        .uri(&uri)
+        .insert_header(("x-api-key", FRONT_END_KEY))
+        .set_json(json!({ "values": { "date": "tomorrow", "hours": 40, "colour": "red" } }))
+        .to_request();
+    let (_, body) = problem(test::call_service(&app, bad).await).await;
+    let mut problems: Vec<(String, String)> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap().to_owned(),
+                e["problem"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    problems.sort();
+    assert_eq!(
+        problems,
+        [
+            ("colour".to_owned(), "unknown".to_owned()),
+            ("date".to_owned(), "not_a_date".to_owned()),
+            ("full_name".to_owned(), "missing".to_owned()),
+            ("hours".to_owned(), "above_maximum".to_owned()),
+        ]
+    );
+}
+
+#[actix_web::test]
+async fn every_error_is_a_problem_with_a_stable_code() {
+    let app = app().await;
+    let cases: Vec<(test::TestRequest, StatusCode, &str)> = vec![
+        (
+            get("/api/v1/entes/123/services"),
+            StatusCode::BAD_REQUEST,
+            "invalid_ente_id",
+        ),
+        (
+            get("/api/v1/entes/77777777777/services"),
+            StatusCode::NOT_FOUND,
+            "unknown_ente",
+        ),
+        (
+            get(&format!("/api/v1/entes/{}/notices/305260100009123463", demo::COMUNE)),
+            StatusCode::NOT_FOUND,
+            "notice_not_found",
+        ),
+        (
+            get(&format!("/api/v1/entes/{}/notices/305260100009123464", demo::COMUNE)),
+            StatusCode::BAD_REQUEST,
+            "invalid_notice_number",
+        ),
+        (
+            get(&format!("/api/v1/entes/{}/services/nope", demo::COMUNE)),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (get("/nowhere"), StatusCode::NOT_FOUND, "not_found"),
+        (
+            test::TestRequest::delete()
+                .uri("/api/v1/entes")
+                .insert_header(("x-api-key", FRONT_END_KEY)),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
+        (
+            test::TestRequest::post()
+                .uri(&format!("/api/v1/entes/{}/services/sala-civica/requests", demo::COMUNE))
+                .insert_header(("x-api-key", FRONT_END_KEY))
+                .insert_header(("content-type", "text/plain"))
+                .set_payload("{}"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ),
+        (
+            test::TestRequest::post()
+                .uri(&format!("/api/v1/entes/{}/services/sala-civica/requests", demo::COMUNE))
+                .insert_header(("x-api-key", FRONT_END_KEY))
+                .insert_header(("content-type", "application/json"))
+                .set_payload("{not json"),
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+        ),
+        (
+            test::TestRequest::post()
+                .uri(&format!("/api/v1/entes/{}/services/sala-civica/requests", demo::COMUNE))
+                .insert_header(("x-api-key", FRONT_END_KEY))
+                .insert_header(("content-type", "application/json"))
+                .set_payload(format!("{{\"values\":{{\"full_name\":\"{}\"}}}}", "x".repeat(70_000))),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+        ),
+    ];
+    for (request, status, code) in cases {
+        let resp = test::call_service(&app, request.to_request()).await;
+        assert!(resp.headers().contains_key("x-request-id"));
+        let (got_status, body) = problem(resp).await;
+        assert_eq!((got_status, body["code"].as_str()), (status, Some(code)), "{body}");
+        assert_eq!(body["status"], status.as_u16());
+    }
+}
+
+#[actix_web::test]
+async fn health_and_request_ids() {
+    let app = app().await;
+    let resp = test::call_service(
+        &app,
+        test::TestRequest::get()
+            .uri("/health/ready")
+            .insert_header(("x-request-id", "abc-123"))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers().get("x-request-id").unwrap(), "abc-123");
+    let resp = test::call_service(&app, test::TestRequest::get().uri("/health/live").to_request()).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+}
