@@ -1,0 +1,137 @@
+//! The wiring of the Back-End Pagamenti: configuration, storage, the domain's services and the
+//! REST API in one actix-web server. `main.rs` is the command line over it.
+
+pub mod settings;
+mod unconfigured;
+
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use pagopa_api::{ApiKeyEntry, ApiKeys, ApiState, Role, configure, problem_details, request_id};
+use pagopa_domain::ports::{Clock, Ports, SystemClock};
+use pagopa_domain::services::Services;
+use pagopa_storage_diesel::DieselStore;
+
+pub use settings::Settings;
+use unconfigured::{RandomIds, Unconfigured};
+
+/// Opens the store the settings name (pool and, where configured, migrations).
+pub async fn open_store(settings: &Settings) -> anyhow::Result<DieselStore> {
+    let store = DieselStore::connect(&settings.database.url, settings.database.pool_size)
+        .with_context(|| format!("opening the database ({})", redact(&settings.database.url)))?;
+    let sqlite = store.backend() == pagopa_storage_diesel::BackendKind::Sqlite;
+    if sqlite || settings.database.migrate_on_start {
+        let applied = store.migrate().await.context("applying migrations")?;
+        if applied > 0 {
+            tracing::info!(applied, "migrations applied");
+        }
+    }
+    Ok(store)
+}
+
+/// The URL with any password hidden, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// The domain's ports over `store`. No gestionale or Checkout adapter is configured yet: their
+/// calls fail as unavailable, so nothing is acknowledged that was not done.
+pub fn ports(store: &DieselStore) -> Ports {
+    let store = Arc::new(store.clone());
+    let unconfigured = Arc::new(Unconfigured);
+    Ports {
+        entes: store.clone(),
+        catalogue: store.clone(),
+        positions: store.clone(),
+        receipts: store.clone(),
+        carts: store.clone(),
+        outbox: store.clone(),
+        iuv: store,
+        gestionale: unconfigured.clone(),
+        checkout: unconfigured,
+        clock: Arc::new(SystemClock),
+        ids: Arc::new(RandomIds),
+    }
+}
+
+/// A fresh random key (32 hex digits).
+pub fn random_key() -> anyhow::Result<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(hex::encode(bytes))
+}
+
+/// What `serve` prepared: the server and the demo key, if demo mode made one.
+pub struct Running {
+    /// The server; await it to run until shutdown.
+    pub server: Server,
+    /// The addresses it listens on.
+    pub addresses: Vec<std::net::SocketAddr>,
+    /// The demo Front-End key.
+    pub demo_key: Option<String>,
+}
+
+impl std::fmt::Debug for Running {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Running")
+            .field("addresses", &self.addresses)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds the server: storage, demo data if enabled, keys, the app.
+pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
+    let store = open_store(settings).await?;
+    let ports = ports(&store);
+    let mut keys = settings.api_keys.clone();
+    let mut demo_key = None;
+    if settings.demo.enabled {
+        let added = pagopa_domain::demo::seed(&ports, SystemClock.now())
+            .await
+            .context("seeding the demo data")?;
+        tracing::info!(added, "demo data ready");
+        let key = random_key()?;
+        keys.push(ApiKeyEntry {
+            name: "demo-front-end".into(),
+            sha256: ApiKeys::hash(&key),
+            role: Role::FrontEnd,
+            entes: vec![],
+        });
+        demo_key = Some(key);
+    }
+    let keys = web::Data::new(ApiKeys::new(&keys).map_err(|e| anyhow::anyhow!("api_keys: {e}"))?);
+    let state = web::Data::new(ApiState {
+        services: Services::new(ports.clone()),
+        ports,
+    });
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(keys.clone())
+            .wrap(problem_details())
+            .wrap(from_fn(request_id))
+            .configure(configure)
+    })
+    .workers(settings.server.workers)
+    .shutdown_timeout(settings.server.shutdown_timeout_secs)
+    .bind((settings.server.address.as_str(), settings.server.port))
+    .with_context(|| format!("listening on {}:{}", settings.server.address, settings.server.port))?;
+    let addresses = server.addrs();
+    Ok(Running {
+        server: server.run(),
+        addresses,
+        demo_key,
+    })
+}

@@ -1,0 +1,61 @@
+//! Stand-ins for adapters this installation has not configured, and random ids.
+
+use async_trait::async_trait;
+use pagopa_domain::ports::{
+    CheckoutCart, CheckoutError, CheckoutRedirect, Gestionale, GestionaleError, GestionaleQuote, IdGenerator,
+    PagoPaCheckout, PricingRequest,
+};
+use pagopa_domain::{CartId, Ente, FiscalCode, PaymentNotification, PositionDraft};
+
+/// A gestionale or Checkout that is not configured: every call fails as unavailable, so the
+/// outbox keeps its messages and callers get a clear 502 instead of a silent success.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Unconfigured;
+
+fn not_configured(what: &str) -> Box<dyn std::error::Error + Send + Sync> {
+    format!("no {what} adapter is configured").into()
+}
+
+#[async_trait]
+impl Gestionale for Unconfigured {
+    async fn debtor_positions(&self, _: &Ente, _: &FiscalCode) -> Result<Vec<PositionDraft>, GestionaleError> {
+        Err(GestionaleError::Unsupported)
+    }
+
+    async fn price(&self, _: &PricingRequest) -> Result<GestionaleQuote, GestionaleError> {
+        Err(GestionaleError::Unavailable(not_configured("gestionale")))
+    }
+
+    async fn notify_payment(&self, _: &PaymentNotification) -> Result<(), GestionaleError> {
+        Err(GestionaleError::Unavailable(not_configured("gestionale")))
+    }
+}
+
+#[async_trait]
+impl PagoPaCheckout for Unconfigured {
+    async fn start_cart(&self, _: &CheckoutCart) -> Result<CheckoutRedirect, CheckoutError> {
+        Err(CheckoutError::Unavailable(not_configured("Checkout")))
+    }
+}
+
+/// Cart ids from 16 random bytes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RandomIds;
+
+impl IdGenerator for RandomIds {
+    fn cart_id(&self) -> CartId {
+        let mut bytes = [0u8; 16];
+        // The OS random source does not fail on supported platforms; if it ever did, a
+        // time-based id still never repeats within this process.
+        if getrandom::fill(&mut bytes).is_err() {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0);
+            bytes = nanos.to_be_bytes();
+        }
+        hex::encode(bytes)
+            .parse()
+            .unwrap_or_else(|_| unreachable!("32 hex digits are a valid cart id"))
+    }
+}
