@@ -81,6 +81,8 @@ pub struct Running {
     pub addresses: Vec<std::net::SocketAddr>,
     /// The demo Front-End key.
     pub demo_key: Option<String>,
+    /// A demo citizen token for the demo debtor, valid one hour.
+    pub demo_citizen_token: Option<String>,
 }
 
 impl std::fmt::Debug for Running {
@@ -112,15 +114,27 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
         demo_key = Some(key);
     }
     let keys = web::Data::new(ApiKeys::new(&keys).map_err(|e| anyhow::anyhow!("api_keys: {e}"))?);
+    let mut demo_citizen_token = None;
+    let tokens = match &settings.citizen_tokens {
+        Some(tokens) => Some(tokens.verifier().map_err(|e| anyhow::anyhow!("citizen_tokens: {e}"))?),
+        None if settings.demo.enabled => {
+            let (verifier, token) = demo_citizen()?;
+            demo_citizen_token = Some(token);
+            Some(verifier)
+        }
+        None => None,
+    };
+    let tokens = tokens.map(web::Data::new);
     let state = web::Data::new(ApiState {
         services: Services::new(ports.clone()),
         ports,
     });
     let server = HttpServer::new(move || {
-        App::new()
-            .app_data(state.clone())
-            .app_data(keys.clone())
-            .wrap(problem_details())
+        let mut app = App::new().app_data(state.clone()).app_data(keys.clone());
+        if let Some(tokens) = &tokens {
+            app = app.app_data(tokens.clone());
+        }
+        app.wrap(problem_details())
             .wrap(from_fn(request_id))
             .configure(configure)
     })
@@ -133,5 +147,31 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
         server: server.run(),
         addresses,
         demo_key,
+        demo_citizen_token,
     })
+}
+
+/// A fresh Ed25519 key pair for demo mode: the verifier, and a one-hour token for the demo
+/// debtor signed as the Front-End would sign it.
+fn demo_citizen() -> anyhow::Result<(pagopa_api::CitizenTokens, String)> {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use ed25519_dalek::Signer;
+
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    let signing = ed25519_dalek::SigningKey::from_bytes(&seed);
+    let public = URL_SAFE_NO_PAD.encode(signing.verifying_key().to_bytes());
+    let verifier = pagopa_api::CitizenTokens::new(&public, None, None, 3600).map_err(|e| anyhow::anyhow!(e))?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs();
+    let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"EdDSA","typ":"JWT"}"#);
+    let claims = serde_json::json!({ "sub": pagopa_domain::demo::DEBTOR, "iat": now, "exp": now + 3600 });
+    let signed = format!("{header}.{}", URL_SAFE_NO_PAD.encode(claims.to_string()));
+    let token = format!(
+        "{signed}.{}",
+        URL_SAFE_NO_PAD.encode(signing.sign(signed.as_bytes()).to_bytes())
+    );
+    Ok((verifier, token))
 }

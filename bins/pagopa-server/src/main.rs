@@ -80,6 +80,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         "try: curl -H 'x-api-key: {key}' http://{address}/api/v1/entes/{}/services",
                         pagopa_domain::demo::COMUNE
                     );
+                    if let Some(token) = &running.demo_citizen_token {
+                        println!("demo citizen ({}) token, valid 1 hour: {token}", pagopa_domain::demo::DEBTOR);
+                        println!(
+                            "try: curl -H 'x-api-key: {key}' -H 'authorization: Bearer {token}' http://{address}/api/v1/me/positions"
+                        );
+                    }
                 }
             }
             running.server.await.context("the HTTP server failed")

@@ -19,8 +19,33 @@ pub struct Settings {
     /// Provisioned API keys (hashes only; `pagopa-server hash-key` computes one).
     #[serde(default)]
     pub api_keys: Vec<ApiKeyEntry>,
+    /// How citizen tokens are verified; without it the citizen's operations answer 501
+    /// (demo mode makes a key pair of its own).
+    #[serde(default)]
+    pub citizen_tokens: Option<CitizenTokenSettings>,
     /// Log filter (`info`, `pagopa_api=debug,info`, …).
     pub log: String,
+}
+
+/// The Front-End's token signing key and claims.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CitizenTokenSettings {
+    /// The Ed25519 public key (32 bytes, base64).
+    pub public_key: String,
+    /// Required `iss`, if any.
+    #[serde(default)]
+    pub issuer: Option<String>,
+    /// Required `aud`, if any.
+    #[serde(default)]
+    pub audience: Option<String>,
+    /// Longest accepted remaining lifetime of a token, in seconds.
+    #[serde(default = "default_token_lifetime")]
+    pub max_lifetime_secs: i64,
+}
+
+fn default_token_lifetime() -> i64 {
+    3600
 }
 
 /// HTTP server settings.
@@ -112,6 +137,23 @@ impl Settings {
             bail!("database.url must start with sqlite://, postgres:// or postgresql://");
         }
         ApiKeys::new(&self.api_keys).map_err(|e| anyhow::anyhow!("api_keys: {e}"))?;
+        if let Some(tokens) = &self.citizen_tokens {
+            tokens
+                .verifier()
+                .map_err(|e| anyhow::anyhow!("citizen_tokens.public_key: {e}"))?;
+        }
         Ok(())
+    }
+}
+
+impl CitizenTokenSettings {
+    /// The verifier these settings describe.
+    pub fn verifier(&self) -> Result<pagopa_api::CitizenTokens, String> {
+        pagopa_api::CitizenTokens::new(
+            &self.public_key,
+            self.issuer.clone(),
+            self.audience.clone(),
+            self.max_lifetime_secs,
+        )
     }
 }

@@ -135,7 +135,7 @@ impl ApiKeys {
     }
 }
 
-fn authenticate(request: &HttpRequest, allowed: &[Role]) -> Result<Principal, ApiError> {
+pub(crate) fn authenticate(request: &HttpRequest, allowed: &[Role]) -> Result<Principal, ApiError> {
     let keys = request.app_data::<web::Data<ApiKeys>>().ok_or_else(|| {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -182,3 +182,118 @@ impl From<NoticeSummary> for NoticeDto {
         }
     }
 }
+
+/// One way to pay a position, as the citizen sees it.
+#[derive(Debug, serde::Serialize)]
+pub struct OptionDto {
+    /// The notice number.
+    pub notice_number: String,
+    /// As printed.
+    pub notice_number_print: String,
+    /// Amount in cents.
+    pub amount_cents: u64,
+    /// Amount as printed.
+    pub amount: String,
+    /// Due date.
+    pub due_date: String,
+    /// What it is for.
+    pub description: String,
+    /// `n` of `of` for an instalment; absent for the single solution.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instalment: Option<(u8, u8)>,
+    /// Paid already.
+    pub paid: bool,
+    /// Can be paid now.
+    pub payable: bool,
+}
+
+/// A citizen's position.
+#[derive(Debug, serde::Serialize)]
+pub struct PositionDto {
+    /// The Ente.
+    pub ente: String,
+    /// The position id.
+    pub iupd: String,
+    /// What it is for.
+    pub description: String,
+    /// Status (`valid`, `partially_paid`, `paid`, …).
+    pub status: &'static str,
+    /// The single solution and/or instalments.
+    pub options: Vec<OptionDto>,
+}
+
+impl PositionDto {
+    /// The position as of `now`.
+    pub fn new(position: &DebtPosition, now: chrono::DateTime<chrono::Utc>) -> Self {
+        Self {
+            ente: position.ente.to_string(),
+            iupd: position.iupd.to_string(),
+            description: position.description.to_string(),
+            status: position.status.as_str(),
+            options: position
+                .options
+                .iter()
+                .map(|o| OptionDto {
+                    notice_number: o.notice_number.to_string(),
+                    notice_number_print: o.notice_number.to_print_form(),
+                    amount_cents: o.amount.cents(),
+                    amount: o.amount.to_italian(),
+                    due_date: o.due_date.to_string(),
+                    description: o.description.to_string(),
+                    instalment: o.instalment.map(|i| (i.number, i.of)),
+                    paid: o.is_paid(),
+                    payable: position.payable_option(&o.notice_number, now).is_ok(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A citizen's positions, and the Enti whose back office could not be asked just now.
+#[derive(Debug, serde::Serialize)]
+pub struct MyPositionsDto {
+    /// Positions, by Ente and id.
+    pub positions: Vec<PositionDto>,
+    /// Enti whose positions may be out of date.
+    pub stale_entes: Vec<String>,
+}
+
+/// A receipt as the citizen sees it.
+#[derive(Debug, serde::Serialize)]
+pub struct ReceiptDto {
+    /// The receipt id (IUR).
+    pub receipt_id: String,
+    /// The Ente.
+    pub ente: String,
+    /// Its name.
+    pub company_name: String,
+    /// The notice paid.
+    pub notice_number: String,
+    /// Amount in cents.
+    pub amount_cents: u64,
+    /// Amount as printed.
+    pub amount: String,
+    /// When paid.
+    pub paid_at: String,
+    /// The PSP.
+    pub psp: String,
+    /// What was paid.
+    pub description: String,
+}
+
+impl From<&pagopa_domain::StoredReceipt> for ReceiptDto {
+    fn from(stored: &pagopa_domain::StoredReceipt) -> Self {
+        let r = &stored.receipt;
+        Self {
+            receipt_id: r.receipt_id.to_string(),
+            ente: r.ente.to_string(),
+            company_name: r.company_name.to_string(),
+            notice_number: r.notice_number.to_string(),
+            amount_cents: r.amount.cents(),
+            amount: r.amount.to_italian(),
+            paid_at: r.paid_at().to_rfc3339(),
+            psp: r.psp.company_name.to_string(),
+            description: r.description.to_string(),
+        }
+    }
+}

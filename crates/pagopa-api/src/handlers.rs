@@ -4,9 +4,15 @@ use actix_web::{HttpResponse, web};
 use pagopa_domain::services::SpontaneousRequest;
 use pagopa_domain::{AmountRule, DomainError, EnteId, NoticeNumber, ServiceCode, SubjectId};
 
+use pagopa_domain::ports::{MAX_PAGE, ReceiptQuery};
+
 use crate::ApiState;
 use crate::auth::FrontEnd;
-use crate::dto::{EnteDto, NoticeDto, PaymentDto, ServiceDto, ServiceSummaryDto, SpontaneousRequestDto};
+use crate::citizen::Citizen;
+use crate::dto::{
+    EnteDto, MyPositionsDto, NoticeDto, PaymentDto, PositionDto, ReceiptDto, ServiceDto, ServiceSummaryDto,
+    SpontaneousRequestDto,
+};
 use crate::problem::ApiError;
 use crate::schema::form_schema;
 
@@ -133,4 +139,41 @@ impl ApiError {
     fn error_response_owned(self) -> HttpResponse {
         actix_web::ResponseError::error_response(&self)
     }
+}
+
+/// Query of `GET /api/v1/me/positions`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PositionsQuery {
+    /// Ask the Enti's back offices first (default: false, the stored positions only).
+    #[serde(default)]
+    refresh: bool,
+}
+
+/// `GET /api/v1/me/positions`: the citizen's positions across Enti; with `refresh=true` each
+/// Ente's gestionale is asked first.
+pub(crate) async fn my_positions(
+    citizen: Citizen,
+    state: web::Data<ApiState>,
+    query: web::Query<PositionsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let view = state.services.positions.of_debtor(&citizen.0, query.refresh).await?;
+    let now = state.ports.clock.now();
+    Ok(HttpResponse::Ok().json(MyPositionsDto {
+        positions: view.positions.iter().map(|p| PositionDto::new(p, now)).collect(),
+        stale_entes: view.stale.iter().map(ToString::to_string).collect(),
+    }))
+}
+
+/// `GET /api/v1/me/receipts`: the citizen's receipts (as debtor), newest first, at most 1000.
+pub(crate) async fn my_receipts(citizen: Citizen, state: web::Data<ApiState>) -> Result<HttpResponse, ApiError> {
+    let query = ReceiptQuery {
+        debtor: Some(citizen.0.clone()),
+        limit: MAX_PAGE,
+        ..Default::default()
+    };
+    let page = state.ports.receipts.search(&query).await.map_err(DomainError::from)?;
+    let mut receipts: Vec<ReceiptDto> = page.items.iter().map(ReceiptDto::from).collect();
+    receipts.sort_by(|a, b| b.paid_at.cmp(&a.paid_at));
+    Ok(HttpResponse::Ok().json(receipts))
 }

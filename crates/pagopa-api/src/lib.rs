@@ -4,6 +4,7 @@
 //! wraps the app in [`problem_details`] and [`request_id`].
 
 pub mod auth;
+pub mod citizen;
 pub mod dto;
 mod handlers;
 pub mod problem;
@@ -21,6 +22,7 @@ use pagopa_domain::ports::Ports;
 use pagopa_domain::services::Services;
 
 pub use auth::{ApiKeyEntry, ApiKeys, Role};
+pub use citizen::{Citizen, CitizenTokens};
 pub use problem::{ApiError, PROBLEM_JSON};
 
 /// The largest JSON body accepted.
@@ -36,7 +38,8 @@ pub struct ApiState {
 }
 
 /// Mounts the API: `/api/v1/…` and `/health/…`. Needs `web::Data<ApiState>` and
-/// `web::Data<ApiKeys>` as app data.
+/// `web::Data<ApiKeys>` as app data, and `web::Data<CitizenTokens>` for the citizen's
+/// operations (`/api/v1/me/…`).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(
         web::JsonConfig::default()
@@ -58,7 +61,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/entes/{ente}/services").get(handlers::list_services))
             .service(web::resource("/entes/{ente}/services/{code}").get(handlers::get_service))
             .service(web::resource("/entes/{ente}/services/{code}/requests").post(handlers::submit_request))
-            .service(web::resource("/entes/{ente}/notices/{notice}").get(handlers::get_notice)),
+            .service(web::resource("/entes/{ente}/notices/{notice}").get(handlers::get_notice))
+            .service(web::resource("/me/positions").get(handlers::my_positions))
+            .service(web::resource("/me/receipts").get(handlers::my_receipts)),
     )
     .service(web::resource("/health/live").get(handlers::live))
     .service(web::resource("/health/ready").get(handlers::ready))

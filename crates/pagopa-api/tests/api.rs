@@ -6,7 +6,12 @@
 use actix_web::http::StatusCode;
 use actix_web::middleware::from_fn;
 use actix_web::{App, test, web};
-use pagopa_api::{ApiKeyEntry, ApiKeys, ApiState, PROBLEM_JSON, Role, configure, problem_details, request_id};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ed25519_dalek::{Signer, SigningKey};
+use pagopa_api::{
+    ApiKeyEntry, ApiKeys, ApiState, CitizenTokens, PROBLEM_JSON, Role, configure, problem_details, request_id,
+};
 use pagopa_domain::demo;
 use pagopa_domain::memory::MemoryWorld;
 use pagopa_domain::ports::Clock;
@@ -39,15 +44,55 @@ async fn app()
         },
     ])
     .unwrap();
+    let public = URL_SAFE_NO_PAD.encode(signing_key().verifying_key().to_bytes());
+    let tokens = CitizenTokens::new(&public, None, None, 3600).unwrap();
+    // The demo receipts: Giuseppe Verdi paid his TARI.
+    let option = demo::tari().options[0].clone();
+    state
+        .services
+        .node
+        .accept_receipt(
+            &pagopa_domain::services::StationIds {
+                ente: demo::COMUNE.parse().unwrap(),
+                broker: demo::BROKER.into(),
+                station: demo::STATION.into(),
+            },
+            demo::receipt_for(&option, "r-tari", world.clock.now()),
+        )
+        .await
+        .unwrap();
     test::init_service(
         App::new()
             .app_data(web::Data::new(state))
             .app_data(web::Data::new(keys))
+            .app_data(web::Data::new(tokens))
             .wrap(problem_details())
             .wrap(from_fn(request_id))
             .configure(configure),
     )
     .await
+}
+
+fn signing_key() -> SigningKey {
+    SigningKey::from_bytes(&[42u8; 32])
+}
+
+fn citizen_token(fiscal_code: &str) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"EdDSA","typ":"JWT"}"#);
+    let claims = URL_SAFE_NO_PAD.encode(json!({ "sub": fiscal_code, "exp": now + 600 }).to_string());
+    let signed = format!("{header}.{claims}");
+    format!(
+        "{signed}.{}",
+        URL_SAFE_NO_PAD.encode(signing_key().sign(signed.as_bytes()).to_bytes())
+    )
+}
+
+fn as_citizen(path: &str, fiscal_code: &str) -> test::TestRequest {
+    get(path).insert_header(("authorization", format!("Bearer {}", citizen_token(fiscal_code))))
 }
 
 fn get(path: &str) -> test::TestRequest {
@@ -281,4 +326,69 @@ async fn health_and_request_ids() {
     assert_eq!(resp.headers().get("x-request-id").unwrap(), "abc-123");
     let resp = test::call_service(&app, test::TestRequest::get().uri("/health/live").to_request()).await;
     assert_eq!(resp.status(), StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn a_citizen_sees_only_their_own_positions_and_receipts() {
+    let app = app().await;
+    let mine: Value =
+        test::call_and_read_body_json(&app, as_citizen("/api/v1/me/positions", demo::DEBTOR).to_request()).await;
+    let iupds: Vec<&str> = mine["positions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["iupd"].as_str().unwrap())
+        .collect();
+    assert_eq!(iupds, ["IMU-2026-5000", "MENSA-2025-03", "TARI-2026-4711"]);
+    let tari = &mine["positions"][2];
+    assert_eq!(
+        (tari["status"].as_str(), tari["options"][0]["paid"].as_bool()),
+        (Some("paid"), Some(true))
+    );
+    let imu = &mine["positions"][0];
+    assert_eq!(imu["options"][1]["instalment"], json!([1, 3]));
+    assert_eq!(imu["options"][1]["payable"], true);
+
+    let theirs: Value = test::call_and_read_body_json(
+        &app,
+        as_citizen("/api/v1/me/positions", demo::OTHER_DEBTOR).to_request(),
+    )
+    .await;
+    let iupds: Vec<&str> = theirs["positions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["iupd"].as_str().unwrap())
+        .collect();
+    assert_eq!(iupds, ["CANONE-2026-77"]);
+
+    let receipts: Value =
+        test::call_and_read_body_json(&app, as_citizen("/api/v1/me/receipts", demo::DEBTOR).to_request()).await;
+    assert_eq!(receipts.as_array().unwrap().len(), 1);
+    assert_eq!(receipts[0]["receipt_id"], "r-tari");
+    let none: Value =
+        test::call_and_read_body_json(&app, as_citizen("/api/v1/me/receipts", demo::OTHER_DEBTOR).to_request()).await;
+    assert_eq!(none, json!([]));
+
+    // No token, a forged token, a token for a key that is not ours: 401.
+    let (status, body) = problem(test::call_service(&app, get("/api/v1/me/positions").to_request()).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unauthenticated"))
+    );
+    let forged = citizen_token(demo::OTHER_DEBTOR).replacen('.', ".x", 1);
+    let request = get("/api/v1/me/positions").insert_header(("authorization", format!("Bearer {forged}")));
+    assert_eq!(
+        test::call_service(&app, request.to_request()).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, _) = problem(
+        test::call_service(
+            &app,
+            as_citizen("/api/v1/me/positions?refresh=maybe", demo::DEBTOR).to_request(),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 }
