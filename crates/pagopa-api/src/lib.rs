@@ -3,6 +3,7 @@
 //! details for every error, and API-key authentication. The binary mounts [`configure`] and
 //! wraps the app in [`problem_details`] and [`request_id`].
 
+mod admin;
 pub mod auth;
 pub mod citizen;
 pub mod dto;
@@ -63,7 +64,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/entes/{ente}/services/{code}/requests").post(handlers::submit_request))
             .service(web::resource("/entes/{ente}/notices/{notice}").get(handlers::get_notice))
             .service(web::resource("/me/positions").get(handlers::my_positions))
-            .service(web::resource("/me/receipts").get(handlers::my_receipts)),
+            .service(web::resource("/me/receipts").get(handlers::my_receipts))
+            .service(web::resource("/admin/entes/{ente}/positions").post(admin::create_position))
+            .service(
+                web::resource("/admin/entes/{ente}/positions/{iupd}")
+                    .get(admin::get_position)
+                    .put(admin::update_position),
+            )
+            .service(web::resource("/admin/entes/{ente}/positions/{iupd}/status").post(admin::set_status))
+            .service(web::resource("/admin/entes/{ente}/services/{code}").put(admin::put_service))
+            .service(web::resource("/admin/positions").get(admin::search_positions))
+            .service(web::resource("/admin/receipts").get(admin::search_receipts))
+            .service(web::resource("/admin/outbox/{id}/replay").post(admin::replay_outbox)),
     )
     .service(web::resource("/health/live").get(handlers::live))
     .service(web::resource("/health/ready").get(handlers::ready))

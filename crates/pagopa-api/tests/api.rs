@@ -3,113 +3,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use actix_web::http::StatusCode;
-use actix_web::middleware::from_fn;
-use actix_web::{App, test, web};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ed25519_dalek::{Signer, SigningKey};
-use pagopa_api::{
-    ApiKeyEntry, ApiKeys, ApiState, CitizenTokens, PROBLEM_JSON, Role, configure, problem_details, request_id,
-};
+use actix_web::test;
+use common::*;
 use pagopa_domain::demo;
-use pagopa_domain::memory::MemoryWorld;
-use pagopa_domain::ports::Clock;
 use serde_json::{Value, json};
-
-const FRONT_END_KEY: &str = "fe-test-key";
-const OPERATOR_KEY: &str = "op-test-key";
-
-async fn app()
--> impl actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse, Error = actix_web::Error>
-{
-    let world = MemoryWorld::new();
-    demo::seed(&world.ports(), world.clock.now()).await.unwrap();
-    let state = ApiState {
-        services: world.services(),
-        ports: world.ports(),
-    };
-    let keys = ApiKeys::new(&[
-        ApiKeyEntry {
-            name: "fe".into(),
-            sha256: ApiKeys::hash(FRONT_END_KEY),
-            role: Role::FrontEnd,
-            entes: vec![],
-        },
-        ApiKeyEntry {
-            name: "op".into(),
-            sha256: ApiKeys::hash(OPERATOR_KEY),
-            role: Role::Operator,
-            entes: vec![],
-        },
-    ])
-    .unwrap();
-    let public = URL_SAFE_NO_PAD.encode(signing_key().verifying_key().to_bytes());
-    let tokens = CitizenTokens::new(&public, None, None, 3600).unwrap();
-    // The demo receipts: Giuseppe Verdi paid his TARI.
-    let option = demo::tari().options[0].clone();
-    state
-        .services
-        .node
-        .accept_receipt(
-            &pagopa_domain::services::StationIds {
-                ente: demo::COMUNE.parse().unwrap(),
-                broker: demo::BROKER.into(),
-                station: demo::STATION.into(),
-            },
-            demo::receipt_for(&option, "r-tari", world.clock.now()),
-        )
-        .await
-        .unwrap();
-    test::init_service(
-        App::new()
-            .app_data(web::Data::new(state))
-            .app_data(web::Data::new(keys))
-            .app_data(web::Data::new(tokens))
-            .wrap(problem_details())
-            .wrap(from_fn(request_id))
-            .configure(configure),
-    )
-    .await
-}
-
-fn signing_key() -> SigningKey {
-    SigningKey::from_bytes(&[42u8; 32])
-}
-
-fn citizen_token(fiscal_code: &str) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"EdDSA","typ":"JWT"}"#);
-    let claims = URL_SAFE_NO_PAD.encode(json!({ "sub": fiscal_code, "exp": now + 600 }).to_string());
-    let signed = format!("{header}.{claims}");
-    format!(
-        "{signed}.{}",
-        URL_SAFE_NO_PAD.encode(signing_key().sign(signed.as_bytes()).to_bytes())
-    )
-}
-
-fn as_citizen(path: &str, fiscal_code: &str) -> test::TestRequest {
-    get(path).insert_header(("authorization", format!("Bearer {}", citizen_token(fiscal_code))))
-}
-
-fn get(path: &str) -> test::TestRequest {
-    test::TestRequest::get()
-        .uri(path)
-        .insert_header(("x-api-key", FRONT_END_KEY))
-}
-
-async fn problem(resp: actix_web::dev::ServiceResponse) -> (StatusCode, Value) {
-    let status = resp.status();
-    assert_eq!(
-        resp.headers().get("content-type").unwrap(),
-        PROBLEM_JSON,
-        "errors are problem+json"
-    );
-    (status, test::read_body_json(resp).await)
-}
 
 #[actix_web::test]
 async fn keys_are_required_and_roles_enforced() {

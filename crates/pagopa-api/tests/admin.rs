@@ -1,0 +1,236 @@
+//! Operators' operations: positions, searches, the catalogue and outbox replay, each limited to
+//! the Enti of the operator's key.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use actix_web::http::StatusCode;
+use actix_web::test;
+use common::*;
+use pagopa_domain::demo;
+use serde_json::{Value, json};
+
+fn as_operator(request: test::TestRequest, key: &str) -> test::TestRequest {
+    request.insert_header(("x-api-key", key))
+}
+
+fn position_uri(iupd: &str) -> String {
+    format!("/api/v1/admin/entes/{}/positions/{iupd}", demo::COMUNE)
+}
+
+#[actix_web::test]
+async fn an_operator_manages_positions_of_its_ente() {
+    let app = app().await;
+    let draft = demo::draft(
+        "RETTA-2027-01",
+        demo::debtor(),
+        "Retta asilo nido gennaio 2027",
+        vec![demo::simple_option(9_100, 18_000, "Retta gennaio", "2027-01-31")],
+    );
+    let create = as_operator(test::TestRequest::post(), OPERATOR_KEY)
+        .uri(&format!("/api/v1/admin/entes/{}/positions", demo::COMUNE))
+        .set_json(&draft);
+    let resp = test::call_service(&app, create.to_request()).await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let created: Value = test::read_body_json(resp).await;
+    assert_eq!(
+        (created["status"].as_str(), created["version"].as_u64()),
+        (Some("valid"), Some(0))
+    );
+
+    let again = as_operator(test::TestRequest::post(), OPERATOR_KEY)
+        .uri(&format!("/api/v1/admin/entes/{}/positions", demo::COMUNE))
+        .set_json(&draft);
+    let (status, body) = problem(test::call_service(&app, again.to_request()).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("duplicate"))
+    );
+
+    let mut changed = draft.clone();
+    changed.description = "Retta asilo nido gennaio 2027 (rettifica)".parse().unwrap();
+    let put = as_operator(test::TestRequest::put(), OPERATOR_KEY)
+        .uri(&position_uri("RETTA-2027-01"))
+        .set_json(&changed);
+    let updated: Value = test::call_and_read_body_json(&app, put.to_request()).await;
+    assert_eq!(updated["version"], 1);
+
+    let cancel = as_operator(test::TestRequest::post(), OPERATOR_KEY)
+        .uri(&format!("{}/status", position_uri("RETTA-2027-01")))
+        .set_json(json!({ "status": "cancelled" }));
+    let cancelled: Value = test::call_and_read_body_json(&app, cancel.to_request()).await;
+    assert_eq!(cancelled["status"], "cancelled");
+    let revive = as_operator(test::TestRequest::post(), OPERATOR_KEY)
+        .uri(&format!("{}/status", position_uri("RETTA-2027-01")))
+        .set_json(json!({ "status": "valid" }));
+    let (status, body) = problem(test::call_service(&app, revive.to_request()).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("illegal_transition"))
+    );
+
+    let bad = as_operator(test::TestRequest::post(), OPERATOR_KEY)
+        .uri(&format!("/api/v1/admin/entes/{}/positions", demo::COMUNE))
+        .set_json(json!({ "iupd": "X" }));
+    let (status, body) = problem(test::call_service(&app, bad.to_request()).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_json"))
+    );
+}
+
+#[actix_web::test]
+async fn searches_page_with_a_cursor() {
+    let app = app().await;
+    let mut seen = Vec::new();
+    let mut uri = format!("/api/v1/admin/positions?ente={}&limit=3", demo::COMUNE);
+    loop {
+        let page: Value = test::call_and_read_body_json(
+            &app,
+            as_operator(test::TestRequest::get(), OPERATOR_KEY)
+                .uri(&uri)
+                .to_request(),
+        )
+        .await;
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["iupd"].as_str().unwrap().to_owned()),
+        );
+        match page.get("next") {
+            Some(next) => {
+                uri = format!(
+                    "/api/v1/admin/positions?ente={}&limit=3&after_ente={}&after_iupd={}",
+                    demo::COMUNE,
+                    next["after_ente"].as_str().unwrap(),
+                    next["after_iupd"].as_str().unwrap()
+                )
+            }
+            None => break,
+        }
+    }
+    assert_eq!(
+        seen,
+        ["CANONE-2026-77", "IMU-2026-5000", "MENSA-2025-03", "TARI-2026-4711"]
+    );
+
+    let paid: Value = test::call_and_read_body_json(
+        &app,
+        as_operator(test::TestRequest::get(), OPERATOR_KEY)
+            .uri("/api/v1/admin/positions?status=paid")
+            .to_request(),
+    )
+    .await;
+    assert_eq!(
+        paid["items"].as_array().unwrap().len(),
+        1,
+        "the TARI paid in the fixture"
+    );
+    let receipts: Value = test::call_and_read_body_json(
+        &app,
+        as_operator(test::TestRequest::get(), OPERATOR_KEY)
+            .uri("/api/v1/admin/receipts")
+            .to_request(),
+    )
+    .await;
+    assert_eq!(receipts["items"][0]["receipt"]["receipt_id"], "r-tari");
+    let review: Value = test::call_and_read_body_json(
+        &app,
+        as_operator(test::TestRequest::get(), OPERATOR_KEY)
+            .uri("/api/v1/admin/receipts?needs_review=true")
+            .to_request(),
+    )
+    .await;
+    assert_eq!(review["items"], json!([]));
+    let (status, _) = problem(
+        test::call_service(
+            &app,
+            as_operator(test::TestRequest::get(), OPERATOR_KEY)
+                .uri("/api/v1/admin/positions?after_ente=80012345676")
+                .to_request(),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[actix_web::test]
+async fn an_operator_of_one_ente_cannot_touch_another() {
+    let app = app().await;
+    let cases = [
+        test::TestRequest::get().uri(&position_uri("TARI-2026-4711")),
+        test::TestRequest::post()
+            .uri(&format!("{}/status", position_uri("TARI-2026-4711")))
+            .set_json(json!({ "status": "cancelled" })),
+        test::TestRequest::get().uri("/api/v1/admin/positions"),
+        test::TestRequest::get().uri(&format!("/api/v1/admin/positions?ente={}", demo::COMUNE)),
+        test::TestRequest::get().uri("/api/v1/admin/receipts"),
+        test::TestRequest::post().uri("/api/v1/admin/outbox/1/replay"),
+    ];
+    for request in cases {
+        let (status, body) =
+            problem(test::call_service(&app, as_operator(request, PROVINCIA_OPERATOR_KEY).to_request()).await).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("forbidden_ente"))
+        );
+    }
+    let own: Value = test::call_and_read_body_json(
+        &app,
+        as_operator(test::TestRequest::get(), PROVINCIA_OPERATOR_KEY)
+            .uri(&format!("/api/v1/admin/positions?ente={}", demo::PROVINCIA))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(own["items"], json!([]));
+    // A Front-End key is not an operator key.
+    let (status, _) = problem(test::call_service(&app, get("/api/v1/admin/positions").to_request()).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[actix_web::test]
+async fn the_catalogue_and_the_outbox() {
+    let app = app().await;
+    let mut service = demo::catalogue().remove(1);
+    service.name = "Licenza di pesca (nuova tariffa)".parse().unwrap();
+    let uri = format!("/api/v1/admin/entes/{}/services/{}", demo::COMUNE, service.code);
+    let put = as_operator(test::TestRequest::put(), OPERATOR_KEY)
+        .uri(&uri)
+        .set_json(&service);
+    assert_eq!(
+        test::call_service(&app, put.to_request()).await.status(),
+        StatusCode::OK
+    );
+    let listed: Value = test::call_and_read_body_json(
+        &app,
+        get(&format!("/api/v1/entes/{}/services/{}", demo::COMUNE, service.code)).to_request(),
+    )
+    .await;
+    assert_eq!(listed["name"], "Licenza di pesca (nuova tariffa)");
+
+    let mut broken = service.clone();
+    broken.transfers.clear();
+    let put = as_operator(test::TestRequest::put(), OPERATOR_KEY)
+        .uri(&uri)
+        .set_json(&broken);
+    let (status, body) = problem(test::call_service(&app, put.to_request()).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_service"))
+    );
+
+    let replay = as_operator(test::TestRequest::post(), OPERATOR_KEY).uri("/api/v1/admin/outbox/1/replay");
+    assert_eq!(
+        test::call_service(&app, replay.to_request()).await.status(),
+        StatusCode::ACCEPTED
+    );
+    let missing = as_operator(test::TestRequest::post(), OPERATOR_KEY).uri("/api/v1/admin/outbox/99/replay");
+    assert_eq!(
+        test::call_service(&app, missing.to_request()).await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
