@@ -134,9 +134,17 @@ fn decode(version: i64, document: &str) -> Result<DebtPosition, DbError> {
 /// Writing prepared rows: the one place the backends differ for positions.
 pub(crate) trait InsertRows {
     fn insert_rows(&mut self, rows: Rows<'_>) -> Result<(), DbError>;
+    /// Readies the connection for a large import.
+    fn prepare_import(&mut self) -> Result<(), DbError>;
 }
 
 impl InsertRows for diesel::sqlite::SqliteConnection {
+    /// A 64 MiB page cache on this connection: an import touches every index page many times.
+    fn prepare_import(&mut self) -> Result<(), DbError> {
+        use diesel::connection::SimpleConnection;
+        Ok(self.batch_execute("PRAGMA cache_size = -65536")?)
+    }
+
     /// Multi-row INSERT statements.
     fn insert_rows(&mut self, rows: Rows<'_>) -> Result<(), DbError> {
         for chunk in rows.positions.chunks(ROWS_PER_STATEMENT) {
@@ -155,6 +163,10 @@ impl InsertRows for diesel::sqlite::SqliteConnection {
 }
 
 impl InsertRows for diesel::pg::PgConnection {
+    fn prepare_import(&mut self) -> Result<(), DbError> {
+        Ok(())
+    }
+
     /// `COPY … FROM STDIN` in binary format: PostgreSQL's fastest load path, still inside the
     /// caller's transaction and still checked against every constraint.
     fn insert_rows(&mut self, rows: Rows<'_>) -> Result<(), DbError> {
@@ -188,6 +200,7 @@ impl_for_both!(PositionStore {
         if list.len() <= ROWS_PER_STATEMENT {
             self.insert_rows(Rows::of(list)?)?;
         } else {
+            self.prepare_import()?;
             // A large import: one thread turns positions into rows (JSON documents, keys) while
             // this one writes the previous chunk, so both cores work.
             std::thread::scope(|scope| {
