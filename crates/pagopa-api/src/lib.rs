@@ -21,6 +21,7 @@ use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, Next};
 use actix_web::{Error, web};
 use pagopa_domain::ports::Ports;
 use pagopa_domain::services::Services;
+use tracing::Instrument;
 
 pub use auth::{ApiKeyEntry, ApiKeys, Role};
 pub use citizen::{Citizen, CitizenTokens};
@@ -157,13 +158,13 @@ pub async fn request_id(
         format!("{:x}-{n:x}", std::process::id())
     });
     let span = tracing::info_span!("request", id = %id, method = %request.method(), path = %request.path());
-    let _entered = span.enter();
-    let mut response = next.call(request).await?.map_into_boxed_body();
+    // The span follows the request across awaits (a guard held over an await would not).
+    let mut response = next.call(request).instrument(span.clone()).await?.map_into_boxed_body();
     if let Ok(value) = HeaderValue::from_str(&id) {
         response
             .headers_mut()
             .insert(HeaderName::from_static(REQUEST_ID), value);
     }
-    tracing::info!(status = response.status().as_u16(), "served");
+    span.in_scope(|| tracing::info!(status = response.status().as_u16(), "served"));
     Ok(response)
 }
