@@ -129,8 +129,12 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
         services: Services::new(ports.clone()),
         ports,
     });
+    let metrics = web::Data::new(pagopa_api::Metrics::default());
     let server = HttpServer::new(move || {
-        let mut app = App::new().app_data(state.clone()).app_data(keys.clone());
+        let mut app = App::new()
+            .app_data(state.clone())
+            .app_data(keys.clone())
+            .app_data(metrics.clone());
         if let Some(tokens) = &tokens {
             app = app.app_data(tokens.clone());
         }

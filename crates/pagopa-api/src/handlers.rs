@@ -177,3 +177,10 @@ pub(crate) async fn my_receipts(citizen: Citizen, state: web::Data<ApiState>) ->
     receipts.sort_by(|a, b| b.paid_at.cmp(&a.paid_at));
     Ok(HttpResponse::Ok().json(receipts))
 }
+
+/// `GET /metrics`: Prometheus text format.
+pub(crate) async fn metrics(state: web::Data<ApiState>, metrics: Option<web::Data<crate::Metrics>>) -> HttpResponse {
+    let backlog = state.ports.outbox.backlog().await.ok();
+    let body = metrics.map(|m| m.render(backlog)).unwrap_or_default();
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(body)
+}

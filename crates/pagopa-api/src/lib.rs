@@ -8,6 +8,7 @@ pub mod auth;
 pub mod citizen;
 pub mod dto;
 mod handlers;
+pub mod metrics;
 pub mod problem;
 pub mod schema;
 
@@ -25,6 +26,7 @@ use tracing::Instrument;
 
 pub use auth::{ApiKeyEntry, ApiKeys, Role};
 pub use citizen::{Citizen, CitizenTokens};
+pub use metrics::Metrics;
 pub use problem::{ApiError, PROBLEM_JSON};
 
 /// The largest JSON body accepted.
@@ -39,7 +41,7 @@ pub struct ApiState {
     pub ports: Ports,
 }
 
-/// Mounts the API: `/api/v1/…` and `/health/…`. Needs `web::Data<ApiState>` and
+/// Mounts the API: `/api/v1/…`, `/health/…` and `/metrics` (which needs `web::Data<Metrics>`). Needs `web::Data<ApiState>` and
 /// `web::Data<ApiKeys>` as app data, and `web::Data<CitizenTokens>` for the citizen's
 /// operations (`/api/v1/me/…`).
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -80,6 +82,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(web::resource("/health/live").get(handlers::live))
     .service(web::resource("/health/ready").get(handlers::ready))
+    .service(web::resource("/metrics").get(handlers::metrics))
     .default_service(web::to(|| async {
         Err::<actix_web::HttpResponse, _>(ApiError::not_found("no such resource"))
     }));
@@ -157,7 +160,12 @@ pub async fn request_id(
         let n = REQUEST_COUNTER.fetch_add(1, Ordering::Relaxed);
         format!("{:x}-{n:x}", std::process::id())
     });
-    let span = tracing::info_span!("request", id = %id, method = %request.method(), path = %request.path());
+    let started = std::time::Instant::now();
+    let metrics = request.app_data::<web::Data<Metrics>>().cloned();
+    // The route pattern (`/api/v1/entes/{ente}/services`), never the path, which may hold ids.
+    let route = request.match_pattern().unwrap_or_else(|| String::from("unmatched"));
+    let method = request.method().to_string();
+    let span = tracing::info_span!("request", id = %id, method = %request.method(), route = %route);
     // The span follows the request across awaits (a guard held over an await would not).
     let mut response = next.call(request).instrument(span.clone()).await?.map_into_boxed_body();
     if let Ok(value) = HeaderValue::from_str(&id) {
@@ -166,5 +174,8 @@ pub async fn request_id(
             .insert(HeaderName::from_static(REQUEST_ID), value);
     }
     span.in_scope(|| tracing::info!(status = response.status().as_u16(), "served"));
+    if let Some(metrics) = metrics {
+        metrics.record(&route, &method, response.status().as_u16(), started.elapsed());
+    }
     Ok(response)
 }

@@ -292,3 +292,34 @@ async fn a_citizen_sees_only_their_own_positions_and_receipts() {
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+#[actix_web::test]
+async fn metrics_count_requests_by_route_pattern() {
+    let app = app().await;
+    for _ in 0..3 {
+        test::call_service(
+            &app,
+            get(&format!("/api/v1/entes/{}/services", demo::COMUNE)).to_request(),
+        )
+        .await;
+    }
+    test::call_service(&app, get("/nowhere").to_request()).await;
+    let body = test::call_and_read_body(&app, test::TestRequest::get().uri("/metrics").to_request()).await;
+    let text = String::from_utf8(body.to_vec()).unwrap();
+    assert!(
+        text.contains(r#"http_requests_total{route="/api/v1/entes/{ente}/services",method="GET",status="200"} 3"#),
+        "{text}"
+    );
+    assert!(
+        !text.contains(demo::COMUNE),
+        "routes are patterns, never paths with ids"
+    );
+    assert!(
+        text.contains(r#"http_request_duration_seconds_count{route="/api/v1/entes/{ente}/services"} 3"#),
+        "{text}"
+    );
+    assert!(
+        text.contains("pagopa_outbox_backlog 1"),
+        "the fixture's receipt is waiting for the gestionale: {text}"
+    );
+}

@@ -72,6 +72,7 @@ pub async fn app()
             .app_data(web::Data::new(state))
             .app_data(web::Data::new(keys))
             .app_data(web::Data::new(tokens))
+            .app_data(web::Data::new(pagopa_api::Metrics::default()))
             .wrap(problem_details())
             .wrap(from_fn(request_id))
             .configure(configure),

@@ -1,0 +1,100 @@
+//! Prometheus metrics: requests and latency per route, and the outbox backlog. Rendered at
+//! `/metrics` in the text exposition format; no personal data (routes are patterns, not paths).
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Latency bucket bounds, in seconds.
+const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0];
+
+#[derive(Default)]
+struct Route {
+    by_status: BTreeMap<(String, u16), u64>,
+    buckets: [u64; BUCKETS.len()],
+    count: u64,
+    sum_seconds: f64,
+}
+
+/// The counters, shared by every worker.
+#[derive(Default)]
+pub struct Metrics {
+    routes: Mutex<BTreeMap<String, Route>>,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
+}
+
+fn escape(label: &str) -> String {
+    label.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+impl Metrics {
+    /// Records one request.
+    pub fn record(&self, route: &str, method: &str, status: u16, elapsed: Duration) {
+        let mut routes = self.routes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let entry = routes.entry(route.to_owned()).or_default();
+        *entry.by_status.entry((method.to_owned(), status)).or_default() += 1;
+        let seconds = elapsed.as_secs_f64();
+        for (bucket, bound) in entry.buckets.iter_mut().zip(BUCKETS) {
+            if seconds <= bound {
+                *bucket += 1;
+            }
+        }
+        entry.count += 1;
+        entry.sum_seconds += seconds;
+    }
+
+    /// The text exposition, with `backlog` as the outbox gauge when known.
+    pub fn render(&self, backlog: Option<u64>) -> String {
+        let routes = self.routes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut out = String::new();
+        out.push_str("# HELP http_requests_total HTTP requests served, by route pattern, method and status.\n");
+        out.push_str("# TYPE http_requests_total counter\n");
+        for (route, data) in routes.iter() {
+            for ((method, status), count) in &data.by_status {
+                let _ = writeln!(
+                    out,
+                    "http_requests_total{{route=\"{}\",method=\"{method}\",status=\"{status}\"}} {count}",
+                    escape(route)
+                );
+            }
+        }
+        out.push_str("# HELP http_request_duration_seconds Time to serve a request, by route pattern.\n");
+        out.push_str("# TYPE http_request_duration_seconds histogram\n");
+        for (route, data) in routes.iter() {
+            let route = escape(route);
+            for (bound, count) in BUCKETS.iter().zip(data.buckets) {
+                let _ = writeln!(
+                    out,
+                    "http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {count}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
+                data.count
+            );
+            let _ = writeln!(
+                out,
+                "http_request_duration_seconds_sum{{route=\"{route}\"}} {}",
+                data.sum_seconds
+            );
+            let _ = writeln!(
+                out,
+                "http_request_duration_seconds_count{{route=\"{route}\"}} {}",
+                data.count
+            );
+        }
+        if let Some(backlog) = backlog {
+            out.push_str("# HELP pagopa_outbox_backlog Gestionale notifications not delivered yet.\n");
+            out.push_str("# TYPE pagopa_outbox_backlog gauge\n");
+            let _ = writeln!(out, "pagopa_outbox_backlog {backlog}");
+        }
+        out
+    }
+}
