@@ -49,21 +49,14 @@ pub fn redact(url: &str) -> String {
 /// The domain's ports over `store`. No gestionale or Checkout adapter is configured yet: their
 /// calls fail as unavailable, so nothing is acknowledged that was not done.
 pub fn ports(store: &DieselStore) -> Ports {
-    let store = Arc::new(store.clone());
     let unconfigured = Arc::new(Unconfigured);
-    Ports {
-        entes: store.clone(),
-        catalogue: store.clone(),
-        positions: store.clone(),
-        receipts: store.clone(),
-        carts: store.clone(),
-        outbox: store.clone(),
-        iuv: store,
-        gestionale: unconfigured.clone(),
-        checkout: unconfigured,
-        clock: Arc::new(SystemClock),
-        ids: Arc::new(RandomIds),
-    }
+    Ports::with_storage(
+        Arc::new(store.clone()),
+        unconfigured.clone(),
+        unconfigured,
+        Arc::new(SystemClock),
+        Arc::new(RandomIds),
+    )
 }
 
 /// A fresh random key (32 hex digits).

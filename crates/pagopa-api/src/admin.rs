@@ -12,25 +12,7 @@ use pagopa_domain::{
 
 use crate::ApiState;
 use crate::auth::{Operator, Principal};
-use crate::problem::ApiError;
-
-fn parse<T: std::str::FromStr>(raw: &str, what: &'static str) -> Result<T, ApiError>
-where
-    T::Err: std::fmt::Display,
-{
-    raw.parse()
-        .map_err(|e: T::Err| ApiError::bad_request(what, e.to_string()))
-}
-
-fn opt<T: std::str::FromStr>(raw: &Option<String>, what: &'static str) -> Result<Option<T>, ApiError>
-where
-    T::Err: std::fmt::Display,
-{
-    raw.as_deref()
-        .filter(|s| !s.is_empty())
-        .map(|s| parse(s, what))
-        .transpose()
-}
+use crate::problem::{ApiError, parse, parse_optional};
 
 /// The Ente of a path, after checking the key may act on it.
 fn ente_in_scope(principal: &Principal, raw: &str) -> Result<EnteId, ApiError> {
@@ -183,8 +165,8 @@ pub(crate) async fn search_positions(
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let after = match (
-        opt::<EnteId>(&q.after_ente, "invalid_ente_id")?,
-        opt::<Iupd>(&q.after_iupd, "invalid_iupd")?,
+        parse_optional::<EnteId>(&q.after_ente, "invalid_ente_id")?,
+        parse_optional::<Iupd>(&q.after_iupd, "invalid_iupd")?,
     ) {
         (Some(ente), Some(iupd)) => Some(PositionCursor { ente, iupd }),
         (None, None) => None,
@@ -196,10 +178,10 @@ pub(crate) async fn search_positions(
         }
     };
     let search = PositionQuery {
-        ente: search_scope(&operator.0, opt(&q.ente, "invalid_ente_id")?)?,
-        debtor: opt::<FiscalCode>(&q.debtor, "invalid_fiscal_code")?,
-        notice_number: opt::<NoticeNumber>(&q.notice_number, "invalid_notice_number")?,
-        iuv: opt::<Iuv>(&q.iuv, "invalid_iuv")?,
+        ente: search_scope(&operator.0, parse_optional(&q.ente, "invalid_ente_id")?)?,
+        debtor: parse_optional::<FiscalCode>(&q.debtor, "invalid_fiscal_code")?,
+        notice_number: parse_optional::<NoticeNumber>(&q.notice_number, "invalid_notice_number")?,
+        iuv: parse_optional::<Iuv>(&q.iuv, "invalid_iuv")?,
         status: q.status,
         due_from: q.due_from,
         due_to: q.due_to,
@@ -239,8 +221,8 @@ pub(crate) async fn search_receipts(
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let after = match (
-        opt::<EnteId>(&q.after_recipient, "invalid_ente_id")?,
-        opt::<ReceiptId>(&q.after_receipt_id, "invalid_receipt_id")?,
+        parse_optional::<EnteId>(&q.after_recipient, "invalid_ente_id")?,
+        parse_optional::<ReceiptId>(&q.after_receipt_id, "invalid_receipt_id")?,
     ) {
         (Some(recipient), Some(receipt_id)) => Some(ReceiptCursor { recipient, receipt_id }),
         (None, None) => None,
@@ -252,9 +234,9 @@ pub(crate) async fn search_receipts(
         }
     };
     let search = ReceiptQuery {
-        recipient: search_scope(&operator.0, opt(&q.recipient, "invalid_ente_id")?)?,
-        debtor: opt::<FiscalCode>(&q.debtor, "invalid_fiscal_code")?,
-        notice_number: opt::<NoticeNumber>(&q.notice_number, "invalid_notice_number")?,
+        recipient: search_scope(&operator.0, parse_optional(&q.recipient, "invalid_ente_id")?)?,
+        debtor: parse_optional::<FiscalCode>(&q.debtor, "invalid_fiscal_code")?,
+        notice_number: parse_optional::<NoticeNumber>(&q.notice_number, "invalid_notice_number")?,
         needs_review: q.needs_review,
         after,
         limit: q.limit.unwrap_or(100),

@@ -13,16 +13,8 @@ use crate::dto::{
     EnteDto, MyPositionsDto, NoticeDto, PaymentDto, PositionDto, ReceiptDto, ServiceDto, ServiceSummaryDto,
     SpontaneousRequestDto,
 };
-use crate::problem::ApiError;
+use crate::problem::{ApiError, parse};
 use crate::schema::form_schema;
-
-fn parse<T: std::str::FromStr>(raw: &str, what: &'static str) -> Result<T, ApiError>
-where
-    T::Err: std::fmt::Display,
-{
-    raw.parse()
-        .map_err(|e: T::Err| ApiError::bad_request(what, e.to_string()))
-}
 
 /// `GET /api/v1/entes`: the Enti served here.
 pub(crate) async fn list_entes(_: FrontEnd, state: web::Data<ApiState>) -> Result<HttpResponse, ApiError> {

@@ -147,3 +147,26 @@ impl From<DomainError> for ApiError {
         }
     }
 }
+
+/// Parses a path or query value into a value type, or answers 400 with `code`.
+pub(crate) fn parse<T: std::str::FromStr>(raw: &str, code: &'static str) -> Result<T, ApiError>
+where
+    T::Err: std::fmt::Display,
+{
+    raw.parse()
+        .map_err(|e: T::Err| ApiError::bad_request(code, e.to_string()))
+}
+
+/// [`parse`] for an optional value (absent or empty means `None`).
+pub(crate) fn parse_optional<T: std::str::FromStr>(
+    raw: &Option<String>,
+    code: &'static str,
+) -> Result<Option<T>, ApiError>
+where
+    T::Err: std::fmt::Display,
+{
+    raw.as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|s| parse(s, code))
+        .transpose()
+}

@@ -64,19 +64,13 @@ impl MemoryWorld {
 
     /// The ports over this world.
     pub fn ports(&self) -> Ports {
-        Ports {
-            entes: self.store.clone(),
-            catalogue: self.store.clone(),
-            positions: self.store.clone(),
-            receipts: self.store.clone(),
-            carts: self.store.clone(),
-            outbox: self.store.clone(),
-            iuv: self.store.clone(),
-            gestionale: self.gestionale.clone(),
-            checkout: self.checkout.clone(),
-            clock: self.clock.clone(),
-            ids: Arc::new(SequentialIds::default()),
-        }
+        Ports::with_storage(
+            self.store.clone(),
+            self.gestionale.clone(),
+            self.checkout.clone(),
+            self.clock.clone(),
+            Arc::new(SequentialIds::default()),
+        )
     }
 
     /// Every use case over this world.

@@ -47,6 +47,42 @@ pub struct Ports {
     pub ids: Arc<dyn IdGenerator>,
 }
 
+impl Ports {
+    /// Ports whose storage is one object implementing every storage port (a database adapter
+    /// or the in-memory store), with the other adapters given apart.
+    pub fn with_storage<S>(
+        store: Arc<S>,
+        gestionale: Arc<dyn Gestionale>,
+        checkout: Arc<dyn PagoPaCheckout>,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdGenerator>,
+    ) -> Self
+    where
+        S: EnteRepository
+            + CatalogueRepository
+            + PositionRepository
+            + ReceiptRepository
+            + CartRepository
+            + Outbox
+            + IuvAllocator
+            + 'static,
+    {
+        Self {
+            entes: store.clone(),
+            catalogue: store.clone(),
+            positions: store.clone(),
+            receipts: store.clone(),
+            carts: store.clone(),
+            outbox: store.clone(),
+            iuv: store,
+            gestionale,
+            checkout,
+            clock,
+            ids,
+        }
+    }
+}
+
 impl std::fmt::Debug for Ports {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Ports").finish_non_exhaustive()

@@ -106,20 +106,13 @@ impl Drop for TestDb {
 
 /// The domain's ports with this store for storage and in-memory fakes for the rest.
 pub fn ports(store: &DieselStore, world: &MemoryWorld) -> Ports {
-    let store = Arc::new(store.clone());
-    Ports {
-        entes: store.clone(),
-        catalogue: store.clone(),
-        positions: store.clone(),
-        receipts: store.clone(),
-        carts: store.clone(),
-        outbox: store.clone(),
-        iuv: store,
-        gestionale: world.gestionale.clone(),
-        checkout: world.checkout.clone(),
-        clock: world.clock.clone(),
-        ids: Arc::new(SequentialIds::default()),
-    }
+    Ports::with_storage(
+        Arc::new(store.clone()),
+        world.gestionale.clone(),
+        world.checkout.clone(),
+        world.clock.clone(),
+        Arc::new(SequentialIds::default()),
+    )
 }
 
 // Keep the fakes' types nameable from the tests.
