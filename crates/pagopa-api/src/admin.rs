@@ -12,6 +12,7 @@ use pagopa_domain::{
 
 use crate::ApiState;
 use crate::auth::{Operator, Principal};
+use crate::openapi::Problem;
 use crate::problem::{ApiError, parse, parse_optional};
 
 /// The Ente of a path, after checking the key may act on it.
@@ -43,6 +44,12 @@ struct PageDto<T> {
 }
 
 /// `POST /api/v1/admin/entes/{ente}/positions`: a new position (201).
+#[utoipa::path(post, path = "/api/v1/admin/entes/{ente}/positions", tag = "operator", security(("api_key" = [])),
+    params(("ente" = String, Path, description = "The Ente's fiscal code")),
+    request_body(content = Object, description = "A position draft (pagopa_domain::PositionDraft)"),
+    responses((status = 201, description = "The stored position (pagopa_domain::DebtPosition)", body = Object),
+        (status = 409, description = "`duplicate`: the iupd or a notice number exists", body = Problem),
+        (status = 422, body = Problem), (status = 403, body = Problem)))]
 pub(crate) async fn create_position(
     operator: Operator,
     state: web::Data<ApiState>,
@@ -60,6 +67,9 @@ pub(crate) async fn create_position(
 }
 
 /// `GET /api/v1/admin/entes/{ente}/positions/{iupd}`.
+#[utoipa::path(get, path = "/api/v1/admin/entes/{ente}/positions/{iupd}", tag = "operator", security(("api_key" = [])),
+    params(("ente" = String, Path, description = "The Ente's fiscal code"), ("iupd" = String, Path, description = "The position id")),
+    responses((status = 200, description = "The position (pagopa_domain::DebtPosition)", body = Object), (status = 404, body = Problem)))]
 pub(crate) async fn get_position(
     operator: Operator,
     state: web::Data<ApiState>,
@@ -78,6 +88,10 @@ pub(crate) async fn get_position(
 }
 
 /// `PUT /api/v1/admin/entes/{ente}/positions/{iupd}`: replaces a draft or valid position.
+#[utoipa::path(put, path = "/api/v1/admin/entes/{ente}/positions/{iupd}", tag = "operator", security(("api_key" = [])),
+    params(("ente" = String, Path, description = "The Ente's fiscal code"), ("iupd" = String, Path, description = "The position id")),
+    request_body(content = Object, description = "A position draft with the same iupd"),
+    responses((status = 200, description = "The replaced position", body = Object), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub(crate) async fn update_position(
     operator: Operator,
     state: web::Data<ApiState>,
@@ -109,6 +123,10 @@ pub(crate) struct StatusChange {
 }
 
 /// `POST /api/v1/admin/entes/{ente}/positions/{iupd}/status`: publish, cancel, expire, report.
+#[utoipa::path(post, path = "/api/v1/admin/entes/{ente}/positions/{iupd}/status", tag = "operator", security(("api_key" = [])),
+    params(("ente" = String, Path, description = "The Ente's fiscal code"), ("iupd" = String, Path, description = "The position id")),
+    request_body(content = Object, description = "{\"status\": \"cancelled\" | \"valid\" | \"expired\" | \"reported\"}"),
+    responses((status = 200, description = "The position", body = Object), (status = 409, description = "`illegal_transition`", body = Problem)))]
 pub(crate) async fn set_status(
     operator: Operator,
     state: web::Data<ApiState>,
@@ -158,6 +176,12 @@ pub(crate) struct PositionSearch {
 
 /// `GET /api/v1/admin/positions`: keyset-paginated search; `next` holds the query parameters
 /// of the following page.
+#[utoipa::path(get, path = "/api/v1/admin/positions", tag = "operator", security(("api_key" = [])),
+    params(("ente" = Option<String>, Query, description = "Required for a key limited to some Enti"),
+        ("debtor" = Option<String>, Query), ("notice_number" = Option<String>, Query), ("iuv" = Option<String>, Query),
+        ("status" = Option<String>, Query), ("due_from" = Option<String>, Query), ("due_to" = Option<String>, Query),
+        ("after_ente" = Option<String>, Query), ("after_iupd" = Option<String>, Query), ("limit" = Option<u32>, Query, description = "Page size, at most 1000")),
+    responses((status = 200, description = "`items` and, if there is more, `next` (the cursor parameters)", body = Object), (status = 403, body = Problem)))]
 pub(crate) async fn search_positions(
     operator: Operator,
     state: web::Data<ApiState>,
@@ -214,6 +238,11 @@ pub(crate) struct ReceiptSearch {
 
 /// `GET /api/v1/admin/receipts`: keyset-paginated search; `needs_review=true` lists the receipts
 /// an operator must handle (double payments, unknown or cancelled notices, late payments).
+#[utoipa::path(get, path = "/api/v1/admin/receipts", tag = "operator", security(("api_key" = [])),
+    params(("recipient" = Option<String>, Query, description = "Required for a key limited to some Enti"),
+        ("debtor" = Option<String>, Query), ("notice_number" = Option<String>, Query), ("needs_review" = Option<bool>, Query),
+        ("after_recipient" = Option<String>, Query), ("after_receipt_id" = Option<String>, Query), ("limit" = Option<u32>, Query)),
+    responses((status = 200, description = "`items` and, if there is more, `next`", body = Object), (status = 403, body = Problem)))]
 pub(crate) async fn search_receipts(
     operator: Operator,
     state: web::Data<ApiState>,
@@ -253,6 +282,10 @@ pub(crate) async fn search_receipts(
 
 /// `PUT /api/v1/admin/entes/{ente}/services/{code}`: adds or replaces a catalogue service,
 /// after checking its definition.
+#[utoipa::path(put, path = "/api/v1/admin/entes/{ente}/services/{code}", tag = "operator", security(("api_key" = [])),
+    params(("ente" = String, Path, description = "The Ente's fiscal code"), ("code" = String, Path, description = "The service code")),
+    request_body(content = Object, description = "A catalogue service (pagopa_domain::SpontaneousService)"),
+    responses((status = 200, description = "The stored service", body = Object), (status = 422, description = "`invalid_service`", body = Problem)))]
 pub(crate) async fn put_service(
     operator: Operator,
     state: web::Data<ApiState>,
@@ -287,6 +320,9 @@ pub(crate) async fn put_service(
 }
 
 /// `POST /api/v1/admin/outbox/{id}/replay`: delivers a message to the gestionale again.
+#[utoipa::path(post, path = "/api/v1/admin/outbox/{id}/replay", tag = "operator", security(("api_key" = [])),
+    params(("id" = u64, Path, description = "The outbox message")),
+    responses((status = 202, description = "Queued for delivery again"), (status = 404, body = Problem), (status = 403, body = Problem)))]
 pub(crate) async fn replay_outbox(
     operator: Operator,
     state: web::Data<ApiState>,

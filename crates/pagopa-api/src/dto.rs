@@ -7,7 +7,7 @@ use pagopa_domain::services::{NoticeState, NoticeSummary};
 use pagopa_domain::{DebtPosition, Ente, FieldError, FieldProblem, SpontaneousService};
 
 /// An Ente served here.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct EnteDto {
     /// Fiscal code.
     pub id: String,
@@ -29,7 +29,7 @@ impl From<&Ente> for EnteDto {
 }
 
 /// A catalogue service in a list.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct ServiceSummaryDto {
     /// Code, for the detail and submission URLs.
     pub code: String,
@@ -51,7 +51,7 @@ impl From<&SpontaneousService> for ServiceSummaryDto {
 }
 
 /// A catalogue service with its form as JSON Schema.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct ServiceDto {
     /// Code.
     pub code: String,
@@ -64,14 +64,16 @@ pub struct ServiceDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fixed_amount_cents: Option<u64>,
     /// The form, as JSON Schema 2020-12.
+    #[schema(value_type = Object)]
     pub form: serde_json::Value,
 }
 
 /// A spontaneous request.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SpontaneousRequestDto {
     /// Field name → value (string, number or boolean; null or "" for an empty optional field).
+    #[schema(value_type = Object)]
     pub values: BTreeMap<String, serde_json::Value>,
     /// Who pays, if known: fiscal code.
     #[serde(default)]
@@ -107,7 +109,7 @@ impl SpontaneousRequestDto {
 }
 
 /// A payment option as the citizen sees it.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct PaymentDto {
     /// The Ente.
     pub ente: String,
@@ -148,7 +150,7 @@ impl PaymentDto {
 }
 
 /// A notice as anyone holding it may see it.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct NoticeDto {
     /// The Ente.
     pub ente: String,
@@ -165,6 +167,7 @@ pub struct NoticeDto {
     /// What it is for.
     pub description: String,
     /// `payable`, `paid`, `expired`, `cancelled` or `not_payable`.
+    #[schema(value_type = String)]
     pub state: NoticeState,
 }
 
@@ -184,7 +187,7 @@ impl From<NoticeSummary> for NoticeDto {
 }
 
 /// One way to pay a position, as the citizen sees it.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct OptionDto {
     /// The notice number.
     pub notice_number: String,
@@ -200,6 +203,7 @@ pub struct OptionDto {
     pub description: String,
     /// `n` of `of` for an instalment; absent for the single solution.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<u8>>)]
     pub instalment: Option<(u8, u8)>,
     /// Paid already.
     pub paid: bool,
@@ -208,7 +212,7 @@ pub struct OptionDto {
 }
 
 /// A citizen's position.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct PositionDto {
     /// The Ente.
     pub ente: String,
@@ -250,7 +254,7 @@ impl PositionDto {
 }
 
 /// A citizen's positions, and the Enti whose back office could not be asked just now.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct MyPositionsDto {
     /// Positions, by Ente and id.
     pub positions: Vec<PositionDto>,
@@ -259,7 +263,7 @@ pub struct MyPositionsDto {
 }
 
 /// A receipt as the citizen sees it.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct ReceiptDto {
     /// The receipt id (IUR).
     pub receipt_id: String,

@@ -13,16 +13,22 @@ use crate::dto::{
     EnteDto, MyPositionsDto, NoticeDto, PaymentDto, PositionDto, ReceiptDto, ServiceDto, ServiceSummaryDto,
     SpontaneousRequestDto,
 };
+use crate::openapi::Problem;
 use crate::problem::{ApiError, parse};
 use crate::schema::form_schema;
 
 /// `GET /api/v1/entes`: the Enti served here.
+#[utoipa::path(get, path = "/api/v1/entes", tag = "front-end", security(("api_key" = [])),
+    responses((status = 200, description = "The Enti served", body = [EnteDto]), (status = 401, body = Problem), (status = 403, body = Problem)))]
 pub(crate) async fn list_entes(_: FrontEnd, state: web::Data<ApiState>) -> Result<HttpResponse, ApiError> {
     let entes = state.ports.entes.list().await.map_err(DomainError::from)?;
     Ok(HttpResponse::Ok().json(entes.iter().map(EnteDto::from).collect::<Vec<_>>()))
 }
 
 /// `GET /api/v1/entes/{ente}/services`: the Ente's active catalogue.
+#[utoipa::path(get, path = "/api/v1/entes/{ente}/services", tag = "front-end", security(("api_key" = [])),
+    params(("ente" = String, Path, description = "The Ente's 11-digit fiscal code")),
+    responses((status = 200, description = "The active catalogue", body = [ServiceSummaryDto]), (status = 404, body = Problem)))]
 pub(crate) async fn list_services(
     _: FrontEnd,
     state: web::Data<ApiState>,
@@ -34,6 +40,9 @@ pub(crate) async fn list_services(
 }
 
 /// `GET /api/v1/entes/{ente}/services/{code}`: one service with its form as JSON Schema.
+#[utoipa::path(get, path = "/api/v1/entes/{ente}/services/{code}", tag = "front-end", security(("api_key" = [])),
+    params(("ente" = String, Path, description = "The Ente's fiscal code"), ("code" = String, Path, description = "The service code")),
+    responses((status = 200, description = "The service, its form as JSON Schema", body = ServiceDto), (status = 404, body = Problem)))]
 pub(crate) async fn get_service(
     _: FrontEnd,
     state: web::Data<ApiState>,
@@ -57,6 +66,12 @@ pub(crate) async fn get_service(
 
 /// `POST /api/v1/entes/{ente}/services/{code}/requests`: a spontaneous request. Every invalid
 /// field is listed in the problem's `errors`; a valid request creates a payable position.
+#[utoipa::path(post, path = "/api/v1/entes/{ente}/services/{code}/requests", tag = "front-end", security(("api_key" = [])),
+    params(("ente" = String, Path, description = "The Ente's fiscal code"), ("code" = String, Path, description = "The service code")),
+    request_body = SpontaneousRequestDto,
+    responses((status = 201, description = "The new payable notice", body = PaymentDto),
+        (status = 422, description = "`invalid_form` lists every bad field in `errors`", body = Problem),
+        (status = 404, body = Problem)))]
 pub(crate) async fn submit_request(
     _: FrontEnd,
     state: web::Data<ApiState>,
@@ -95,6 +110,9 @@ pub(crate) async fn submit_request(
 
 /// `GET /api/v1/entes/{ente}/notices/{notice}`: a notice by number, as printed on it (no
 /// personal data), with whether it can be paid.
+#[utoipa::path(get, path = "/api/v1/entes/{ente}/notices/{notice}", tag = "front-end", security(("api_key" = [])),
+    params(("ente" = String, Path, description = "The Ente's fiscal code"), ("notice" = String, Path, description = "The 18-digit notice number")),
+    responses((status = 200, description = "The notice as printed, and whether it is payable", body = NoticeDto), (status = 404, body = Problem)))]
 pub(crate) async fn get_notice(
     _: FrontEnd,
     state: web::Data<ApiState>,
@@ -107,11 +125,14 @@ pub(crate) async fn get_notice(
 }
 
 /// `GET /health/live`: the process answers.
+#[utoipa::path(get, path = "/health/live", tag = "operations", responses((status = 200, description = "The process answers")))]
 pub(crate) async fn live() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "status": "live" }))
 }
 
 /// `GET /health/ready`: the database answers.
+#[utoipa::path(get, path = "/health/ready", tag = "operations",
+    responses((status = 200, description = "The database answers"), (status = 503, body = Problem)))]
 pub(crate) async fn ready(state: web::Data<ApiState>) -> HttpResponse {
     match state.ports.entes.list().await {
         Ok(_) => HttpResponse::Ok().json(serde_json::json!({ "status": "ready" })),
@@ -144,6 +165,9 @@ pub(crate) struct PositionsQuery {
 
 /// `GET /api/v1/me/positions`: the citizen's positions across Enti; with `refresh=true` each
 /// Ente's gestionale is asked first.
+#[utoipa::path(get, path = "/api/v1/me/positions", tag = "citizen", security(("api_key" = [], "citizen_token" = [])),
+    params(("refresh" = Option<bool>, Query, description = "Ask each Ente's back office first")),
+    responses((status = 200, description = "The citizen's positions", body = MyPositionsDto), (status = 401, body = Problem)))]
 pub(crate) async fn my_positions(
     citizen: Citizen,
     state: web::Data<ApiState>,
@@ -158,6 +182,8 @@ pub(crate) async fn my_positions(
 }
 
 /// `GET /api/v1/me/receipts`: the citizen's receipts (as debtor), newest first, at most 1000.
+#[utoipa::path(get, path = "/api/v1/me/receipts", tag = "citizen", security(("api_key" = [], "citizen_token" = [])),
+    responses((status = 200, description = "The citizen's receipts, newest first", body = [ReceiptDto]), (status = 401, body = Problem)))]
 pub(crate) async fn my_receipts(citizen: Citizen, state: web::Data<ApiState>) -> Result<HttpResponse, ApiError> {
     let query = ReceiptQuery {
         debtor: Some(citizen.0.clone()),
@@ -171,6 +197,7 @@ pub(crate) async fn my_receipts(citizen: Citizen, state: web::Data<ApiState>) ->
 }
 
 /// `GET /metrics`: Prometheus text format.
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
 pub(crate) async fn metrics(state: web::Data<ApiState>, metrics: Option<web::Data<crate::Metrics>>) -> HttpResponse {
     let backlog = state.ports.outbox.backlog().await.ok();
     let body = metrics.map(|m| m.render(backlog)).unwrap_or_default();

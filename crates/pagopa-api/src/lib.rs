@@ -9,6 +9,7 @@ pub mod citizen;
 pub mod dto;
 mod handlers;
 pub mod metrics;
+pub mod openapi;
 pub mod problem;
 pub mod schema;
 
@@ -83,6 +84,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/health/live").get(handlers::live))
     .service(web::resource("/health/ready").get(handlers::ready))
     .service(web::resource("/metrics").get(handlers::metrics))
+    .service(web::resource("/openapi.json").get(|| async {
+        actix_web::HttpResponse::Ok()
+            .content_type("application/json")
+            .body(openapi::document())
+    }))
+    .service(utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/openapi.json")))
     .default_service(web::to(|| async {
         Err::<actix_web::HttpResponse, _>(ApiError::not_found("no such resource"))
     }));

@@ -323,3 +323,41 @@ async fn metrics_count_requests_by_route_pattern() {
         "the fixture's receipt is waiting for the gestionale: {text}"
     );
 }
+
+/// The committed OpenAPI document is the one the code generates. Run with
+/// `UPDATE_OPENAPI=1` to rewrite `docs/openapi.json` after changing the API.
+#[actix_web::test]
+async fn the_openapi_document_matches_its_snapshot_and_is_served() {
+    let generated = pagopa_api::openapi::document();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/openapi.json");
+    if std::env::var("UPDATE_OPENAPI").is_ok_and(|v| v == "1") {
+        std::fs::write(&path, format!("{generated}\n")).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).expect("docs/openapi.json exists (UPDATE_OPENAPI=1 writes it)");
+    assert_eq!(
+        committed.trim_end(),
+        generated,
+        "docs/openapi.json is stale: run with UPDATE_OPENAPI=1"
+    );
+
+    let app = app().await;
+    let served: Value =
+        test::call_and_read_body_json(&app, test::TestRequest::get().uri("/openapi.json").to_request()).await;
+    assert!(served["openapi"].as_str().unwrap().starts_with("3.1"));
+    let paths = served["paths"].as_object().unwrap();
+    for path in [
+        "/api/v1/entes/{ente}/services/{code}/requests",
+        "/api/v1/me/positions",
+        "/api/v1/admin/positions",
+    ] {
+        assert!(paths.contains_key(path), "{path} is documented");
+    }
+    let resp = test::call_service(&app, test::TestRequest::get().uri("/docs/").to_request()).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let page = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
+    assert!(page.contains("swagger-ui"), "the API browser is served from the binary");
+    assert!(
+        !page.contains("cdn.") && !page.contains("unpkg"),
+        "and loads nothing from a CDN"
+    );
+}
