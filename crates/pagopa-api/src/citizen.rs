@@ -174,6 +174,32 @@ fn unauthenticated(detail: &str) -> ApiError {
     ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", detail)
 }
 
+fn citizen_of(request: &HttpRequest, token: &str) -> Result<FiscalCode, ApiError> {
+    let tokens = request.app_data::<web::Data<CitizenTokens>>().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_IMPLEMENTED,
+            "citizen_tokens_not_configured",
+            "citizen tokens are not configured",
+        )
+    })?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or_default();
+    tokens.verify(token, now).map_err(|error| {
+        tracing::info!(?error, "citizen token refused");
+        unauthenticated("the citizen token is not valid")
+    })
+}
+
+fn bearer(request: &HttpRequest) -> Option<&str> {
+    request
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+}
+
 impl FromRequest for Citizen {
     type Error = ApiError;
     type Future = Ready<Result<Self, ApiError>>;
@@ -181,27 +207,29 @@ impl FromRequest for Citizen {
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready((|| {
             authenticate(request, &[Role::FrontEnd])?;
-            let tokens = request.app_data::<web::Data<CitizenTokens>>().ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::NOT_IMPLEMENTED,
-                    "citizen_tokens_not_configured",
-                    "citizen tokens are not configured",
-                )
-            })?;
-            let token = request
-                .headers()
-                .get(AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer "))
+            let token = bearer(request)
                 .ok_or_else(|| unauthenticated("a citizen token (Authorization: Bearer …) is required"))?;
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-                .unwrap_or_default();
-            tokens.verify(token, now).map(Citizen).map_err(|error| {
-                tracing::info!(?error, "citizen token refused");
-                unauthenticated("the citizen token is not valid")
-            })
+            citizen_of(request, token).map(Citizen)
+        })())
+    }
+}
+
+/// A Front-End call that may carry a citizen token: `None` when it carries none, the citizen
+/// when it carries a valid one, 401 when it carries an invalid one.
+#[derive(Clone, Debug)]
+pub struct MaybeCitizen(pub Option<FiscalCode>);
+
+impl FromRequest for MaybeCitizen {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready((|| {
+            authenticate(request, &[Role::FrontEnd])?;
+            match bearer(request) {
+                Some(token) => citizen_of(request, token).map(|c| MaybeCitizen(Some(c))),
+                None => Ok(MaybeCitizen(None)),
+            }
         })())
     }
 }

@@ -301,3 +301,70 @@ impl From<&pagopa_domain::StoredReceipt> for ReceiptDto {
         }
     }
 }
+
+/// A notice to put in a cart.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CartNoticeDto {
+    /// The Ente's fiscal code.
+    pub ente: String,
+    /// The 18-digit notice number.
+    pub notice_number: String,
+}
+
+/// Where the browser returns from Checkout (user experience only: the outcome comes from the
+/// receipts, read with `GET /api/v1/carts/{id}`).
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnUrlsDto {
+    /// After a successful payment.
+    pub ok: String,
+    /// After the payer cancelled.
+    pub cancel: String,
+    /// After an error.
+    pub error: String,
+    /// Checkout v2: outcome unknown after a timeout.
+    #[serde(default)]
+    pub waiting: Option<String>,
+}
+
+/// A request to pay 1..5 notices through pagoPA Checkout.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StartCartDto {
+    /// 1..5 distinct notices.
+    pub notices: Vec<CartNoticeDto>,
+    /// Where Checkout sends the receipt, if given.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Where the browser returns.
+    pub return_urls: ReturnUrlsDto,
+}
+
+/// A cart and where it stands.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct CartDto {
+    /// Its id (also the `paymentNote` pagoPA echoes).
+    pub id: String,
+    /// `created`, `in_progress`, `paid`, `failed` or `uncertain`.
+    pub status: &'static str,
+    /// Where to send the browser, while in progress.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkout_url: Option<String>,
+    /// The total in cents.
+    pub total_cents: u64,
+    /// The notices.
+    pub notices: Vec<String>,
+}
+
+impl From<&pagopa_domain::Cart> for CartDto {
+    fn from(cart: &pagopa_domain::Cart) -> Self {
+        Self {
+            id: cart.id.to_string(),
+            status: cart.status.as_str(),
+            checkout_url: cart.checkout_url.clone(),
+            total_cents: cart.total().map(|t| t.cents()).unwrap_or_default(),
+            notices: cart.items.iter().map(|i| i.notice_number.to_string()).collect(),
+        }
+    }
+}

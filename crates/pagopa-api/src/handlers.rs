@@ -1,17 +1,17 @@
 //! The Front-End's operations under `/api/v1`.
 
 use actix_web::{HttpResponse, web};
-use pagopa_domain::services::SpontaneousRequest;
-use pagopa_domain::{AmountRule, DomainError, EnteId, NoticeNumber, ServiceCode, SubjectId};
+use pagopa_domain::services::{SpontaneousRequest, StartCart};
+use pagopa_domain::{AmountRule, CartId, DomainError, EnteId, NoticeNumber, ServiceCode, SubjectId};
 
 use pagopa_domain::ports::{MAX_PAGE, ReceiptQuery};
 
 use crate::ApiState;
 use crate::auth::FrontEnd;
-use crate::citizen::Citizen;
+use crate::citizen::{Citizen, MaybeCitizen};
 use crate::dto::{
-    EnteDto, MyPositionsDto, NoticeDto, PaymentDto, PositionDto, ReceiptDto, ServiceDto, ServiceSummaryDto,
-    SpontaneousRequestDto,
+    CartDto, EnteDto, MyPositionsDto, NoticeDto, PaymentDto, PositionDto, ReceiptDto, ServiceDto, ServiceSummaryDto,
+    SpontaneousRequestDto, StartCartDto,
 };
 use crate::openapi::Problem;
 use crate::problem::{ApiError, parse};
@@ -202,4 +202,63 @@ pub(crate) async fn metrics(state: web::Data<ApiState>, metrics: Option<web::Dat
     let backlog = state.ports.outbox.backlog().await.ok();
     let body = metrics.map(|m| m.render(backlog)).unwrap_or_default();
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(body)
+}
+
+#[utoipa::path(post, path = "/api/v1/carts", tag = "front-end", security(("api_key" = []), ("api_key" = [], "citizen_token" = [])),
+    request_body = StartCartDto,
+    responses((status = 201, description = "The cart, with the Checkout URL to send the browser to", body = CartDto),
+        (status = 422, description = "`invalid_cart` (0 or more than 5 notices, a duplicate) or a refusal by Checkout", body = Problem),
+        (status = 409, description = "A notice is paid, expired, cancelled or held by another cart", body = Problem),
+        (status = 502, description = "Checkout is unavailable; the cart is stored as failed", body = Problem)))]
+/// `POST /api/v1/carts`: starts a Checkout cart of 1..5 notices. With a citizen token, only that
+/// citizen can read the cart afterwards.
+pub(crate) async fn start_cart(
+    citizen: MaybeCitizen,
+    state: web::Data<ApiState>,
+    body: web::Json<StartCartDto>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let notices = body
+        .notices
+        .iter()
+        .map(|n| {
+            Ok((
+                parse::<EnteId>(&n.ente, "invalid_ente_id")?,
+                parse::<NoticeNumber>(&n.notice_number, "invalid_notice_number")?,
+            ))
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    let email = body.email.as_deref().map(|e| parse(e, "invalid_email")).transpose()?;
+    let return_urls = pagopa_domain::ReturnUrls {
+        ok: body.return_urls.ok,
+        cancel: body.return_urls.cancel,
+        error: body.return_urls.error,
+        waiting: body.return_urls.waiting,
+    };
+    let request = StartCart {
+        notices,
+        citizen: citizen.0,
+        email,
+        return_urls,
+    };
+    let cart = state.services.carts.start(request).await?;
+    Ok(HttpResponse::Created().json(CartDto::from(&cart)))
+}
+
+#[utoipa::path(get, path = "/api/v1/carts/{id}", tag = "front-end", security(("api_key" = []), ("api_key" = [], "citizen_token" = [])),
+    params(("id" = String, Path, description = "The cart id")),
+    responses((status = 200, description = "Where the cart stands, from the receipts received", body = CartDto), (status = 404, body = Problem)))]
+/// `GET /api/v1/carts/{id}`: the cart's status, decided by the receipts (never by the
+/// browser's return). A cart started by a citizen is found only with that citizen's token.
+pub(crate) async fn get_cart(
+    citizen: MaybeCitizen,
+    state: web::Data<ApiState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id: CartId = parse(&path, "invalid_cart_id")?;
+    let cart = state.services.carts.status(&id, citizen.0.as_ref()).await?;
+    if cart.citizen.is_some() && citizen.0.is_none() {
+        return Err(ApiError::not_found(format!("cart {id}")));
+    }
+    Ok(HttpResponse::Ok().json(CartDto::from(&cart)))
 }

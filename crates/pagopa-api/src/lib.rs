@@ -26,7 +26,7 @@ use pagopa_domain::services::Services;
 use tracing::Instrument;
 
 pub use auth::{ApiKeyEntry, ApiKeys, Role};
-pub use citizen::{Citizen, CitizenTokens};
+pub use citizen::{Citizen, CitizenTokens, MaybeCitizen};
 pub use metrics::Metrics;
 pub use problem::{ApiError, PROBLEM_JSON};
 
@@ -69,6 +69,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/entes/{ente}/notices/{notice}").get(handlers::get_notice))
             .service(web::resource("/me/positions").get(handlers::my_positions))
             .service(web::resource("/me/receipts").get(handlers::my_receipts))
+            .service(web::resource("/carts").post(handlers::start_cart))
+            .service(web::resource("/carts/{id}").get(handlers::get_cart))
             .service(web::resource("/admin/entes/{ente}/positions").post(admin::create_position))
             .service(
                 web::resource("/admin/entes/{ente}/positions/{iupd}")

@@ -70,6 +70,8 @@ impl Modify for Security {
         crate::handlers::get_notice,
         crate::handlers::my_positions,
         crate::handlers::my_receipts,
+        crate::handlers::start_cart,
+        crate::handlers::get_cart,
         crate::handlers::live,
         crate::handlers::ready,
         crate::handlers::metrics,
@@ -84,7 +86,7 @@ impl Modify for Security {
     ),
     components(schemas(
         Problem, ProblemField, EnteDto, ServiceSummaryDto, ServiceDto, SpontaneousRequestDto, PaymentDto, NoticeDto,
-        PositionDto, OptionDto, MyPositionsDto, ReceiptDto
+        PositionDto, OptionDto, MyPositionsDto, ReceiptDto, StartCartDto, CartNoticeDto, ReturnUrlsDto, CartDto
     )),
     modifiers(&Security),
     tags(

@@ -361,3 +361,64 @@ async fn the_openapi_document_matches_its_snapshot_and_is_served() {
         "and loads nothing from a CDN"
     );
 }
+
+#[actix_web::test]
+async fn a_cart_is_started_and_followed_by_its_citizen_only() {
+    let app = app().await;
+    let instalment = demo::comune_notice(2_601_000_005_001).to_string();
+    let body = json!({
+        "notices": [{ "ente": demo::COMUNE, "notice_number": instalment }],
+        "return_urls": { "ok": "https://fe.example/ok", "cancel": "https://fe.example/ko", "error": "https://fe.example/err" },
+    });
+    let start = test::TestRequest::post()
+        .uri("/api/v1/carts")
+        .insert_header(("x-api-key", FRONT_END_KEY))
+        .insert_header(("authorization", format!("Bearer {}", citizen_token(demo::DEBTOR))))
+        .set_json(&body);
+    let resp = test::call_service(&app, start.to_request()).await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let cart: Value = test::read_body_json(resp).await;
+    assert_eq!(cart["status"], "in_progress");
+    assert_eq!(cart["total_cents"], 20_000);
+    assert!(
+        cart["checkout_url"]
+            .as_str()
+            .unwrap()
+            .contains(cart["id"].as_str().unwrap())
+    );
+    let uri = format!("/api/v1/carts/{}", cart["id"].as_str().unwrap());
+
+    let mine: Value = test::call_and_read_body_json(&app, as_citizen(&uri, demo::DEBTOR).to_request()).await;
+    assert_eq!(mine["status"], "in_progress");
+    for request in [as_citizen(&uri, demo::OTHER_DEBTOR), get(&uri)] {
+        let (status, body) = problem(test::call_service(&app, request.to_request()).await).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::NOT_FOUND, Some("not_found"))
+        );
+    }
+
+    // The same notice again while the first cart holds it: 409.
+    let again = test::TestRequest::post()
+        .uri("/api/v1/carts")
+        .insert_header(("x-api-key", FRONT_END_KEY))
+        .set_json(&body);
+    let (status, body_json) = problem(test::call_service(&app, again.to_request()).await).await;
+    assert_eq!(
+        (status, body_json["code"].as_str()),
+        (StatusCode::CONFLICT, Some("payment_in_progress"))
+    );
+
+    let six: Vec<Value> = (1..=6)
+        .map(|b| json!({ "ente": demo::COMUNE, "notice_number": demo::comune_notice(2_601_000_005_000 + b).to_string() }))
+        .collect();
+    let too_many = test::TestRequest::post()
+        .uri("/api/v1/carts")
+        .insert_header(("x-api-key", FRONT_END_KEY))
+        .set_json(json!({ "notices": six, "return_urls": body["return_urls"] }));
+    let (status, body_json) = problem(test::call_service(&app, too_many.to_request()).await).await;
+    assert_eq!(
+        (status, body_json["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_cart"))
+    );
+}
