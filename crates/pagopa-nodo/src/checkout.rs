@@ -1,0 +1,783 @@
+//! The client of pagoPA Checkout's carts API (modello 1): `POST {base_url}/carts`, answered by a
+//! `302` whose `Location` is the Checkout page the citizen's browser must go to.
+//!
+//! - [`CheckoutSettings`] and [`CheckoutVersion`]: what the configuration file holds.
+//! - [`CheckoutClient`]: the [`PagoPaCheckout`] adapter, over `reqwest` with rustls and *ring*.
+//! - [`cart_request_body`] and [`parse_response`]: the pure halves of the exchange (the JSON we
+//!   send, the meaning of what comes back), tested without a network.
+//!
+//! Mapping of the answers (the [`PagoPaCheckout`] error contract):
+//!
+//! - 301/302/303/307/308 with an absolute `http(s)` `Location`: `Ok`, the browser goes there;
+//!   without a usable `Location`: `Unavailable` ([`CheckoutFailure::NoLocation`],
+//!   [`CheckoutFailure::BadLocation`]);
+//! - any other 1xx/2xx/3xx: `Unavailable` ([`CheckoutFailure::NotRedirect`]);
+//! - 401, 403, 404, 405, 407, 408, 429: `Unavailable` ([`CheckoutFailure::Status`]), because they
+//!   are about our key, our URL or Checkout's load, not about the cart (and a refusal's detail
+//!   is shown to the citizen);
+//! - any other 4xx (400, 422, …): `Rejected { status, detail }`;
+//! - 5xx, or a status outside 100..=599: `Unavailable` ([`CheckoutFailure::Status`]);
+//! - no complete answer within `timeout_ms`: `Unavailable` ([`CheckoutFailure::Timeout`]);
+//! - a connection or protocol error: `Unavailable` ([`CheckoutFailure::Transport`]).
+//!
+//! The detail of a refusal is taken from Checkout's ProblemJson (`title` and `detail`), or else
+//! from the raw body, cut to [`DETAIL_MAX_CHARS`] characters. The call is never repeated:
+//! starting a cart is not idempotent.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use pagopa_domain::ports::{BoxError, CheckoutCart, CheckoutError, CheckoutRedirect, PagoPaCheckout};
+use reqwest::header::{ACCEPT, HeaderValue, LOCATION};
+use reqwest::{StatusCode, Url};
+use serde_json::{Map, Value, json};
+
+/// The header carrying the API Management subscription key.
+pub const SUBSCRIPTION_KEY_HEADER: &str = "Ocp-Apim-Subscription-Key";
+
+/// The longest detail (in characters) kept from an error body.
+pub const DETAIL_MAX_CHARS: usize = 300;
+
+/// The most bytes of an error body read from Checkout; the rest is ignored.
+const BODY_MAX_BYTES: usize = 16 * 1024;
+
+/// The default [`CheckoutSettings::timeout_ms`].
+const DEFAULT_TIMEOUT_MS: u64 = 10_000;
+
+/// Which version of the carts API `base_url` points to: it decides the shape of `returnUrls`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckoutVersion {
+    /// `/checkout/ec/v1`: `returnUrls` without `returnWaitingUrl`.
+    V1,
+    /// `/checkout/ec/v2` (the default): `returnUrls` with the required `returnWaitingUrl`.
+    #[default]
+    V2,
+}
+
+impl CheckoutVersion {
+    /// `"v1"` or `"v2"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::V1 => "v1",
+            Self::V2 => "v2",
+        }
+    }
+}
+
+impl fmt::Display for CheckoutVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How to reach pagoPA Checkout, as read from the configuration.
+///
+/// ```toml
+/// base_url = "https://api.uat.platform.pagopa.it/checkout/ec/v2"
+/// subscription_key = "…"
+/// version = "v2"      # optional, default v2
+/// timeout_ms = 10000  # optional, default 10000
+/// ```
+///
+/// `Debug` never shows the subscription key.
+#[derive(Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckoutSettings {
+    /// The API base, without `/carts`: `https://api.platform.pagopa.it/checkout/ec/v2` (UAT:
+    /// `https://api.uat.platform.pagopa.it/checkout/ec/v2`). A trailing `/` is allowed.
+    pub base_url: String,
+    /// The `Ocp-Apim-Subscription-Key` of the Ente's (or its partner's) subscription. A secret;
+    /// surrounding white space is ignored.
+    pub subscription_key: String,
+    /// The API version `base_url` points to (default v2).
+    #[serde(default)]
+    pub version: CheckoutVersion,
+    /// How long a whole call may take, connection included, in milliseconds (default 10000).
+    #[serde(default = "default_timeout_ms")]
+    pub timeout_ms: u64,
+}
+
+fn default_timeout_ms() -> u64 {
+    DEFAULT_TIMEOUT_MS
+}
+
+impl fmt::Debug for CheckoutSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CheckoutSettings")
+            .field("base_url", &self.base_url)
+            .field("subscription_key", &"<redacted>")
+            .field("version", &self.version)
+            .field("timeout_ms", &self.timeout_ms)
+            .finish()
+    }
+}
+
+/// Why a [`CheckoutClient`] cannot be built from its settings.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CheckoutConfigError {
+    /// `base_url` is not an absolute `http(s)` URL without query or fragment.
+    #[error("the Checkout base URL {url:?} is not usable: {reason}")]
+    BaseUrl {
+        /// The configured URL.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The subscription key is empty or cannot be sent in an HTTP header.
+    #[error("the Checkout subscription key {0}")]
+    SubscriptionKey(&'static str),
+    /// `timeout_ms` is zero.
+    #[error("the Checkout timeout must be at least 1 ms")]
+    Timeout,
+    /// The HTTP client could not be built (TLS set-up).
+    #[error("cannot build the HTTP client for Checkout")]
+    Client(#[source] reqwest::Error),
+}
+
+/// Why Checkout is unavailable: the source of a [`CheckoutError::Unavailable`] built by this
+/// module (reach it with [`std::error::Error::source`] and `downcast_ref`).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CheckoutFailure {
+    /// No complete answer within the timeout. Checkout may have created the cart anyway; without
+    /// its URL nobody can pay through it, and it expires on its own.
+    #[error("Checkout did not answer within {timeout_ms} ms")]
+    Timeout {
+        /// The timeout applied.
+        timeout_ms: u64,
+        /// The client's error.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The connection failed or the answer was not valid HTTP.
+    #[error("cannot talk to Checkout")]
+    Transport(#[source] reqwest::Error),
+    /// An error status that says nothing about the cart: a server error, or a refusal of our
+    /// credentials, URL or request rate.
+    #[error("Checkout answered HTTP {status}: {detail}")]
+    Status {
+        /// The HTTP status.
+        status: u16,
+        /// What the body said, cut to [`DETAIL_MAX_CHARS`] characters.
+        detail: String,
+    },
+    /// A redirect status without a `Location` header.
+    #[error("Checkout answered HTTP {status} without a Location header")]
+    NoLocation {
+        /// The HTTP status.
+        status: u16,
+    },
+    /// A redirect whose `Location` is not an absolute `http(s)` URL.
+    #[error("Checkout answered HTTP {status} with a Location that is not an absolute http(s) URL: {location:?}")]
+    BadLocation {
+        /// The HTTP status.
+        status: u16,
+        /// The header, cut to [`DETAIL_MAX_CHARS`] characters.
+        location: String,
+    },
+    /// A success or another non-redirect status, where Checkout answers `302`.
+    #[error("Checkout answered HTTP {status} instead of a 302 redirect")]
+    NotRedirect {
+        /// The HTTP status.
+        status: u16,
+    },
+}
+
+impl From<CheckoutFailure> for CheckoutError {
+    fn from(failure: CheckoutFailure) -> Self {
+        CheckoutError::Unavailable(BoxError::from(failure))
+    }
+}
+
+/// The JSON body of `POST /carts` for `cart` in the given API `version`.
+///
+/// - `paymentNotices[]`: `noticeNumber`, `fiscalCode` (the Ente), `amount` (integer euro
+///   cents), `companyName`, `description`.
+/// - `returnUrls`: `returnOkUrl`, `returnCancelUrl`, `returnErrorUrl`; in v2 also
+///   `returnWaitingUrl`, which v2 requires. When the cart has no waiting URL, the **error URL**
+///   stands in for it: "outcome unknown" must not be shown as a success (a payment may have
+///   failed) nor as a cancellation, and the return pages are only user experience, the outcome
+///   comes from the receipts. v1 never sends `returnWaitingUrl`, even when the cart has one.
+/// - `idCart` always; `emailNotice` only when the cart has an e-mail; `allCCP` always.
+pub fn cart_request_body(cart: &CheckoutCart, version: CheckoutVersion) -> Value {
+    let notices: Vec<Value> = cart
+        .notices
+        .iter()
+        .map(|notice| {
+            json!({
+                "noticeNumber": notice.notice_number.as_str(),
+                "fiscalCode": notice.ente.as_str(),
+                "amount": notice.amount.cents(),
+                "companyName": notice.company_name.as_str(),
+                "description": notice.description.as_str(),
+            })
+        })
+        .collect();
+    let urls = &cart.return_urls;
+    let mut return_urls = Map::new();
+    return_urls.insert("returnOkUrl".into(), urls.ok.as_str().into());
+    return_urls.insert("returnCancelUrl".into(), urls.cancel.as_str().into());
+    return_urls.insert("returnErrorUrl".into(), urls.error.as_str().into());
+    if version == CheckoutVersion::V2 {
+        let waiting = urls.waiting.as_deref().unwrap_or(urls.error.as_str());
+        return_urls.insert("returnWaitingUrl".into(), waiting.into());
+    }
+    let mut body = Map::new();
+    body.insert("paymentNotices".into(), Value::Array(notices));
+    body.insert("returnUrls".into(), Value::Object(return_urls));
+    if let Some(email) = &cart.email {
+        body.insert("emailNotice".into(), email.as_str().into());
+    }
+    body.insert("idCart".into(), cart.cart_id.as_str().into());
+    body.insert("allCCP".into(), cart.all_ccp.into());
+    Value::Object(body)
+}
+
+/// What Checkout's answer means: the status, the `Location` header (if present and text) and the
+/// body (only read for error statuses; pass `&[]` otherwise). See the module documentation for
+/// the mapping.
+pub fn parse_response(status: u16, location: Option<&str>, body: &[u8]) -> Result<CheckoutRedirect, CheckoutError> {
+    match status {
+        301 | 302 | 303 | 307 | 308 => {
+            let location = location.map(str::trim).filter(|l| !l.is_empty());
+            let Some(location) = location else {
+                return Err(CheckoutFailure::NoLocation { status }.into());
+            };
+            match Url::parse(location) {
+                Ok(url) if matches!(url.scheme(), "https" | "http") && url.has_host() => Ok(CheckoutRedirect {
+                    url: location.to_owned(),
+                }),
+                _ => Err(CheckoutFailure::BadLocation {
+                    status,
+                    location: truncate(location),
+                }
+                .into()),
+            }
+        }
+        100..=399 => Err(CheckoutFailure::NotRedirect { status }.into()),
+        401 | 403 | 404 | 405 | 407 | 408 | 429 => Err(CheckoutFailure::Status {
+            status,
+            detail: error_detail(body),
+        }
+        .into()),
+        400..=499 => Err(CheckoutError::Rejected {
+            status,
+            detail: error_detail(body),
+        }),
+        _ => Err(CheckoutFailure::Status {
+            status,
+            detail: error_detail(body),
+        }
+        .into()),
+    }
+}
+
+/// The part of a ProblemJson this client reads.
+#[derive(serde::Deserialize)]
+struct Problem {
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    detail: Option<String>,
+}
+
+/// The explanation in an error body: `title: detail` of a ProblemJson (either alone when the
+/// other is missing or the same), or else the body's text; at most [`DETAIL_MAX_CHARS`]
+/// characters on one line.
+fn error_detail(body: &[u8]) -> String {
+    if let Ok(problem) = serde_json::from_slice::<Problem>(body) {
+        let title = problem.title.as_deref().map(one_line).filter(|t| !t.is_empty());
+        let detail = problem.detail.as_deref().map(one_line).filter(|d| !d.is_empty());
+        let text = match (title, detail) {
+            (Some(title), Some(detail)) if title != detail => Some(format!("{title}: {detail}")),
+            (_, Some(detail)) => Some(detail),
+            (Some(title), None) => Some(title),
+            (None, None) => None,
+        };
+        if let Some(text) = text {
+            return truncate(&text);
+        }
+    }
+    let text = one_line(&String::from_utf8_lossy(body));
+    if text.is_empty() {
+        "no explanation given".to_owned()
+    } else {
+        truncate(&text)
+    }
+}
+
+/// The text with every run of white space or control characters made one space, trimmed.
+fn one_line(text: &str) -> String {
+    text.split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|word| !word.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The text cut to [`DETAIL_MAX_CHARS`] characters (at a character boundary), with `…` when cut.
+fn truncate(text: &str) -> String {
+    match text.char_indices().nth(DETAIL_MAX_CHARS) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+/// `{base_url}/carts`, checked: absolute `http(s)`, a host, no query or fragment.
+fn carts_url(base_url: &str) -> Result<Url, CheckoutConfigError> {
+    let invalid = |reason: String| CheckoutConfigError::BaseUrl {
+        url: base_url.to_owned(),
+        reason,
+    };
+    let base = base_url.trim().trim_end_matches('/');
+    let url = Url::parse(&format!("{base}/carts")).map_err(|e| invalid(e.to_string()))?;
+    if !matches!(url.scheme(), "https" | "http") {
+        return Err(invalid("the scheme must be https (or http)".to_owned()));
+    }
+    if !url.has_host() {
+        return Err(invalid("it has no host".to_owned()));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid("it may not have a query or a fragment".to_owned()));
+    }
+    Ok(url)
+}
+
+/// The pagoPA Checkout carts client: the [`PagoPaCheckout`] adapter.
+///
+/// One `POST {base_url}/carts` per [`PagoPaCheckout::start_cart`], with the subscription key,
+/// redirects not followed (the `302` is the answer), a timeout on the whole call and no retry.
+/// Cloning is cheap and shares the connection pool.
+#[derive(Clone)]
+pub struct CheckoutClient {
+    http: reqwest::Client,
+    carts_url: Url,
+    subscription_key: HeaderValue,
+    version: CheckoutVersion,
+    timeout_ms: u64,
+}
+
+impl fmt::Debug for CheckoutClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CheckoutClient")
+            .field("carts_url", &self.carts_url.as_str())
+            .field("subscription_key", &"<redacted>")
+            .field("version", &self.version)
+            .field("timeout_ms", &self.timeout_ms)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CheckoutClient {
+    /// A client for `settings`. Installs rustls' *ring* crypto provider as the process default
+    /// if no provider is installed yet (the workspace builds reqwest without one).
+    pub fn new(settings: CheckoutSettings) -> Result<Self, CheckoutConfigError> {
+        let carts_url = carts_url(&settings.base_url)?;
+        if settings.subscription_key.trim().is_empty() {
+            return Err(CheckoutConfigError::SubscriptionKey("is empty"));
+        }
+        let mut subscription_key = HeaderValue::from_str(settings.subscription_key.trim())
+            .map_err(|_| CheckoutConfigError::SubscriptionKey("contains characters not allowed in an HTTP header"))?;
+        subscription_key.set_sensitive(true);
+        if settings.timeout_ms == 0 {
+            return Err(CheckoutConfigError::Timeout);
+        }
+        if carts_url.scheme() == "http" && !is_loopback(&carts_url) {
+            tracing::warn!(url = %carts_url, "the Checkout URL is not https");
+        }
+        let other = match settings.version {
+            CheckoutVersion::V1 => "/v2/",
+            CheckoutVersion::V2 => "/v1/",
+        };
+        if carts_url.path().contains(other) {
+            let version = settings.version.as_str();
+            tracing::warn!(url = %carts_url, version, "the Checkout URL looks like another API version");
+        }
+        // Fails only when a provider is already installed, which is then used instead.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_millis(settings.timeout_ms))
+            .build()
+            .map_err(CheckoutConfigError::Client)?;
+        Ok(Self {
+            http,
+            carts_url,
+            subscription_key,
+            version: settings.version,
+            timeout_ms: settings.timeout_ms,
+        })
+    }
+
+    /// The URL carts are posted to (`{base_url}/carts`).
+    pub fn carts_url(&self) -> &str {
+        self.carts_url.as_str()
+    }
+
+    /// The API version the client speaks.
+    pub fn version(&self) -> CheckoutVersion {
+        self.version
+    }
+
+    /// Sends the cart and interprets the answer (no logging: see `start_cart`).
+    async fn post_cart(&self, cart: &CheckoutCart) -> Result<(u16, CheckoutRedirect), CheckoutError> {
+        let body = cart_request_body(cart, self.version);
+        let mut response = self
+            .http
+            .post(self.carts_url.clone())
+            .header(SUBSCRIPTION_KEY_HEADER, self.subscription_key.clone())
+            .header(ACCEPT, "application/json")
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| self.transport_failure(e))?;
+        let status = response.status();
+        let location = response.headers().get(LOCATION).map(|value| {
+            // A Location with non-ASCII bytes is read as (lossy) UTF-8 rather than reported
+            // missing; `parse_response` then judges the URL.
+            value
+                .to_str()
+                .map(str::to_owned)
+                .unwrap_or_else(|_| String::from_utf8_lossy(value.as_bytes()).into_owned())
+        });
+        let body = if is_error(status) {
+            read_limited(&mut response)
+                .await
+                .map_err(|e| self.transport_failure(e))?
+        } else {
+            Vec::new()
+        };
+        parse_response(status.as_u16(), location.as_deref(), &body).map(|redirect| (status.as_u16(), redirect))
+    }
+
+    fn transport_failure(&self, error: reqwest::Error) -> CheckoutError {
+        if error.is_timeout() {
+            CheckoutFailure::Timeout {
+                timeout_ms: self.timeout_ms,
+                source: error,
+            }
+            .into()
+        } else {
+            CheckoutFailure::Transport(error).into()
+        }
+    }
+}
+
+#[async_trait]
+impl PagoPaCheckout for CheckoutClient {
+    async fn start_cart(&self, cart: &CheckoutCart) -> Result<CheckoutRedirect, CheckoutError> {
+        let started = Instant::now();
+        let result = self.post_cart(cart).await;
+        let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let cart_id = cart.cart_id.as_str();
+        let notices = cart.notices.len();
+        match &result {
+            Ok((status, redirect)) => {
+                tracing::info!(cart_id, notices, status, elapsed_ms, "Checkout started the cart");
+                tracing::debug!(cart_id, url = %redirect.url, "Checkout redirect");
+            }
+            Err(CheckoutError::Rejected { status, detail }) => {
+                tracing::warn!(cart_id, notices, status, elapsed_ms, detail = %detail, "Checkout refused the cart");
+            }
+            Err(error) => {
+                let error = cause_chain(error);
+                tracing::error!(cart_id, notices, elapsed_ms, error = %error, "Checkout unavailable");
+            }
+        }
+        result.map(|(_, redirect)| redirect)
+    }
+}
+
+/// The error and its causes on one line, for the log.
+fn cause_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// Whether the body of an answer with this status is worth reading.
+fn is_error(status: StatusCode) -> bool {
+    status.is_client_error() || status.is_server_error() || status.as_u16() >= 600
+}
+
+/// Whether the URL's host is the local machine.
+fn is_loopback(url: &Url) -> bool {
+    match url.host_str() {
+        Some(host) if host.eq_ignore_ascii_case("localhost") => true,
+        Some(host) => host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback()),
+        None => false,
+    }
+}
+
+/// The body, at most [`BODY_MAX_BYTES`] of it.
+async fn read_limited(response: &mut reqwest::Response) -> Result<Vec<u8>, reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = BODY_MAX_BYTES - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() >= BODY_MAX_BYTES {
+            break;
+        }
+    }
+    Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use pagopa_domain::ports::CheckoutNotice;
+    use pagopa_domain::{AmountCents, CartId, Email, EnteId, NoticeNumber, ReturnUrls, Text};
+
+    use super::*;
+
+    fn cart(waiting: Option<&str>, email: Option<&str>) -> CheckoutCart {
+        CheckoutCart {
+            cart_id: "7c1e5a92-3f0b-4d6e-9b84-21a5f0c3d7e6".parse().unwrap(),
+            notices: vec![CheckoutNotice {
+                notice_number: "302032002700000251".parse::<NoticeNumber>().unwrap(),
+                ente: "77777777777".parse::<EnteId>().unwrap(),
+                amount: AmountCents::new(12_345).unwrap(),
+                company_name: "Comune di Prova".parse::<Text<140>>().unwrap(),
+                description: "TARI 2026 saldo".parse::<Text<140>>().unwrap(),
+            }],
+            return_urls: ReturnUrls {
+                ok: "https://ente.example.it/ok".into(),
+                cancel: "https://ente.example.it/cancel".into(),
+                error: "https://ente.example.it/error".into(),
+                waiting: waiting.map(str::to_owned),
+            },
+            email: email.map(|e| e.parse::<Email>().unwrap()),
+            all_ccp: false,
+        }
+    }
+
+    fn failure(error: CheckoutError) -> CheckoutFailure {
+        match error {
+            CheckoutError::Unavailable(source) => *source.downcast::<CheckoutFailure>().unwrap(),
+            other => panic!("not unavailable: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn v2_body() {
+        let body = cart_request_body(
+            &cart(Some("https://ente.example.it/wait"), Some("mario.rossi@example.it")),
+            CheckoutVersion::V2,
+        );
+        assert_eq!(
+            body,
+            json!({
+                "paymentNotices": [{
+                    "noticeNumber": "302032002700000251",
+                    "fiscalCode": "77777777777",
+                    "amount": 12345,
+                    "companyName": "Comune di Prova",
+                    "description": "TARI 2026 saldo",
+                }],
+                "returnUrls": {
+                    "returnOkUrl": "https://ente.example.it/ok",
+                    "returnCancelUrl": "https://ente.example.it/cancel",
+                    "returnErrorUrl": "https://ente.example.it/error",
+                    "returnWaitingUrl": "https://ente.example.it/wait",
+                },
+                "emailNotice": "mario.rossi@example.it",
+                "idCart": "7c1e5a92-3f0b-4d6e-9b84-21a5f0c3d7e6",
+                "allCCP": false,
+            })
+        );
+        assert!(body["paymentNotices"][0]["amount"].is_u64());
+    }
+
+    #[test]
+    fn v2_waiting_falls_back_to_the_error_url() {
+        let body = cart_request_body(&cart(None, None), CheckoutVersion::V2);
+        assert_eq!(body["returnUrls"]["returnWaitingUrl"], "https://ente.example.it/error");
+        assert!(body.get("emailNotice").is_none());
+    }
+
+    #[test]
+    fn v1_has_no_waiting_url() {
+        let mut cart = cart(Some("https://ente.example.it/wait"), None);
+        cart.all_ccp = true;
+        let body = cart_request_body(&cart, CheckoutVersion::V1);
+        let urls = body["returnUrls"].as_object().unwrap();
+        assert_eq!(urls.len(), 3);
+        assert!(!urls.contains_key("returnWaitingUrl"));
+        assert_eq!(body["allCCP"], true);
+        assert!(body.get("emailNotice").is_none());
+    }
+
+    #[test]
+    fn redirects() {
+        let url = "https://checkout.pagopa.it/c/abc?x=1";
+        assert_eq!(parse_response(302, Some(url), b"").unwrap().url, url);
+        assert_eq!(parse_response(303, Some(url), b"").unwrap().url, url);
+        assert!(matches!(
+            failure(parse_response(302, None, b"").unwrap_err()),
+            CheckoutFailure::NoLocation { status: 302 }
+        ));
+        assert!(matches!(
+            failure(parse_response(302, Some("  "), b"").unwrap_err()),
+            CheckoutFailure::NoLocation { status: 302 }
+        ));
+        assert!(matches!(
+            failure(parse_response(302, Some("/c/abc"), b"").unwrap_err()),
+            CheckoutFailure::BadLocation { status: 302, .. }
+        ));
+        assert!(matches!(
+            failure(parse_response(302, Some("javascript:alert(1)"), b"").unwrap_err()),
+            CheckoutFailure::BadLocation { .. }
+        ));
+        assert!(matches!(
+            failure(parse_response(200, Some(url), b"{}").unwrap_err()),
+            CheckoutFailure::NotRedirect { status: 200 }
+        ));
+        assert!(matches!(
+            failure(parse_response(304, Some(url), b"").unwrap_err()),
+            CheckoutFailure::NotRedirect { status: 304 }
+        ));
+    }
+
+    #[test]
+    fn refusals() {
+        let problem = br#"{"type":"about:blank","title":"Invalid payment notices","status":422,
+            "detail":"Notice 302032002700000251 is not payable"}"#;
+        match parse_response(422, None, problem).unwrap_err() {
+            CheckoutError::Rejected { status, detail } => {
+                assert_eq!(status, 422);
+                assert_eq!(
+                    detail,
+                    "Invalid payment notices: Notice 302032002700000251 is not payable"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        match parse_response(400, None, br#"{"title":"Bad Request"}"#).unwrap_err() {
+            CheckoutError::Rejected { status: 400, detail } => assert_eq!(detail, "Bad Request"),
+            other => panic!("{other:?}"),
+        }
+        match parse_response(400, None, br#"{"title":"x","detail":"x"}"#).unwrap_err() {
+            CheckoutError::Rejected { detail, .. } => assert_eq!(detail, "x"),
+            other => panic!("{other:?}"),
+        }
+        match parse_response(400, None, b"<html>\n  <b>bad</b>\r\n</html>").unwrap_err() {
+            CheckoutError::Rejected { detail, .. } => assert_eq!(detail, "<html> <b>bad</b> </html>"),
+            other => panic!("{other:?}"),
+        }
+        match parse_response(409, None, b"").unwrap_err() {
+            CheckoutError::Rejected { status: 409, detail } => assert_eq!(detail, "no explanation given"),
+            other => panic!("{other:?}"),
+        }
+        let long = "è".repeat(1000);
+        match parse_response(400, None, long.as_bytes()).unwrap_err() {
+            CheckoutError::Rejected { detail, .. } => {
+                assert_eq!(detail.chars().count(), DETAIL_MAX_CHARS + 1);
+                assert!(detail.ends_with('…'));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn unavailable_statuses() {
+        for status in [401, 403, 404, 408, 429, 500, 502, 503, 504, 600] {
+            match failure(parse_response(status, None, br#"{"detail":"boom"}"#).unwrap_err()) {
+                CheckoutFailure::Status { status: s, detail } => {
+                    assert_eq!(s, status);
+                    assert_eq!(detail, "boom");
+                }
+                other => panic!("{status}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn urls() {
+        for base in [
+            "https://api.uat.platform.pagopa.it/checkout/ec/v2",
+            "https://api.uat.platform.pagopa.it/checkout/ec/v2/",
+            " https://api.uat.platform.pagopa.it/checkout/ec/v2// ",
+        ] {
+            assert_eq!(
+                carts_url(base).unwrap().as_str(),
+                "https://api.uat.platform.pagopa.it/checkout/ec/v2/carts"
+            );
+        }
+        assert_eq!(
+            carts_url("http://127.0.0.1:8080").unwrap().as_str(),
+            "http://127.0.0.1:8080/carts"
+        );
+        for bad in [
+            "",
+            "api.platform.pagopa.it/checkout",
+            "ftp://x.it/a",
+            "https://x.it/a?k=1",
+            "https://x.it/a#f",
+        ] {
+            assert!(
+                matches!(carts_url(bad), Err(CheckoutConfigError::BaseUrl { .. })),
+                "{bad}"
+            );
+        }
+    }
+
+    fn settings(toml_like: Value) -> Result<CheckoutSettings, serde_json::Error> {
+        serde_json::from_value(toml_like)
+    }
+
+    #[test]
+    fn settings_defaults_and_secrecy() {
+        let s = settings(json!({"base_url": "https://x.it/checkout/ec/v2", "subscription_key": "s3cr3t"})).unwrap();
+        assert_eq!(s.version, CheckoutVersion::V2);
+        assert_eq!(s.timeout_ms, 10_000);
+        assert!(!format!("{s:?}").contains("s3cr3t"));
+        let s =
+            settings(json!({"base_url": "https://x.it", "subscription_key": "k", "version": "v1", "timeout_ms": 5}))
+                .unwrap();
+        assert_eq!((s.version, s.timeout_ms), (CheckoutVersion::V1, 5));
+        assert!(settings(json!({"base_url": "https://x.it", "subscription_key": "k", "extra": 1})).is_err());
+        assert!(settings(json!({"base_url": "https://x.it", "subscription_key": "k", "version": "V3"})).is_err());
+        assert!(settings(json!({"base_url": "https://x.it"})).is_err());
+
+        let client = CheckoutClient::new(s.clone()).unwrap();
+        assert_eq!(client.carts_url(), "https://x.it/carts");
+        assert_eq!(client.version(), CheckoutVersion::V1);
+        assert!(!format!("{client:?}").contains("\"k\""));
+        assert!(matches!(
+            CheckoutClient::new(CheckoutSettings {
+                subscription_key: " ".into(),
+                ..s.clone()
+            }),
+            Err(CheckoutConfigError::SubscriptionKey(_))
+        ));
+        assert!(matches!(
+            CheckoutClient::new(CheckoutSettings {
+                subscription_key: "a\nb".into(),
+                ..s.clone()
+            }),
+            Err(CheckoutConfigError::SubscriptionKey(_))
+        ));
+        assert!(matches!(
+            CheckoutClient::new(CheckoutSettings { timeout_ms: 0, ..s }),
+            Err(CheckoutConfigError::Timeout)
+        ));
+    }
+
+    #[test]
+    fn cart_id_is_sent_verbatim() {
+        let mut c = cart(None, None);
+        c.cart_id = "cart_01".parse::<CartId>().unwrap();
+        assert_eq!(cart_request_body(&c, CheckoutVersion::V1)["idCart"], "cart_01");
+    }
+}

@@ -1,0 +1,11 @@
+//! The pagoPA side of the Back-End Pagamenti.
+//!
+//! - [`soap`]: the `paForNode` SOAP 1.1 interface the pagoPA Node calls (modello 3 and the
+//!   activations of Checkout carts): a codec from the XML to the domain's requests and back, and
+//!   an actix-web endpoint over [`pagopa_domain::services::NodeOperations`].
+//! - [`checkout`]: the client of pagoPA Checkout's carts API (modello 1), the domain's
+//!   [`pagopa_domain::ports::PagoPaCheckout`].
+
+pub mod checkout;
+pub mod soap;
+pub mod xml;
