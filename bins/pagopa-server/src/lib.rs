@@ -11,8 +11,12 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use pagopa_api::{ApiKeyEntry, ApiKeys, ApiState, Role, configure, problem_details, request_id};
-use pagopa_domain::ports::{Clock, Ports, SystemClock};
-use pagopa_domain::services::Services;
+use pagopa_domain::model::RetryPolicy;
+use pagopa_domain::ports::{Clock, Gestionale, PagoPaCheckout, Ports, SystemClock};
+use pagopa_domain::services::{CartPayments, GestionaleNotifier, NodeOperations, Services};
+use pagopa_gestionale_http::GestionaleHttp;
+use pagopa_nodo::checkout::CheckoutClient;
+use pagopa_nodo::soap::SoapEndpoint;
 use pagopa_storage_diesel::DieselStore;
 
 pub use settings::Settings;
@@ -46,17 +50,64 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-/// The domain's ports over `store`. No gestionale or Checkout adapter is configured yet: their
-/// calls fail as unavailable, so nothing is acknowledged that was not done.
-pub fn ports(store: &DieselStore) -> Ports {
-    let unconfigured = Arc::new(Unconfigured);
-    Ports::with_storage(
+/// The domain's ports over `store`, with the adapters the settings configure. An adapter that
+/// is not configured fails its calls as unavailable, so nothing is acknowledged that was not done.
+pub fn ports(store: &DieselStore, settings: &Settings) -> anyhow::Result<Ports> {
+    let checkout: Arc<dyn PagoPaCheckout> = match &settings.checkout {
+        Some(checkout) => {
+            Arc::new(CheckoutClient::new(checkout.clone()).map_err(|e| anyhow::anyhow!("checkout: {e}"))?)
+        }
+        None => Arc::new(Unconfigured),
+    };
+    let gestionale: Arc<dyn Gestionale> = match &settings.gestionale {
+        Some(gestionale) => {
+            Arc::new(GestionaleHttp::new(gestionale.clone()).map_err(|e| anyhow::anyhow!("gestionale: {e}"))?)
+        }
+        None => Arc::new(Unconfigured),
+    };
+    Ok(Ports::with_storage(
         Arc::new(store.clone()),
-        unconfigured.clone(),
-        unconfigured,
+        gestionale,
+        checkout,
         Arc::new(SystemClock),
         Arc::new(RandomIds),
-    )
+    ))
+}
+
+/// Delivers the outbox to the gestionale until the server stops: a round every
+/// `interval_ms` when idle, at once again when a round was full.
+fn spawn_outbox_worker(ports: Ports, settings: &settings::OutboxSettings) {
+    let retry = RetryPolicy {
+        base: chrono::Duration::seconds(settings.retry_base_secs),
+        max: chrono::Duration::seconds(settings.retry_max_secs),
+    };
+    let notifier = GestionaleNotifier::new(ports, retry, chrono::Duration::seconds(settings.lease_secs));
+    let interval = std::time::Duration::from_millis(settings.interval_ms);
+    let batch = settings.batch;
+    let worker = format!("pagopa-server-{}", std::process::id());
+    actix_web::rt::spawn(async move {
+        loop {
+            let full = match notifier.dispatch_once(&worker, batch).await {
+                Ok(report) => {
+                    if report.delivered + report.rescheduled > 0 {
+                        tracing::info!(
+                            delivered = report.delivered,
+                            rescheduled = report.rescheduled,
+                            "outbox round"
+                        );
+                    }
+                    report.delivered + report.rescheduled >= batch as usize
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "outbox round failed");
+                    false
+                }
+            };
+            if !full {
+                actix_web::rt::time::sleep(interval).await;
+            }
+        }
+    });
 }
 
 /// A fresh random key (32 hex digits).
@@ -89,7 +140,7 @@ impl std::fmt::Debug for Running {
 /// Builds the server: storage, demo data if enabled, keys, the app.
 pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
     let store = open_store(settings).await?;
-    let ports = ports(&store);
+    let ports = ports(&store, settings)?;
     let mut keys = settings.api_keys.clone();
     let mut demo_key = None;
     if settings.demo.enabled {
@@ -118,11 +169,25 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
         None => None,
     };
     let tokens = tokens.map(web::Data::new);
-    let state = web::Data::new(ApiState {
-        services: Services::new(ports.clone()),
-        ports,
-    });
-    let metrics = web::Data::new(pagopa_api::Metrics::default());
+    let mut services = Services::new(ports.clone());
+    services.carts = CartPayments::new(
+        ports.clone(),
+        chrono::Duration::seconds(settings.carts.session_lifetime_secs),
+    );
+    let state = web::Data::new(ApiState { services, ports });
+    let soap = SoapEndpoint::new(
+        NodeOperations::new(state.ports.clone()),
+        state.ports.clock.clone(),
+        settings.node.clone(),
+    )
+    .map_err(|e| anyhow::anyhow!("node: {e}"))?;
+    let counters = soap.counters();
+    let metrics = web::Data::new(pagopa_api::Metrics::with_sources(vec![Box::new(
+        move |out: &mut String| counters.render(out),
+    )]));
+    if settings.outbox.enabled {
+        spawn_outbox_worker(state.ports.clone(), &settings.outbox);
+    }
     let server = HttpServer::new(move || {
         let mut app = App::new()
             .app_data(state.clone())
@@ -133,6 +198,7 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
         }
         app.wrap(problem_details())
             .wrap(from_fn(request_id))
+            .configure(|cfg| soap.configure(cfg))
             .configure(configure)
     })
     .workers(settings.server.workers)

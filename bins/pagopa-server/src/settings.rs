@@ -4,6 +4,9 @@
 
 use anyhow::{Context, bail};
 use pagopa_api::{ApiKeyEntry, ApiKeys};
+use pagopa_gestionale_http::GestionaleHttpSettings;
+use pagopa_nodo::checkout::CheckoutSettings;
+use pagopa_nodo::soap::SoapSettings;
 use serde::Deserialize;
 
 /// Every setting.
@@ -25,6 +28,48 @@ pub struct Settings {
     pub citizen_tokens: Option<CitizenTokenSettings>,
     /// Log filter (`info`, `pagopa_api=debug,info`, …).
     pub log: String,
+    /// The paForNode SOAP endpoint the pagoPA Node calls.
+    #[serde(default)]
+    pub node: SoapSettings,
+    /// pagoPA Checkout (modello 1); without it starting a cart answers 502.
+    #[serde(default)]
+    pub checkout: Option<CheckoutSettings>,
+    /// The Ente's gestionale (reference HTTP adapter, `docs/gestionale-http.md`); without it
+    /// positions are not refreshed on demand, gestionale pricing answers 502 and notifications
+    /// wait in the outbox.
+    #[serde(default)]
+    pub gestionale: Option<GestionaleHttpSettings>,
+    /// Delivery of gestionale notifications from the outbox.
+    pub outbox: OutboxSettings,
+    /// Checkout carts.
+    pub carts: CartSettings,
+}
+
+/// Checkout carts.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CartSettings {
+    /// How long a payment session may last (the Node's payment-token lifetime): a cart with no
+    /// receipt after this becomes uncertain and its notices are payable again. Seconds.
+    pub session_lifetime_secs: i64,
+}
+
+/// The outbox worker.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxSettings {
+    /// Whether this instance delivers notifications (several instances may; rows are leased).
+    pub enabled: bool,
+    /// Pause between rounds when nothing was due, in milliseconds.
+    pub interval_ms: u64,
+    /// Messages claimed per round.
+    pub batch: u32,
+    /// How long a claimed message is leased, in seconds.
+    pub lease_secs: i64,
+    /// Delay after the first failed delivery, in seconds (doubles up to `retry_max_secs`).
+    pub retry_base_secs: i64,
+    /// Longest delay between two attempts, in seconds.
+    pub retry_max_secs: i64,
 }
 
 /// The Front-End's token signing key and claims.
@@ -99,6 +144,17 @@ migrate_on_start = true
 
 [demo]
 enabled = true
+
+[carts]
+session_lifetime_secs = 1800
+
+[outbox]
+enabled = true
+interval_ms = 1000
+batch = 50
+lease_secs = 60
+retry_base_secs = 10
+retry_max_secs = 3600
 "#;
 
 impl Settings {
@@ -137,6 +193,29 @@ impl Settings {
             bail!("database.url must start with sqlite://, postgres:// or postgresql://");
         }
         ApiKeys::new(&self.api_keys).map_err(|e| anyhow::anyhow!("api_keys: {e}"))?;
+        if !self.node.path.starts_with('/') || self.node.path.starts_with("/api/") {
+            bail!("node.path must start with '/' and lie outside /api/");
+        }
+        if self.node.max_body_bytes < 4096 {
+            bail!("node.max_body_bytes must be at least 4096");
+        }
+        if let Some(checkout) = &self.checkout {
+            pagopa_nodo::checkout::CheckoutClient::new(checkout.clone())
+                .map_err(|e| anyhow::anyhow!("checkout: {e}"))?;
+        }
+        if let Some(gestionale) = &self.gestionale {
+            pagopa_gestionale_http::GestionaleHttp::new(gestionale.clone())
+                .map_err(|e| anyhow::anyhow!("gestionale: {e}"))?;
+        }
+        if self.carts.session_lifetime_secs <= 0 {
+            bail!("carts.session_lifetime_secs must be positive");
+        }
+        if self.outbox.batch == 0 || self.outbox.interval_ms == 0 || self.outbox.lease_secs <= 0 {
+            bail!("outbox.batch, outbox.interval_ms and outbox.lease_secs must be positive");
+        }
+        if self.outbox.retry_base_secs <= 0 || self.outbox.retry_max_secs < self.outbox.retry_base_secs {
+            bail!("outbox.retry_base_secs must be positive and at most outbox.retry_max_secs");
+        }
         if let Some(tokens) = &self.citizen_tokens {
             tokens
                 .verifier()

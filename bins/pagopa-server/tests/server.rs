@@ -37,7 +37,7 @@ fn settings(url: &str) -> Settings {
 async fn flows(url: &str) {
     let settings = settings(url);
     let store = open_store(&settings).await.unwrap();
-    let ports = ports(&store);
+    let ports = ports(&store, &settings).unwrap();
     demo::seed(&ports, SystemClock.now()).await.unwrap();
     let keys = ApiKeys::new(&[ApiKeyEntry {
         name: "fe".into(),

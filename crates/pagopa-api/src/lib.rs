@@ -27,7 +27,7 @@ use tracing::Instrument;
 
 pub use auth::{ApiKeyEntry, ApiKeys, Role};
 pub use citizen::{Citizen, CitizenTokens, MaybeCitizen};
-pub use metrics::Metrics;
+pub use metrics::{Metrics, MetricsSource};
 pub use problem::{ApiError, PROBLEM_JSON};
 
 /// The largest JSON body accepted.
@@ -118,10 +118,10 @@ fn json_error(error: &actix_web::error::JsonPayloadError) -> ApiError {
 /// from a body limit, actix's own 400s) into one, with a stable `code`.
 pub fn problem_details<B: MessageBody + 'static>() -> ErrorHandlers<B> {
     ErrorHandlers::new().default_handler(|response: ServiceResponse<B>| {
-        let is_problem = response
-            .headers()
-            .get(CONTENT_TYPE)
-            .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+        // Problem documents pass through, and so do SOAP faults of the paForNode endpoint.
+        let is_problem = response.headers().get(CONTENT_TYPE).is_some_and(|v| {
+            v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()) || v.as_bytes().starts_with(b"text/xml")
+        });
         if is_problem {
             return Ok(ErrorHandlerResponse::Response(response.map_into_left_body()));
         }

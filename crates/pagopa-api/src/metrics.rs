@@ -17,10 +17,14 @@ struct Route {
     sum_seconds: f64,
 }
 
+/// Renders more metrics into the exposition (another adapter's counters).
+pub type MetricsSource = Box<dyn Fn(&mut String) + Send + Sync>;
+
 /// The counters, shared by every worker.
 #[derive(Default)]
 pub struct Metrics {
     routes: Mutex<BTreeMap<String, Route>>,
+    sources: Vec<MetricsSource>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -34,6 +38,14 @@ fn escape(label: &str) -> String {
 }
 
 impl Metrics {
+    /// Metrics that also render `sources` (e.g. the paForNode endpoint's counters).
+    pub fn with_sources(sources: Vec<MetricsSource>) -> Self {
+        Self {
+            routes: Mutex::default(),
+            sources,
+        }
+    }
+
     /// Records one request.
     pub fn record(&self, route: &str, method: &str, status: u16, elapsed: Duration) {
         let mut routes = self.routes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -94,6 +106,9 @@ impl Metrics {
             out.push_str("# HELP pagopa_outbox_backlog Gestionale notifications not delivered yet.\n");
             out.push_str("# TYPE pagopa_outbox_backlog gauge\n");
             let _ = writeln!(out, "pagopa_outbox_backlog {backlog}");
+        }
+        for source in &self.sources {
+            source(&mut out);
         }
         out
     }

@@ -1,0 +1,338 @@
+//! [`GestionaleHttp`]: the I/O half, over `reqwest` with rustls and *ring*. It builds each
+//! request from the DTOs, reads the answer (capped), hands it to [`crate::exchange`] and logs the
+//! outcome without secrets or full fiscal codes.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use pagopa_domain::ports::{Gestionale, GestionaleError, GestionaleQuote, PricingRequest};
+use pagopa_domain::{Ente, EnteId, FiscalCode, PaymentNotification, PositionDraft};
+use reqwest::header::{ACCEPT, HeaderName, HeaderValue};
+use reqwest::{Method, Url};
+
+use crate::dto::{PaymentNotificationDto, PricingRequestDto};
+use crate::exchange::{GestionaleFailure, parse_payment_response, parse_positions_response, parse_pricing_response};
+use crate::settings::{ConfigError, GestionaleHttpSettings, base_url, credential, is_loopback};
+
+/// The most bytes of an answer read; a longer success body is a protocol error, a longer error
+/// body is cut.
+pub const MAX_ANSWER_BYTES: usize = 4 * 1024 * 1024;
+
+/// The header carrying the idempotency key (the receipt id) of a payment notification.
+pub const IDEMPOTENCY_KEY_HEADER: &str = "Idempotency-Key";
+
+const USER_AGENT: &str = concat!("pagopa-gestionale-http/", env!("CARGO_PKG_VERSION"));
+
+/// The [`Gestionale`] port over the REST/JSON contract of `docs/gestionale-http.md`. One client
+/// serves every Ente of the installation whose gestionale lives at its base URL: the Ente is in
+/// each path. Cloning is cheap (the connection pool is shared).
+#[derive(Clone)]
+pub struct GestionaleHttp {
+    http: reqwest::Client,
+    base_url: Url,
+    credential: Option<(HeaderName, HeaderValue)>,
+    timeout_ms: u64,
+}
+
+impl fmt::Debug for GestionaleHttp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GestionaleHttp")
+            .field("base_url", &self.base_url.as_str())
+            .field(
+                "credential",
+                &self.credential.as_ref().map(|(name, _)| (name.as_str(), "<redacted>")),
+            )
+            .field("timeout_ms", &self.timeout_ms)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What one call asks for.
+struct Call<'a> {
+    operation: &'static str,
+    method: Method,
+    url: Url,
+    body: Option<serde_json::Value>,
+    idempotency_key: Option<&'a str>,
+}
+
+impl GestionaleHttp {
+    /// A client for `settings`. Installs rustls' *ring* crypto provider as the process default if
+    /// no provider is installed yet (the workspace builds reqwest without one).
+    pub fn new(settings: GestionaleHttpSettings) -> Result<Self, ConfigError> {
+        let base_url = base_url(&settings.base_url)?;
+        let credential = credential(&settings.header, settings.token.as_deref())?;
+        if settings.timeout_ms == 0 {
+            return Err(ConfigError::Timeout);
+        }
+        if base_url.scheme() == "http" && !is_loopback(&base_url) {
+            tracing::warn!(url = %base_url, "the gestionale URL is not https: the token and personal data travel in clear");
+        }
+        // Fails only when a provider is already installed, which is then used instead.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let timeout = Duration::from_millis(settings.timeout_ms);
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .user_agent(USER_AGENT)
+            .build()
+            .map_err(ConfigError::Client)?;
+        Ok(Self {
+            http,
+            base_url,
+            credential,
+            timeout_ms: settings.timeout_ms,
+        })
+    }
+
+    /// The base URL the endpoints hang from.
+    pub fn base_url(&self) -> &str {
+        self.base_url.as_str()
+    }
+
+    /// The timeout of a whole call, in milliseconds.
+    pub fn timeout_ms(&self) -> u64 {
+        self.timeout_ms
+    }
+
+    /// `{base_url}/entes/{ente}/{tail…}`, each part a percent-encoded path segment.
+    fn endpoint(&self, ente: &EnteId, tail: &[&str]) -> Url {
+        endpoint(&self.base_url, ente, tail)
+    }
+
+    /// Sends the call and returns the status and (capped) body, or why there is none.
+    async fn exchange(&self, call: &Call<'_>) -> Result<(u16, Vec<u8>), GestionaleError> {
+        let mut request = self
+            .http
+            .request(call.method.clone(), call.url.clone())
+            .header(ACCEPT, "application/json");
+        if let Some((name, value)) = &self.credential {
+            request = request.header(name.clone(), value.clone());
+        }
+        if let Some(key) = call.idempotency_key {
+            request = request.header(IDEMPOTENCY_KEY_HEADER, key);
+        }
+        if let Some(body) = &call.body {
+            request = request.json(body);
+        }
+        let mut response = request.send().await.map_err(|e| self.transport_failure(e))?;
+        let status = response.status().as_u16();
+        let (body, complete) = read_limited(&mut response)
+            .await
+            .map_err(|e| self.transport_failure(e))?;
+        if !complete && (200..300).contains(&status) {
+            return Err(GestionaleError::Protocol(format!(
+                "the answer is longer than {MAX_ANSWER_BYTES} bytes"
+            )));
+        }
+        Ok((status, body))
+    }
+
+    /// Runs `call`, interprets the answer with `parse` and logs the outcome.
+    async fn run<T>(
+        &self,
+        call: Call<'_>,
+        ente: &EnteId,
+        parse: impl FnOnce(u16, &[u8]) -> Result<T, GestionaleError>,
+    ) -> Result<T, GestionaleError> {
+        let started = Instant::now();
+        let result = self.exchange(&call).await;
+        let status = result.as_ref().ok().map(|(status, _)| *status);
+        let result = result.and_then(|(status, body)| parse(status, &body));
+        let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let operation = call.operation;
+        let ente = ente.as_str();
+        match &result {
+            Ok(_) => tracing::info!(operation, ente, status, elapsed_ms, "gestionale call done"),
+            Err(GestionaleError::Rejected { reason, fields }) => {
+                let fields = fields.len();
+                tracing::warn!(operation, ente, status, elapsed_ms, reason = %reason, fields, "gestionale refused");
+            }
+            Err(GestionaleError::Unsupported) => {
+                tracing::info!(
+                    operation,
+                    ente,
+                    status,
+                    elapsed_ms,
+                    "gestionale does not support the operation"
+                );
+            }
+            Err(error) => {
+                let error = cause_chain(error);
+                tracing::error!(operation, ente, status, elapsed_ms, error = %error, "gestionale call failed");
+            }
+        }
+        result
+    }
+
+    fn transport_failure(&self, error: reqwest::Error) -> GestionaleError {
+        // The URL (with a fiscal code in its path) stays out of the error and the logs.
+        let error = error.without_url();
+        if error.is_timeout() {
+            GestionaleFailure::Timeout {
+                timeout_ms: self.timeout_ms,
+                source: error,
+            }
+            .into()
+        } else {
+            GestionaleFailure::Transport(error).into()
+        }
+    }
+}
+
+#[async_trait]
+impl Gestionale for GestionaleHttp {
+    async fn debtor_positions(&self, ente: &Ente, debtor: &FiscalCode) -> Result<Vec<PositionDraft>, GestionaleError> {
+        let call = Call {
+            operation: "debtor_positions",
+            method: Method::GET,
+            url: self.endpoint(&ente.id, &["debtors", debtor.as_str(), "positions"]),
+            body: None,
+            idempotency_key: None,
+        };
+        let result = self
+            .run(call, &ente.id, |status, body| {
+                parse_positions_response(status, body, ente, debtor)
+            })
+            .await;
+        if let Ok(drafts) = &result {
+            tracing::debug!(ente = %ente.id, debtor = %debtor.masked(), positions = drafts.len(), "gestionale positions");
+        }
+        result
+    }
+
+    async fn price(&self, request: &PricingRequest) -> Result<GestionaleQuote, GestionaleError> {
+        let body = serde_json::to_value(PricingRequestDto::from_request(request))
+            .map_err(|e| GestionaleError::Protocol(format!("cannot encode the pricing request: {e}")))?;
+        let call = Call {
+            operation: "price",
+            method: Method::POST,
+            url: self.endpoint(&request.ente, &["pricing"]),
+            body: Some(body),
+            idempotency_key: None,
+        };
+        self.run(call, &request.ente, |status, body| {
+            parse_pricing_response(status, body, request)
+        })
+        .await
+    }
+
+    async fn notify_payment(&self, notification: &PaymentNotification) -> Result<(), GestionaleError> {
+        let body = serde_json::to_value(PaymentNotificationDto::from_notification(notification))
+            .map_err(|e| GestionaleError::Protocol(format!("cannot encode the payment notification: {e}")))?;
+        let call = Call {
+            operation: "notify_payment",
+            method: Method::POST,
+            url: self.endpoint(&notification.ente, &["payments"]),
+            body: Some(body),
+            idempotency_key: Some(notification.receipt_id.as_str()),
+        };
+        self.run(call, &notification.ente, parse_payment_response).await
+    }
+}
+
+/// `{base}/entes/{ente}/{tail…}`, each part a percent-encoded path segment.
+pub(crate) fn endpoint(base: &Url, ente: &EnteId, tail: &[&str]) -> Url {
+    let mut url = base.clone();
+    // `base_url` refused URLs that cannot be a base, the only case where this fails.
+    if let Ok(mut segments) = url.path_segments_mut() {
+        segments.pop_if_empty().push("entes").push(ente.as_str()).extend(tail);
+    }
+    url
+}
+
+/// The error and its causes on one line, for the log.
+fn cause_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// The body, at most [`MAX_ANSWER_BYTES`] of it, and whether that was all of it.
+async fn read_limited(response: &mut reqwest::Response) -> Result<(Vec<u8>, bool), reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = MAX_ANSWER_BYTES - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            return Ok((body, false));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((body, true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> GestionaleHttpSettings {
+        GestionaleHttpSettings {
+            token: Some("t0ken-value".into()),
+            ..GestionaleHttpSettings::new("https://gestionale.example.it/pagopa/v1/")
+        }
+    }
+
+    #[test]
+    fn endpoints() {
+        let client = GestionaleHttp::new(settings()).unwrap();
+        let ente: EnteId = "80012345676".parse().unwrap();
+        assert_eq!(
+            client
+                .endpoint(&ente, &["debtors", "VRDGPP80A01B157X", "positions"])
+                .as_str(),
+            "https://gestionale.example.it/pagopa/v1/entes/80012345676/debtors/VRDGPP80A01B157X/positions"
+        );
+        assert_eq!(
+            client.endpoint(&ente, &["pricing"]).as_str(),
+            "https://gestionale.example.it/pagopa/v1/entes/80012345676/pricing"
+        );
+        let root = base_url("http://127.0.0.1:9000").unwrap();
+        assert_eq!(
+            endpoint(&root, &ente, &["payments"]).as_str(),
+            "http://127.0.0.1:9000/entes/80012345676/payments"
+        );
+        // Path segments are encoded, never interpreted.
+        assert_eq!(
+            endpoint(&root, &ente, &["a/b?c"]).as_str(),
+            "http://127.0.0.1:9000/entes/80012345676/a%2Fb%3Fc"
+        );
+    }
+
+    #[test]
+    fn construction_and_secrecy() {
+        let client = GestionaleHttp::new(settings()).unwrap();
+        assert_eq!(client.base_url(), "https://gestionale.example.it/pagopa/v1");
+        assert_eq!(client.timeout_ms(), 5_000);
+        let debug = format!("{client:?}");
+        assert!(!debug.contains("t0ken"), "{debug}");
+        assert!(debug.contains("authorization"), "{debug}");
+
+        assert!(matches!(
+            GestionaleHttp::new(GestionaleHttpSettings {
+                timeout_ms: 0,
+                ..settings()
+            }),
+            Err(ConfigError::Timeout)
+        ));
+        assert!(matches!(
+            GestionaleHttp::new(GestionaleHttpSettings::new("gestionale.example.it")),
+            Err(ConfigError::BaseUrl { .. })
+        ));
+        assert!(matches!(
+            GestionaleHttp::new(GestionaleHttpSettings {
+                token: Some(String::new()),
+                ..settings()
+            }),
+            Err(ConfigError::Token(_))
+        ));
+        assert!(GestionaleHttp::new(GestionaleHttpSettings::new("http://localhost:1")).is_ok());
+    }
+}

@@ -1,0 +1,101 @@
+//! `POST …/payments`: a payment the gestionale is told about.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use pagopa_domain::{Iupd, PaymentNotification, ReceiptDisposition, ReceiptId};
+
+use super::{MappingError, amount, parse, parse_optional};
+
+/// The body we send for a payment (a receipt pagoPA delivered). `receiptId` is unique
+/// platform-wide and is the idempotency key: the same notification may arrive more than once.
+/// Optional members are always present, `null` when unknown.
+///
+/// ```json
+/// {"receiptId": "c2e0f1a4b5d6", "ente": "80012345676", "noticeNumber": "305260100000471130",
+///  "iuv": "05260100000471130", "iupd": "TARI-2026-4711", "amount": 24570,
+///  "paidAt": "2026-11-25T10:00:00Z", "disposition": "settled", "settledBy": null,
+///  "pspName": "Banca Esempio S.p.A."}
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentNotificationDto {
+    /// The receipt id (the payment token pagoPA assigned, IUR in reconciliation flows).
+    pub receipt_id: String,
+    /// The creditor Ente's fiscal code.
+    pub ente: String,
+    /// The 18-digit notice number paid.
+    pub notice_number: String,
+    /// Its IUV.
+    pub iuv: String,
+    /// The position's iupd, or `null` when the notice matched no position.
+    #[serde(default)]
+    pub iupd: Option<String>,
+    /// The amount paid, in integer euro cents.
+    pub amount: u64,
+    /// When paid, RFC 3339 in UTC.
+    pub paid_at: String,
+    /// What the receipt meant: `settled`, `settled_after_expiry`, `double_payment`,
+    /// `unknown_notice`, `cancelled_position` or `secondary_beneficiary`.
+    pub disposition: String,
+    /// For `double_payment`, the receipt that had already settled the option, when known;
+    /// otherwise `null`.
+    #[serde(default)]
+    pub settled_by: Option<String>,
+    /// The name of the PSP that collected the money.
+    pub psp_name: String,
+}
+
+impl PaymentNotificationDto {
+    /// The body for `notification`.
+    pub fn from_notification(notification: &PaymentNotification) -> Self {
+        let settled_by = match &notification.disposition {
+            ReceiptDisposition::DoublePayment { settled_by } => settled_by.as_ref().map(ReceiptId::to_string),
+            _ => None,
+        };
+        Self {
+            receipt_id: notification.receipt_id.to_string(),
+            ente: notification.ente.to_string(),
+            notice_number: notification.notice_number.to_string(),
+            iuv: notification.iuv.to_string(),
+            iupd: notification.iupd.as_ref().map(Iupd::to_string),
+            amount: notification.amount.cents(),
+            paid_at: notification.paid_at.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+            disposition: notification.disposition.as_str().to_owned(),
+            settled_by,
+            psp_name: notification.psp_name.clone(),
+        }
+    }
+
+    /// The notification it carries, for the gestionale side.
+    pub fn to_notification(&self) -> Result<PaymentNotification, MappingError> {
+        let paid_at = DateTime::parse_from_rfc3339(self.paid_at.trim())
+            .map_err(|e| MappingError::new("paidAt", format!("not an RFC 3339 instant ({e}): {:?}", self.paid_at)))?
+            .with_timezone(&Utc);
+        let disposition = match self.disposition.as_str() {
+            "settled" => ReceiptDisposition::Settled,
+            "settled_after_expiry" => ReceiptDisposition::SettledAfterExpiry,
+            "double_payment" => ReceiptDisposition::DoublePayment {
+                settled_by: parse_optional("settledBy", self.settled_by.as_deref())?,
+            },
+            "unknown_notice" => ReceiptDisposition::UnknownNotice,
+            "cancelled_position" => ReceiptDisposition::CancelledPosition,
+            "secondary_beneficiary" => ReceiptDisposition::SecondaryBeneficiary,
+            other => {
+                return Err(MappingError::new(
+                    "disposition",
+                    format!("{other:?} is not a receipt disposition"),
+                ));
+            }
+        };
+        Ok(PaymentNotification {
+            receipt_id: parse("receiptId", &self.receipt_id)?,
+            ente: parse("ente", &self.ente)?,
+            notice_number: parse("noticeNumber", &self.notice_number)?,
+            iuv: parse("iuv", &self.iuv)?,
+            iupd: parse_optional("iupd", self.iupd.as_deref())?,
+            amount: amount("amount", self.amount)?,
+            paid_at,
+            disposition,
+            psp_name: self.psp_name.clone(),
+        })
+    }
+}
