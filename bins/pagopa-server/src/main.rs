@@ -72,6 +72,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let running = start(&settings).await?;
             for address in &running.addresses {
                 println!("Back-End Pagamenti listening on http://{address}");
+                println!("pagoPA Node endpoint (paForNode): http://{address}{}", settings.node.path);
             }
             if let Some(key) = &running.demo_key {
                 println!("demo mode: Front-End API key {key}");

@@ -83,6 +83,23 @@ macro_rules! with_conn {
 }
 pub(crate) use with_conn;
 
+/// [`with_conn!`] for a body that writes. On SQLite the body goes to the group writer
+/// (`group.rs`): writers queue in arrival order and share commits. PostgreSQL writers run
+/// concurrently on pooled connections under their row locks.
+macro_rules! with_write_conn {
+    ($store:expr, |$conn:ident| $body:block) => {{
+        match (&$store.pools, &$store.writer) {
+            ($crate::db::Pools::Sqlite(_), Some(writer)) => {
+                writer
+                    .write(move |$conn: &mut diesel::sqlite::SqliteConnection| $body)
+                    .await
+            }
+            _ => $crate::db::with_conn!($store, |$conn| $body),
+        }
+    }};
+}
+pub(crate) use with_write_conn;
+
 /// What differs between the backends.
 pub(crate) trait Backend: Connection + Sized {
     /// A transaction for writing. SQLite takes the write lock up front (`BEGIN IMMEDIATE`), so
@@ -101,7 +118,16 @@ impl Backend for SqliteConnection {
     where
         F: FnOnce(&mut Self) -> Result<T, DbError>,
     {
-        self.immediate_transaction(work)
+        use diesel::connection::TransactionManager;
+        let nested = <Self as Connection>::TransactionManager::transaction_manager_status_mut(self)
+            .transaction_depth()?
+            .is_some();
+        if nested {
+            // Inside the group writer's batch transaction: a savepoint.
+            self.transaction(work)
+        } else {
+            self.immediate_transaction(work)
+        }
     }
 
     const SKIP_LOCKED: &'static str = "";

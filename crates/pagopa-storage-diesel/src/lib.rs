@@ -9,6 +9,7 @@
 //! uses, and each backend has its own embedded migrations.
 
 mod db;
+mod group;
 mod repo;
 
 pub use repo::audit::AuditEntry;
@@ -60,6 +61,9 @@ pub enum ConnectError {
     /// The database could not be reached.
     #[error("cannot connect to the database")]
     Pool(#[source] r2d2::Error),
+    /// The SQLite writer thread could not be started.
+    #[error("cannot start the SQLite writer thread")]
+    Writer(#[source] std::io::Error),
 }
 
 /// All storage ports over one diesel connection pool.
@@ -67,6 +71,8 @@ pub enum ConnectError {
 pub struct DieselStore {
     pools: Pools,
     permits: std::sync::Arc<tokio::sync::Semaphore>,
+    /// SQLite's group writer (see `group.rs`); `None` on PostgreSQL.
+    writer: Option<group::GroupWriter>,
 }
 
 impl DieselStore {
@@ -83,7 +89,7 @@ impl DieselStore {
                 .test_on_check_out(false)
                 .build(ConnectionManager::<PgConnection>::new(url))
                 .map_err(ConnectError::Pool)?;
-            return Ok(Self::over(Pools::Postgres(pool), pool_size));
+            return Ok(Self::over(Pools::Postgres(pool), pool_size, None));
         }
         let path = url
             .strip_prefix("sqlite://")
@@ -94,18 +100,20 @@ impl DieselStore {
         if let Some(folder) = Path::new(path).parent().filter(|f| !f.as_os_str().is_empty()) {
             std::fs::create_dir_all(folder).map_err(ConnectError::Folder)?;
         }
+        // One more connection than asked: the group writer keeps one for good.
         let pool = Pool::builder()
-            .max_size(pool_size)
+            .max_size(pool_size + 1)
             .test_on_check_out(false)
             .connection_customizer(Box::new(SqlitePragmas))
             .build(ConnectionManager::<SqliteConnection>::new(path))
             .map_err(ConnectError::Pool)?;
-        Ok(Self::over(Pools::Sqlite(pool), pool_size))
+        let writer = group::GroupWriter::start(&pool)?;
+        Ok(Self::over(Pools::Sqlite(pool), pool_size, Some(writer)))
     }
 
-    fn over(pools: Pools, pool_size: u32) -> Self {
-        let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(pool_size as usize));
-        Self { pools, permits }
+    fn over(pools: Pools, permits: u32, writer: Option<group::GroupWriter>) -> Self {
+        let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(permits as usize));
+        Self { pools, permits, writer }
     }
 
     /// The backend in use.

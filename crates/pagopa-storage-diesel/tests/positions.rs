@@ -21,6 +21,7 @@ contract!(
     iuv_allocation_never_repeats_under_16_allocators,
     bulk_insert_is_all_or_nothing,
     the_audit_trail_records_changes_and_refuses_edits,
+    concurrent_writes_fail_alone,
 );
 
 async fn entes_and_catalogue_round_trip(db: &TestDb) {
@@ -355,4 +356,49 @@ async fn the_audit_trail_records_changes_and_refuses_edits(db: &TestDb) {
             .unwrap(),
         trail
     );
+}
+
+/// Many writers at once (on SQLite they share group commits): each duplicate fails alone, every
+/// other write is kept.
+async fn concurrent_writes_fail_alone(db: &TestDb) {
+    let f = seeded(db).await;
+    let ente = demo::comune();
+    let mut tasks = Vec::new();
+    for i in 0..40u64 {
+        let positions = f.ports.positions.clone();
+        let ente = ente.clone();
+        tasks.push(tokio::spawn(async move {
+            // Every fourth task repeats the iupd and notice of the one before it.
+            let n = if i % 4 == 3 { i - 1 } else { i };
+            let draft = demo::draft(
+                &format!("BATCH-{n}"),
+                demo::debtor(),
+                "Scritture concorrenti",
+                vec![demo::simple_option(70_000 + n, 1_000 + n, "Quota", "2027-03-31")],
+            );
+            let position =
+                DebtPosition::create(&ente.id, ente.notice_layout, draft, MemoryWorld::start_time()).unwrap();
+            (n, positions.insert(&position).await)
+        }));
+    }
+    let mut stored = BTreeSet::new();
+    let mut duplicates = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            (n, Ok(_)) => assert!(stored.insert(n), "BATCH-{n} stored twice"),
+            (_, Err(StorageError::Duplicate(_))) => duplicates += 1,
+            (n, Err(other)) => panic!("BATCH-{n}: {other}"),
+        }
+    }
+    assert_eq!((stored.len(), duplicates), (30, 10));
+    for n in stored {
+        let position = f
+            .ports
+            .positions
+            .get(&comune(), &format!("BATCH-{n}").parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(position.options[0].amount.cents(), 1_000 + n);
+    }
 }

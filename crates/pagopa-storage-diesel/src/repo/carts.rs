@@ -6,7 +6,7 @@ use pagopa_domain::ports::{CartRepository, StorageError};
 use pagopa_domain::{Cart, CartId, CartStatus, EnteId, FiscalCode, NoticeNumber};
 
 use crate::DieselStore;
-use crate::db::{Backend, DbError, from_json, to_i64, to_json, to_u64, to_us, with_conn};
+use crate::db::{Backend, DbError, from_json, to_i64, to_json, to_u64, to_us, with_conn, with_write_conn};
 use crate::schema::{cart_items, carts};
 
 fn decode(version: i64, document: &str) -> Result<Cart, DbError> {
@@ -19,7 +19,7 @@ fn decode(version: i64, document: &str) -> Result<Cart, DbError> {
 impl CartRepository for DieselStore {
     async fn insert(&self, cart: &Cart) -> Result<Cart, StorageError> {
         let cart = cart.clone();
-        with_conn!(self, |conn| {
+        with_write_conn!(self, |conn| {
             conn.write(|c| {
                 diesel::insert_into(carts::table)
                     .values((
@@ -61,7 +61,7 @@ impl CartRepository for DieselStore {
 
     async fn update(&self, cart: &Cart) -> Result<Cart, StorageError> {
         let cart = cart.clone();
-        with_conn!(self, |conn| {
+        with_write_conn!(self, |conn| {
             conn.write(|c| {
                 let mut next = cart.clone();
                 next.version += 1;

@@ -6,7 +6,7 @@ use pagopa_domain::ports::{IuvAllocator, StorageError};
 use pagopa_domain::{EnteId, NoticeLayout};
 
 use crate::DieselStore;
-use crate::db::{Backend, to_u64, with_conn};
+use crate::db::{Backend, to_u64, with_write_conn};
 use crate::schema::iuv_sequences;
 
 #[async_trait]
@@ -16,7 +16,7 @@ impl IuvAllocator for DieselStore {
         let aux = i32::from(layout.aux_digit());
         // Layouts without a code use -1, so the primary key never holds a NULL.
         let code = layout.code().map_or(-1, i32::from);
-        with_conn!(self, |conn| {
+        with_write_conn!(self, |conn| {
             conn.write(|c| {
                 let key = (ente.as_str(), aux, code);
                 diesel::insert_into(iuv_sequences::table)

@@ -8,7 +8,7 @@ use pagopa_domain::ports::{Outbox, StorageError};
 use pagopa_domain::{OutboxEvent, OutboxMessage};
 
 use crate::DieselStore;
-use crate::db::{Backend, DbError, from_json, from_us, impl_for_both, to_json, to_us, with_conn};
+use crate::db::{Backend, DbError, from_json, from_us, impl_for_both, to_json, to_us, with_conn, with_write_conn};
 use crate::schema::outbox;
 
 #[derive(Insertable)]
@@ -129,7 +129,7 @@ fn db_id(id: u64) -> Result<i64, DbError> {
 impl Outbox for DieselStore {
     async fn enqueue(&self, events: &[OutboxEvent], now: DateTime<Utc>) -> Result<(), StorageError> {
         let events = events.to_vec();
-        with_conn!(self, |conn| { conn.write(|c| c.enqueue_events(&events, now)) })
+        with_write_conn!(self, |conn| { conn.write(|c| c.enqueue_events(&events, now)) })
     }
 
     async fn claim(
@@ -140,11 +140,11 @@ impl Outbox for DieselStore {
         limit: u32,
     ) -> Result<Vec<OutboxMessage>, StorageError> {
         let worker = worker.to_owned();
-        with_conn!(self, |conn| { conn.claim_messages(&worker, now, lease, limit) })
+        with_write_conn!(self, |conn| { conn.claim_messages(&worker, now, lease, limit) })
     }
 
     async fn acknowledge(&self, id: u64, now: DateTime<Utc>) -> Result<(), StorageError> {
-        with_conn!(self, |conn| {
+        with_write_conn!(self, |conn| {
             let changed = diesel::update(outbox::table.find(db_id(id)?))
                 .set((
                     outbox::delivered_at_us.eq(Some(to_us(now))),
@@ -159,7 +159,7 @@ impl Outbox for DieselStore {
 
     async fn reschedule(&self, id: u64, error: &str, available_at: DateTime<Utc>) -> Result<(), StorageError> {
         let error: String = error.chars().take(2000).collect();
-        with_conn!(self, |conn| {
+        with_write_conn!(self, |conn| {
             let changed = diesel::update(outbox::table.find(db_id(id)?))
                 .set((
                     outbox::attempts.eq(outbox::attempts + 1),
@@ -174,7 +174,7 @@ impl Outbox for DieselStore {
     }
 
     async fn replay(&self, id: u64, now: DateTime<Utc>) -> Result<(), StorageError> {
-        with_conn!(self, |conn| {
+        with_write_conn!(self, |conn| {
             let changed = diesel::update(outbox::table.find(db_id(id)?))
                 .set((
                     outbox::delivered_at_us.eq(None::<i64>),

@@ -11,7 +11,7 @@ use super::audit::{Audit, Change};
 use crate::DieselStore;
 use crate::db::{
     Backend, DbError, Filters, VersionedDocument, date_text, from_json, impl_for_both, to_i64, to_json, to_u64, to_us,
-    with_conn,
+    with_conn, with_write_conn,
 };
 use crate::schema::{payment_options, positions, transfers};
 
@@ -390,7 +390,7 @@ impl_for_both!(PositionQueries {
 impl PositionRepository for DieselStore {
     async fn insert(&self, position: &DebtPosition) -> Result<DebtPosition, StorageError> {
         let position = position.clone();
-        with_conn!(self, |conn| {
+        with_write_conn!(self, |conn| {
             let at = position.created_at;
             conn.write(|c| c.insert_positions(std::slice::from_ref(&position), at))?;
             Ok(position)
@@ -399,7 +399,7 @@ impl PositionRepository for DieselStore {
 
     async fn insert_batch(&self, list: &[DebtPosition]) -> Result<u64, StorageError> {
         let list = list.to_vec();
-        with_conn!(self, |conn| {
+        with_write_conn!(self, |conn| {
             let at = list.iter().map(|p| p.created_at).max().unwrap_or_default();
             conn.write(|c| c.insert_positions(&list, at))?;
             Ok(list.len() as u64)
@@ -423,7 +423,7 @@ impl PositionRepository for DieselStore {
 
     async fn update(&self, position: &DebtPosition) -> Result<DebtPosition, StorageError> {
         let position = position.clone();
-        with_conn!(self, |conn| {
+        with_write_conn!(self, |conn| {
             let at = position.updated_at;
             conn.write(|c| c.update_position(&position, at))
         })

@@ -11,7 +11,9 @@ use pagopa_domain::{EnteId, FiscalCode, ReceiptId, StoredReceipt};
 use super::audit::{Audit, Change};
 use super::{OutboxStore, PositionStore};
 use crate::DieselStore;
-use crate::db::{Backend, DbError, Filters, from_json, impl_for_both, to_i64, to_json, to_us, with_conn};
+use crate::db::{
+    Backend, DbError, Filters, from_json, impl_for_both, to_i64, to_json, to_us, with_conn, with_write_conn,
+};
 use crate::schema::receipts;
 
 #[derive(Insertable)]
@@ -148,7 +150,7 @@ struct DocumentWithRaw {
 #[async_trait]
 impl ReceiptRepository for DieselStore {
     async fn record(&self, write: ReceiptWrite) -> Result<RecordOutcome, StorageError> {
-        with_conn!(self, |conn| { conn.write(|c| c.record_receipt(&write)) })
+        with_write_conn!(self, |conn| { conn.write(|c| c.record_receipt(&write)) })
     }
 
     async fn get(&self, recipient: &EnteId, receipt_id: &ReceiptId) -> Result<Option<StoredReceipt>, StorageError> {
