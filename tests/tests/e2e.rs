@@ -382,6 +382,24 @@ async fn duplicate_late_and_unknown_receipts_lose_nothing_and_change_nothing_twi
     .await;
     assert_eq!(position["version"], version, "a repeated receipt changed the position");
 
+    // A receipt taken while the Node answered in Stand-In (no activation ever reached us), and a
+    // receipt whose first delivery timed out and was sent again: each settles once.
+    let imu = demo::imu_plan();
+    for (notice, flag) in [(&imu.options[1], "--stand-in"), (&imu.options[3], "--timeout")] {
+        let notice = notice.notice_number.to_string();
+        let (ok, output) = sim_command(
+            &server.soap_url(),
+            &["pay", "--ente", demo::COMUNE, "--notice", &notice, flag],
+        );
+        assert!(ok, "{flag}: {output}");
+        let receipts = receipts_of(&server, &notice).await;
+        assert_eq!(receipts.len(), 1, "{flag}: {receipts:?}");
+        assert_eq!(receipts[0]["disposition"]["kind"], "settled", "{flag}");
+        if flag == "--stand-in" {
+            assert_eq!(receipts[0]["receipt"]["stand_in"], true);
+        }
+    }
+
     // Unknown notice: the shared sample receipt for a notice this Ente never issued.
     let unknown = include_str!("../../crates/pagopa-nodo/tests/fixtures/samples/paSendRTV2Request-stamp.xml");
     for _ in 0..2 {

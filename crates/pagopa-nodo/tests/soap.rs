@@ -674,3 +674,100 @@ async fn oversized_or_unnamed_bodies() {
     assert_eq!(status, 200);
     let _ = web::Bytes::new();
 }
+
+/// Storage that is down.
+struct Down;
+
+fn down() -> pagopa_domain::ports::StorageError {
+    pagopa_domain::ports::StorageError::Unavailable("the database is down".into())
+}
+
+#[async_trait::async_trait]
+impl pagopa_domain::ports::PositionRepository for Down {
+    async fn insert(
+        &self,
+        _: &pagopa_domain::DebtPosition,
+    ) -> Result<pagopa_domain::DebtPosition, pagopa_domain::ports::StorageError> {
+        Err(down())
+    }
+    async fn insert_batch(&self, _: &[pagopa_domain::DebtPosition]) -> Result<u64, pagopa_domain::ports::StorageError> {
+        Err(down())
+    }
+    async fn get(
+        &self,
+        _: &pagopa_domain::EnteId,
+        _: &pagopa_domain::Iupd,
+    ) -> Result<Option<pagopa_domain::DebtPosition>, pagopa_domain::ports::StorageError> {
+        Err(down())
+    }
+    async fn find_by_notice(
+        &self,
+        _: &pagopa_domain::EnteId,
+        _: &pagopa_domain::NoticeNumber,
+    ) -> Result<Option<pagopa_domain::DebtPosition>, pagopa_domain::ports::StorageError> {
+        Err(down())
+    }
+    async fn list_by_debtor(
+        &self,
+        _: &pagopa_domain::FiscalCode,
+    ) -> Result<Vec<pagopa_domain::DebtPosition>, pagopa_domain::ports::StorageError> {
+        Err(down())
+    }
+    async fn update(
+        &self,
+        _: &pagopa_domain::DebtPosition,
+    ) -> Result<pagopa_domain::DebtPosition, pagopa_domain::ports::StorageError> {
+        Err(down())
+    }
+    async fn search(
+        &self,
+        _: &pagopa_domain::ports::PositionQuery,
+    ) -> Result<
+        pagopa_domain::ports::Page<pagopa_domain::DebtPosition, pagopa_domain::ports::PositionCursor>,
+        pagopa_domain::ports::StorageError,
+    > {
+        Err(down())
+    }
+}
+
+#[actix_web::test]
+async fn a_storage_failure_is_a_system_error_never_a_500() {
+    let world = MemoryWorld::new();
+    demo::seed(&world.ports(), world.clock.now()).await.unwrap();
+    let mut ports = world.ports();
+    ports.positions = Arc::new(Down);
+    let endpoint = SoapEndpoint::new(NodeOperations::new(ports), world.clock.clone(), SoapSettings::default()).unwrap();
+    let app = test::init_service(App::new().configure(|cfg| endpoint.configure(cfg))).await;
+    let mut documents = Vec::new();
+    for (action, file) in [
+        ("paVerifyPaymentNotice", "samples/paVerifyPaymentNoticeReq.xml"),
+        ("paGetPaymentV2", "samples/paGetPaymentV2Request.xml"),
+        ("paSendRTV2", "samples/paSendRTV2Request.xml"),
+    ] {
+        let (status, answer) = call(&app, Some(action), &fixture(file)).await;
+        assert_eq!(status, 200, "{answer}");
+        let parsed = parse_response(&answer).unwrap();
+        assert_eq!(parsed.fault_code.as_deref(), Some("PAA_SYSTEM_ERROR"), "{answer}");
+        assert!(
+            !answer.contains("database is down"),
+            "internal details leaked: {answer}"
+        );
+        documents.push((action.to_owned(), body_element(&answer)));
+    }
+    // The receipt was not stored: the Node will send it again.
+    let stored = world
+        .ports()
+        .receipts
+        .get(
+            &demo::COMUNE.parse().unwrap(),
+            &"4b2f8a1c9d3e47f6a05b71c2e8d94f30".parse().unwrap(),
+        )
+        .await
+        .unwrap();
+    assert!(stored.is_none(), "a receipt answered KO must not be half stored");
+    let Some(results) = xmllint(&documents) else {
+        require_xmllint();
+        return;
+    };
+    assert!(results.iter().all(|(_, ok, _)| *ok), "{results:#?}");
+}
