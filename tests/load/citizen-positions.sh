@@ -38,7 +38,7 @@ port = 18090
 workers = 2
 [database]
 url = "sqlite://$work/pagopa.db"
-pool_size = 8
+pool_size = ${POOL_SIZE:-4}
 [demo]
 enabled = false
 [citizen_tokens]

@@ -7,6 +7,11 @@ use clap::{Parser, Subcommand};
 use pagopa_api::ApiKeys;
 use pagopa_server::{Settings, open_store, redact, start};
 
+/// mimalloc: the request path allocates many small strings (documents decoded into domain
+/// values, DTOs, JSON); it measured faster than the system allocator on the read benchmark.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "pagopa-server",

@@ -1,0 +1,2 @@
+DROP INDEX positions_debtor;
+CREATE INDEX positions_debtor ON positions (debtor);
