@@ -25,7 +25,8 @@ use unconfigured::{RandomIds, Unconfigured};
 /// Opens the store the settings name (pool and, where configured, migrations).
 pub async fn open_store(settings: &Settings) -> anyhow::Result<DieselStore> {
     let store = DieselStore::connect(&settings.database.url, settings.database.pool_size)
-        .with_context(|| format!("opening the database ({})", redact(&settings.database.url)))?;
+        .with_context(|| format!("opening the database ({})", redact(&settings.database.url)))?
+        .read_inline(settings.database.sqlite_inline_reads);
     let sqlite = store.backend() == pagopa_storage_diesel::BackendKind::Sqlite;
     if sqlite || settings.database.migrate_on_start {
         let applied = store.migrate().await.context("applying migrations")?;

@@ -117,6 +117,9 @@ pub struct DatabaseSettings {
     pub pool_size: u32,
     /// Apply migrations at start (always true for SQLite; for PostgreSQL prefer `migrate`).
     pub migrate_on_start: bool,
+    /// SQLite: run short point reads on the HTTP worker instead of the blocking pool
+    /// (ADR 0004). No effect on PostgreSQL.
+    pub sqlite_inline_reads: bool,
 }
 
 /// Demo mode: the demo Enti, catalogue and positions, and a fresh Front-End key printed at start.
@@ -141,6 +144,7 @@ shutdown_timeout_secs = 30
 url = "sqlite://./data/pagopa.db"
 pool_size = 8
 migrate_on_start = true
+sqlite_inline_reads = true
 
 [demo]
 enabled = true

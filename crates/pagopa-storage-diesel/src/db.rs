@@ -83,6 +83,28 @@ macro_rules! with_conn {
 }
 pub(crate) use with_conn;
 
+/// [`with_conn!`] for a short read. On SQLite, when the store reads inline
+/// (`DieselStore::read_inline`), the body runs on the calling thread: a WAL reader never waits
+/// for a writer, and a warm indexed read costs less than the two thread switches of the
+/// blocking pool. Otherwise, and always on PostgreSQL (a network round trip), as `with_conn!`.
+macro_rules! with_read_conn {
+    ($store:expr, |$conn:ident| $body:block) => {{
+        match (&$store.pools, $store.read_inline) {
+            ($crate::db::Pools::Sqlite(pool), true) => {
+                let _permit = $store.permits.acquire().await;
+                let run = || -> Result<_, $crate::db::DbError> {
+                    let mut guard = pool.get()?;
+                    let $conn: &mut diesel::sqlite::SqliteConnection = &mut guard;
+                    $body
+                };
+                run().map_err(pagopa_domain::ports::StorageError::from)
+            }
+            _ => $crate::db::with_conn!($store, |$conn| $body),
+        }
+    }};
+}
+pub(crate) use with_read_conn;
+
 /// [`with_conn!`] for a body that writes. On SQLite the body goes to the group writer
 /// (`group.rs`): writers queue in arrival order and share commits. PostgreSQL writers run
 /// concurrently on pooled connections under their row locks.

@@ -73,6 +73,8 @@ pub struct DieselStore {
     permits: std::sync::Arc<tokio::sync::Semaphore>,
     /// SQLite's group writer (see `group.rs`); `None` on PostgreSQL.
     writer: Option<group::GroupWriter>,
+    /// Whether short SQLite reads run on the calling thread (`with_read_conn!`).
+    read_inline: bool,
 }
 
 impl DieselStore {
@@ -113,7 +115,19 @@ impl DieselStore {
 
     fn over(pools: Pools, permits: u32, writer: Option<group::GroupWriter>) -> Self {
         let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(permits as usize));
-        Self { pools, permits, writer }
+        Self {
+            pools,
+            permits,
+            writer,
+            read_inline: false,
+        }
+    }
+
+    /// Runs short SQLite reads on the calling thread instead of the blocking pool (see
+    /// ADR 0004). No effect on PostgreSQL.
+    pub fn read_inline(mut self, inline: bool) -> Self {
+        self.read_inline = inline;
+        self
     }
 
     /// The backend in use.

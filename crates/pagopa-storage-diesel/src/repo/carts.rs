@@ -6,7 +6,7 @@ use pagopa_domain::ports::{CartRepository, StorageError};
 use pagopa_domain::{Cart, CartId, CartStatus, EnteId, FiscalCode, NoticeNumber};
 
 use crate::DieselStore;
-use crate::db::{Backend, DbError, from_json, to_i64, to_json, to_u64, to_us, with_conn, with_write_conn};
+use crate::db::{Backend, DbError, from_json, to_i64, to_json, to_u64, to_us, with_read_conn, with_write_conn};
 use crate::schema::{cart_items, carts};
 
 fn decode(version: i64, document: &str) -> Result<Cart, DbError> {
@@ -49,7 +49,7 @@ impl CartRepository for DieselStore {
 
     async fn get(&self, id: &CartId) -> Result<Option<Cart>, StorageError> {
         let id = id.clone();
-        with_conn!(self, |conn| {
+        with_read_conn!(self, |conn| {
             let row: Option<(i64, String)> = carts::table
                 .find(id.as_str())
                 .select((carts::version, carts::document))
@@ -93,7 +93,7 @@ impl CartRepository for DieselStore {
 
     async fn holding(&self, ente: &EnteId, notice: &NoticeNumber) -> Result<Vec<Cart>, StorageError> {
         let (ente, notice) = (ente.clone(), notice.clone());
-        with_conn!(self, |conn| {
+        with_read_conn!(self, |conn| {
             let holders = cart_items::table
                 .filter(cart_items::ente.eq(ente.as_str()))
                 .filter(cart_items::notice_number.eq(notice.as_str()))

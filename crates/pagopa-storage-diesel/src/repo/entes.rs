@@ -7,7 +7,7 @@ use pagopa_domain::ports::{CatalogueRepository, EnteRepository, StorageError};
 use pagopa_domain::{Ente, EnteId, ServiceCode, SpontaneousService};
 
 use crate::DieselStore;
-use crate::db::{DbError, from_json, to_json, with_conn};
+use crate::db::{DbError, from_json, to_json, with_conn, with_read_conn};
 use crate::schema::{catalogue_services, entes};
 
 fn decode_all<T: serde::de::DeserializeOwned>(documents: &[String]) -> Result<Vec<T>, DbError> {
@@ -18,7 +18,7 @@ fn decode_all<T: serde::de::DeserializeOwned>(documents: &[String]) -> Result<Ve
 impl EnteRepository for DieselStore {
     async fn get(&self, id: &EnteId) -> Result<Option<Ente>, StorageError> {
         let id = id.clone();
-        with_conn!(self, |conn| {
+        with_read_conn!(self, |conn| {
             let document: Option<String> = entes::table
                 .find(id.as_str())
                 .select(entes::document)
@@ -29,7 +29,7 @@ impl EnteRepository for DieselStore {
     }
 
     async fn list(&self) -> Result<Vec<Ente>, StorageError> {
-        with_conn!(self, |conn| {
+        with_read_conn!(self, |conn| {
             let documents: Vec<String> = entes::table.order(entes::id).select(entes::document).load(conn)?;
             decode_all(&documents)
         })
@@ -62,7 +62,7 @@ impl EnteRepository for DieselStore {
 impl CatalogueRepository for DieselStore {
     async fn list(&self, ente: &EnteId) -> Result<Vec<SpontaneousService>, StorageError> {
         let ente = ente.clone();
-        with_conn!(self, |conn| {
+        with_read_conn!(self, |conn| {
             let documents: Vec<String> = catalogue_services::table
                 .filter(catalogue_services::ente.eq(ente.as_str()))
                 .order(catalogue_services::code)
@@ -74,7 +74,7 @@ impl CatalogueRepository for DieselStore {
 
     async fn get(&self, ente: &EnteId, code: &ServiceCode) -> Result<Option<SpontaneousService>, StorageError> {
         let (ente, code) = (ente.clone(), code.clone());
-        with_conn!(self, |conn| {
+        with_read_conn!(self, |conn| {
             let document: Option<String> = catalogue_services::table
                 .find((ente.as_str(), code.as_str()))
                 .select(catalogue_services::document)
@@ -90,7 +90,7 @@ impl CatalogueRepository for DieselStore {
         demand_service_id: &str,
     ) -> Result<Option<SpontaneousService>, StorageError> {
         let (ente, demand) = (ente.clone(), demand_service_id.to_owned());
-        with_conn!(self, |conn| {
+        with_read_conn!(self, |conn| {
             let document: Option<String> = catalogue_services::table
                 .filter(catalogue_services::ente.eq(ente.as_str()))
                 .filter(catalogue_services::demand_service_id.eq(&demand))

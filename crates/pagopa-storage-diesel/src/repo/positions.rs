@@ -11,7 +11,7 @@ use super::audit::{Audit, Change};
 use crate::DieselStore;
 use crate::db::{
     Backend, DbError, Filters, VersionedDocument, date_text, from_json, impl_for_both, to_i64, to_json, to_u64, to_us,
-    with_conn, with_write_conn,
+    with_conn, with_read_conn, with_write_conn,
 };
 use crate::schema::{payment_options, positions, transfers};
 
@@ -408,17 +408,17 @@ impl PositionRepository for DieselStore {
 
     async fn get(&self, ente: &EnteId, iupd: &Iupd) -> Result<Option<DebtPosition>, StorageError> {
         let (ente, iupd) = (ente.clone(), iupd.clone());
-        with_conn!(self, |conn| { conn.load_position(ente.as_str(), iupd.as_str()) })
+        with_read_conn!(self, |conn| { conn.load_position(ente.as_str(), iupd.as_str()) })
     }
 
     async fn find_by_notice(&self, ente: &EnteId, notice: &NoticeNumber) -> Result<Option<DebtPosition>, StorageError> {
         let (ente, notice) = (ente.clone(), notice.clone());
-        with_conn!(self, |conn| { conn.position_by_notice(ente.as_str(), notice.as_str()) })
+        with_read_conn!(self, |conn| { conn.position_by_notice(ente.as_str(), notice.as_str()) })
     }
 
     async fn list_by_debtor(&self, debtor: &FiscalCode) -> Result<Vec<DebtPosition>, StorageError> {
         let debtor = debtor.clone();
-        with_conn!(self, |conn| { conn.positions_of_debtor(debtor.as_str()) })
+        with_read_conn!(self, |conn| { conn.positions_of_debtor(debtor.as_str()) })
     }
 
     async fn update(&self, position: &DebtPosition) -> Result<DebtPosition, StorageError> {

@@ -12,7 +12,8 @@ use super::audit::{Audit, Change};
 use super::{OutboxStore, PositionStore};
 use crate::DieselStore;
 use crate::db::{
-    Backend, DbError, Filters, from_json, impl_for_both, to_i64, to_json, to_us, with_conn, with_write_conn,
+    Backend, DbError, Filters, from_json, impl_for_both, to_i64, to_json, to_us, with_conn, with_read_conn,
+    with_write_conn,
 };
 use crate::schema::receipts;
 
@@ -155,7 +156,7 @@ impl ReceiptRepository for DieselStore {
 
     async fn get(&self, recipient: &EnteId, receipt_id: &ReceiptId) -> Result<Option<StoredReceipt>, StorageError> {
         let (recipient, receipt_id) = (recipient.clone(), receipt_id.clone());
-        with_conn!(self, |conn| {
+        with_read_conn!(self, |conn| {
             conn.load_receipt(recipient.as_str(), receipt_id.as_str())
         })
     }

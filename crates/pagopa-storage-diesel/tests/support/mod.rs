@@ -39,7 +39,7 @@ impl TestDb {
     pub async fn sqlite() -> Self {
         let folder = std::env::temp_dir().join(unique("pagopa_test"));
         let url = format!("sqlite://{}", folder.join("pagopa.db").display());
-        let store = DieselStore::connect(&url, 8).expect("open SQLite");
+        let store = DieselStore::connect(&url, 8).expect("open SQLite").read_inline(true);
         store.migrate().await.expect("migrate SQLite");
         Self {
             store,
