@@ -420,3 +420,31 @@ async fn position_rules() {
         Err(pagopa_domain::ports::StorageError::Conflict(_))
     ));
 }
+
+#[tokio::test]
+async fn a_spontaneous_request_skips_notice_numbers_already_in_use() {
+    let s = seeded().await;
+    // Positions loaded from elsewhere hold the bases the IUV counter hands out next.
+    for base in [1, 2] {
+        let draft = demo::draft(
+            &format!("IMPORTED-{base}"),
+            demo::debtor(),
+            "Posizione importata",
+            vec![demo::simple_option(base, 1_000, "Importata", "2027-01-31")],
+        );
+        s.services.positions.create(&comune(), draft).await.unwrap();
+    }
+    let values = [
+        ("full_name", "Giuseppe Verdi"),
+        ("fiscal_code", "VRDGPP80A01B157X"),
+        ("year", "2027"),
+    ];
+    let created = s
+        .services
+        .spontaneous
+        .submit(request("licenza-pesca", &values))
+        .await
+        .unwrap()
+        .position;
+    assert_eq!(created.options[0].notice_number, demo::comune_notice(3));
+}

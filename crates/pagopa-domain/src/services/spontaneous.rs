@@ -9,7 +9,7 @@ use crate::model::{
     AmountRule, DebtPosition, Metadata, Origin, PaymentOption, PositionDraft, ServiceCode, SpontaneousService, Subject,
     SubjectId, render_template,
 };
-use crate::ports::{GestionaleError, Ports, PricingRequest};
+use crate::ports::{GestionaleError, Ports, PricingRequest, StorageError};
 use crate::value::{EnteId, NoticeNumber, NoticeNumberError, Text};
 
 /// A citizen's (or a PSP's) request for a catalogue service.
@@ -33,6 +33,9 @@ pub struct CreatedPayment {
     /// The new position (one option, payable now).
     pub position: DebtPosition,
 }
+
+/// How many fresh notice numbers a request tries before giving up.
+const IUV_ATTEMPTS: usize = 20;
 
 /// The spontaneous catalogue and requests.
 #[derive(Clone, Debug)]
@@ -105,19 +108,11 @@ impl SpontaneousPayments {
         };
         let description = description.unwrap_or_else(|| render_template(&service.payment_description, &values));
 
-        let base = self.ports.iuv.next_base(&ente.id, ente.notice_layout).await?;
-        let notice = NoticeNumber::build(ente.notice_layout, base).map_err(|e| match e {
-            NoticeNumberError::BaseTooLarge { .. } => DomainError::IuvExhausted(ente.id.clone()),
-            other => DomainError::Semantic(other.to_string()),
-        })?;
         let now = self.ports.clock.now();
         let due_date = now
             .date_naive()
             .checked_add_days(Days::new(u64::from(service.due_in_days)))
             .unwrap_or(now.date_naive());
-        let iupd = format!("SP-{}", notice.iuv())
-            .parse()
-            .map_err(|_| DomainError::Semantic("iupd".into()))?;
         let full_name = request
             .debtor_name
             .clone()
@@ -134,30 +129,50 @@ impl SpontaneousPayments {
             // A fresh map with one entry cannot overflow.
             let _ = metadata.insert(key, value);
         }
-        let draft = PositionDraft {
-            iupd,
-            origin: Origin::Spontaneous {
-                service: service.code.clone(),
-            },
-            debtor: Subject::new(request.debtor.clone(), full_name),
-            description: description.clone(),
-            options: vec![PaymentOption {
-                notice_number: notice,
-                amount,
+        // The allocator's counter may meet a base a position loaded from elsewhere already uses
+        // (an import with the same layout): that insert is a duplicate, and the next base is
+        // tried. Nothing else is retried.
+        for _ in 0..IUV_ATTEMPTS {
+            let base = self.ports.iuv.next_base(&ente.id, ente.notice_layout).await?;
+            let notice = NoticeNumber::build(ente.notice_layout, base).map_err(|e| match e {
+                NoticeNumberError::BaseTooLarge { .. } => DomainError::IuvExhausted(ente.id.clone()),
+                other => DomainError::Semantic(other.to_string()),
+            })?;
+            let iupd = format!("SP-{}", notice.iuv())
+                .parse()
+                .map_err(|_| DomainError::Semantic("iupd".into()))?;
+            let draft = PositionDraft {
+                iupd,
+                origin: Origin::Spontaneous {
+                    service: service.code.clone(),
+                },
+                debtor: Subject::new(request.debtor.clone(), full_name.clone()),
                 description: description.clone(),
-                due_date,
-                instalment: None,
-                transfers,
-                metadata: Metadata::default(),
-                payment: None,
-            }],
-            expires_after_due_date: true,
-            valid_from: None,
-            metadata,
-            publish: true,
-        };
-        let position = DebtPosition::create(&ente.id, ente.notice_layout, draft, now)?;
-        let position = self.ports.positions.insert(&position).await?;
-        Ok(CreatedPayment { position })
+                options: vec![PaymentOption {
+                    notice_number: notice,
+                    amount,
+                    description: description.clone(),
+                    due_date,
+                    instalment: None,
+                    transfers: transfers.clone(),
+                    metadata: Metadata::default(),
+                    payment: None,
+                }],
+                expires_after_due_date: true,
+                valid_from: None,
+                metadata: metadata.clone(),
+                publish: true,
+            };
+            let position = DebtPosition::create(&ente.id, ente.notice_layout, draft, now)?;
+            match self.ports.positions.insert(&position).await {
+                Ok(position) => return Ok(CreatedPayment { position }),
+                Err(StorageError::Duplicate(_)) => continue,
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(DomainError::Conflict(format!(
+            "{IUV_ATTEMPTS} notice numbers of Ente {} in a row were already in use",
+            ente.id
+        )))
     }
 }
