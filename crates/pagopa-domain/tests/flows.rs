@@ -448,3 +448,32 @@ async fn a_spontaneous_request_skips_notice_numbers_already_in_use() {
         .position;
     assert_eq!(created.options[0].notice_number, demo::comune_notice(3));
 }
+
+#[tokio::test]
+async fn a_stamp_pagopa_would_refuse_is_refused_here() {
+    let ente = demo::comune();
+    let stamp = |hash: &str, kind: &str| {
+        let mut draft = demo::tari();
+        let option = &mut draft.options[0];
+        option.transfers[1].ente = ente.id.clone();
+        option.transfers[1].account = pagopa_domain::TransferAccount::Stamp(pagopa_domain::StampRequest {
+            document_hash: hash.parse().unwrap(),
+            stamp_type: kind.parse().unwrap(),
+            province: "BS".parse().unwrap(),
+        });
+        DebtPosition::create(
+            &ente.id,
+            ente.notice_layout,
+            draft,
+            pagopa_domain::memory::MemoryWorld::start_time(),
+        )
+    };
+    let good = "nD+EJU/lBv9Aw/q6W62+BUwI3dO27tjdxPyYTNOP1lk=";
+    assert!(stamp(good, "01").is_ok());
+    for (hash, kind) in [(good, "02"), ("not base64!", "01"), ("abc", "01"), ("ab==c===", "01")] {
+        assert!(
+            matches!(stamp(hash, kind), Err(PositionError::StampRequest { transfer: 2, .. })),
+            "{hash} {kind}"
+        );
+    }
+}

@@ -286,7 +286,10 @@ impl XmlWriter {
         let _ = write!(self.out, "<{name}>");
         let start = self.out.len();
         let _ = write!(self.out, "{value}");
-        if self.out[start..].contains(['<', '>', '&', '"', '\'']) {
+        if self.out[start..]
+            .chars()
+            .any(|c| matches!(c, '<' | '>' | '&' | '"' | '\'') || !is_xml_char(c))
+        {
             let escaped = escape(&self.out[start..]);
             self.out.truncate(start);
             self.out.push_str(&escaped);
@@ -309,11 +312,19 @@ impl XmlWriter {
     }
 }
 
-/// Escapes character data and attribute values.
+/// Whether XML 1.0 allows the character at all (`Char` production).
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\u{9}' | '\u{A}' | '\u{D}' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// Escapes character data and attribute values. Characters XML cannot carry at all (control
+/// characters other than tab and line ends) are dropped, so the document stays well formed
+/// whatever a gestionale stored.
 pub fn escape(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len() + 8);
     for c in raw.chars() {
         match c {
+            c if !is_xml_char(c) => {}
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
@@ -397,5 +408,8 @@ mod tests {
         let out = w.finish();
         assert_eq!(out, "<r><a>x &lt; y &amp; &quot;z&quot;</a></r>");
         assert_eq!(parse(&out).unwrap().children[0].value(), "x < y & \"z\"");
+        let mut w = XmlWriter::default();
+        w.leaf("a", "bell\u{7} and \u{1}nul");
+        assert_eq!(w.finish(), "<a>bell and nul</a>");
     }
 }

@@ -237,6 +237,16 @@ pub enum PositionError {
         /// The transfer id.
         transfer: u8,
     },
+    /// A digital stamp request pagoPA would refuse.
+    #[error("notice {notice}: the digital stamp of transfer {transfer} {problem}")]
+    StampRequest {
+        /// The option's notice.
+        notice: NoticeNumber,
+        /// The transfer id.
+        transfer: u8,
+        /// What is wrong.
+        problem: &'static str,
+    },
     /// Two options share a notice number.
     #[error("notice {0} appears twice")]
     DuplicateNotice(NoticeNumber),

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use super::{DebtPosition, Instalment, PaymentOption, PositionError, TransferAccount};
+use super::{DebtPosition, Instalment, PaymentOption, PositionError, StampRequest, TransferAccount};
 use crate::value::{EnteId, NoticeLayout};
 
 pub(super) fn validate_options(
@@ -59,6 +59,15 @@ fn validate_transfers(ente: &EnteId, option: &PaymentOption) -> Result<(), Posit
         return Err(PositionError::PrimaryTransfer { notice: notice.clone() });
     }
     for transfer in &option.transfers {
+        if let TransferAccount::Stamp(stamp) = &transfer.account
+            && let Some(problem) = stamp_problem(stamp)
+        {
+            return Err(PositionError::StampRequest {
+                notice: notice.clone(),
+                transfer: transfer.id,
+                problem,
+            });
+        }
         if let TransferAccount::Iban {
             postal_alternative: Some(postal),
             ..
@@ -83,6 +92,25 @@ fn validate_transfers(ente: &EnteId, option: &PaymentOption) -> Result<(), Posit
         });
     }
     Ok(())
+}
+
+/// What pagoPA's `ctRichiestaMarcaDaBollo` would refuse: `tipoBollo` other than `01`, a
+/// `hashDocumento` that is not base64 of 4 to 72 characters.
+fn stamp_problem(stamp: &StampRequest) -> Option<&'static str> {
+    let hash = stamp.document_hash.as_str();
+    if stamp.stamp_type.as_str() != "01" {
+        return Some("has a stamp type other than 01");
+    }
+    let base64 = hash.len().is_multiple_of(4)
+        && hash
+            .trim_end_matches('=')
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
+        && hash.len() - hash.trim_end_matches('=').len() <= 2;
+    if !(4..=72).contains(&hash.len()) || !base64 {
+        return Some("needs a document hash in base64 of 4 to 72 characters");
+    }
+    None
 }
 
 fn validate_instalments(options: &[PaymentOption]) -> Result<(), PositionError> {
