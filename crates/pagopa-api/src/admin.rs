@@ -46,8 +46,8 @@ struct PageDto<T> {
 /// `POST /api/v1/admin/entes/{ente}/positions`: a new position (201).
 #[utoipa::path(post, path = "/api/v1/admin/entes/{ente}/positions", tag = "operator", security(("api_key" = [])),
     params(("ente" = String, Path, description = "The Ente's fiscal code")),
-    request_body(content = Object, description = "A position draft (pagopa_domain::PositionDraft)"),
-    responses((status = 201, description = "The stored position (pagopa_domain::DebtPosition)", body = Object),
+    request_body(content = crate::doc_types::PositionDraftDoc, description = "A position draft"),
+    responses((status = 201, description = "The stored position", body = crate::doc_types::DebtPositionDoc),
         (status = 409, description = "`duplicate`: the iupd or a notice number exists", body = Problem),
         (status = 422, body = Problem), (status = 403, body = Problem)))]
 pub(crate) async fn create_position(
@@ -69,7 +69,7 @@ pub(crate) async fn create_position(
 /// `GET /api/v1/admin/entes/{ente}/positions/{iupd}`.
 #[utoipa::path(get, path = "/api/v1/admin/entes/{ente}/positions/{iupd}", tag = "operator", security(("api_key" = [])),
     params(("ente" = String, Path, description = "The Ente's fiscal code"), ("iupd" = String, Path, description = "The position id")),
-    responses((status = 200, description = "The position (pagopa_domain::DebtPosition)", body = Object), (status = 404, body = Problem)))]
+    responses((status = 200, description = "The position", body = crate::doc_types::DebtPositionDoc), (status = 404, body = Problem)))]
 pub(crate) async fn get_position(
     operator: Operator,
     state: web::Data<ApiState>,
@@ -90,8 +90,8 @@ pub(crate) async fn get_position(
 /// `PUT /api/v1/admin/entes/{ente}/positions/{iupd}`: replaces a draft or valid position.
 #[utoipa::path(put, path = "/api/v1/admin/entes/{ente}/positions/{iupd}", tag = "operator", security(("api_key" = [])),
     params(("ente" = String, Path, description = "The Ente's fiscal code"), ("iupd" = String, Path, description = "The position id")),
-    request_body(content = Object, description = "A position draft with the same iupd"),
-    responses((status = 200, description = "The replaced position", body = Object), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    request_body(content = crate::doc_types::PositionDraftDoc, description = "A position draft with the same iupd"),
+    responses((status = 200, description = "The replaced position", body = crate::doc_types::DebtPositionDoc), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub(crate) async fn update_position(
     operator: Operator,
     state: web::Data<ApiState>,
@@ -126,7 +126,7 @@ pub(crate) struct StatusChange {
 #[utoipa::path(post, path = "/api/v1/admin/entes/{ente}/positions/{iupd}/status", tag = "operator", security(("api_key" = [])),
     params(("ente" = String, Path, description = "The Ente's fiscal code"), ("iupd" = String, Path, description = "The position id")),
     request_body(content = Object, description = "{\"status\": \"cancelled\" | \"valid\" | \"expired\" | \"reported\"}"),
-    responses((status = 200, description = "The position", body = Object), (status = 409, description = "`illegal_transition`", body = Problem)))]
+    responses((status = 200, description = "The position", body = crate::doc_types::DebtPositionDoc), (status = 409, description = "`illegal_transition`", body = Problem)))]
 pub(crate) async fn set_status(
     operator: Operator,
     state: web::Data<ApiState>,

@@ -6,6 +6,7 @@
 mod admin;
 pub mod auth;
 pub mod citizen;
+mod doc_types;
 pub mod dto;
 mod handlers;
 pub mod metrics;

@@ -86,7 +86,8 @@ impl Modify for Security {
     ),
     components(schemas(
         Problem, ProblemField, EnteDto, ServiceSummaryDto, ServiceDto, SpontaneousRequestDto, PaymentDto, NoticeDto,
-        PositionDto, OptionDto, MyPositionsDto, ReceiptDto, StartCartDto, CartNoticeDto, ReturnUrlsDto, CartDto
+        PositionDto, OptionDto, MyPositionsDto, ReceiptDto, StartCartDto, CartNoticeDto, ReturnUrlsDto, CartDto,
+        crate::doc_types::PositionDraftDoc, crate::doc_types::DebtPositionDoc
     )),
     modifiers(&Security),
     tags(
