@@ -222,12 +222,15 @@ impl Gestionale for GestionaleHttp {
     async fn notify_payment(&self, notification: &PaymentNotification) -> Result<(), GestionaleError> {
         let body = serde_json::to_value(PaymentNotificationDto::from_notification(notification))
             .map_err(|e| GestionaleError::Protocol(format!("cannot encode the payment notification: {e}")))?;
+        // The same receipt reaches every Ente it credits (a secondary beneficiary gets a
+        // copy): the key is the Ente with the receipt id, as the storage keys receipts.
+        let key = format!("{}:{}", notification.ente, notification.receipt_id);
         let call = Call {
             operation: "notify_payment",
             method: Method::POST,
             url: self.endpoint(&notification.ente, &["payments"]),
             body: Some(body),
-            idempotency_key: Some(notification.receipt_id.as_str()),
+            idempotency_key: Some(key.as_str()),
         };
         self.run(call, &notification.ente, parse_payment_response).await
     }

@@ -199,12 +199,13 @@ async fn answer(request: HttpRequest, body: web::Bytes, state: web::Data<State>)
             else {
                 return refusal(400, "not a payment notification", Vec::new());
             };
-            // Idempotent on the receipt id: a repeat is acknowledged with 409 and changes nothing.
+            // Idempotent on (Ente, receipt id): a repeat is acknowledged with 409 and changes
+            // nothing.
             match state
                 .payments
                 .lock()
                 .unwrap()
-                .entry(notification.receipt_id.to_string())
+                .entry(format!("{}:{}", notification.ente, notification.receipt_id))
             {
                 Entry::Occupied(_) => refusal(409, "already known", Vec::new()),
                 Entry::Vacant(slot) => {
@@ -404,7 +405,10 @@ async fn a_payment_is_acknowledged_once_and_a_repeat_is_ok() {
     for request in &seen {
         assert_eq!(request.method, "POST");
         assert_eq!(request.path, format!("/pagopa/v1/entes/{COMUNE}/payments"));
-        assert_eq!(request.idempotency_key.as_deref(), Some("c2e0f1a4b5d6"));
+        assert_eq!(
+            request.idempotency_key.as_deref(),
+            Some(format!("{COMUNE}:c2e0f1a4b5d6").as_str())
+        );
         assert_eq!(request.authorization.as_deref(), Some("Bearer g3st-t0ken"));
     }
     assert_eq!(

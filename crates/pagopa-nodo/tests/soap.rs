@@ -771,3 +771,91 @@ async fn a_storage_failure_is_a_system_error_never_a_500() {
     };
     assert!(results.iter().all(|(_, ok, _)| *ok), "{results:#?}");
 }
+
+#[actix_web::test]
+async fn receipts_the_schema_allows_are_never_refused_over_their_texts() {
+    let sample = fixture("samples/paSendRTV2Request.xml");
+    let forty = "1".repeat(40);
+    let variants = [
+        (
+            "a line break in the PSP's name",
+            with(&sample, "Banca Esempio S.p.A.", "Banca&#10;Esempio"),
+        ),
+        (
+            "a tab in the debtor's name",
+            with(&sample, "<fullName>Giuseppe Verdi", "<fullName>Giuseppe&#9;Verdi"),
+        ),
+        (
+            "a blank street",
+            with(
+                &sample,
+                "<streetName>Via Roma</streetName>",
+                "<streetName> </streetName>",
+            ),
+        ),
+        (
+            "a 40-character PSP fiscal code",
+            with(
+                &sample,
+                "<pspFiscalCode>12345678903</pspFiscalCode>",
+                &format!("<pspFiscalCode>{forty}</pspFiscalCode>"),
+            ),
+        ),
+        (
+            "an amount with leading zeros",
+            with(
+                &sample,
+                "<paymentAmount>245.70</paymentAmount>",
+                "<paymentAmount>0000000245.70</paymentAmount>",
+            ),
+        ),
+    ];
+    for (label, body) in variants {
+        let h = harness().await;
+        let app = test::init_service(App::new().configure(|cfg| h.endpoint.configure(cfg))).await;
+        let (_, answer) = call(&app, Some("paSendRTV2"), &body).await;
+        assert!(parse_response(&answer).unwrap().ok, "{label}: {answer}");
+        let stored = h
+            .world
+            .ports()
+            .receipts
+            .get(
+                &demo::COMUNE.parse().unwrap(),
+                &"4b2f8a1c9d3e47f6a05b71c2e8d94f30".parse().unwrap(),
+            )
+            .await
+            .unwrap();
+        let stored = stored.unwrap_or_else(|| panic!("{label}: not stored"));
+        assert_eq!(stored.receipt.amount.cents(), 24_570, "{label}");
+        assert_eq!(
+            stored.receipt.delivery.raw_message.as_deref(),
+            Some(body.as_str()),
+            "{label}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_receipt_with_outcome_ko_settles_nothing() {
+    let h = harness().await;
+    let app = test::init_service(App::new().configure(|cfg| h.endpoint.configure(cfg))).await;
+    let body = with(
+        &fixture("samples/paSendRTV2Request.xml"),
+        "<outcome>OK</outcome>",
+        "<outcome>KO</outcome>",
+    );
+    let (_, answer) = call(&app, Some("paSendRTV2"), &body).await;
+    assert_eq!(
+        parse_response(&answer).unwrap().fault_code.as_deref(),
+        Some("PAA_SEMANTICA")
+    );
+    let position = h
+        .world
+        .ports()
+        .positions
+        .find_by_notice(&demo::COMUNE.parse().unwrap(), &"305260100000471130".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(position.status, PositionStatus::Valid);
+}

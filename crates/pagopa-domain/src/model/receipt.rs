@@ -49,7 +49,7 @@ pub struct Psp {
     pub id: PartyId,
     /// `pspFiscalCode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fiscal_code: Option<Text<35>>,
+    pub fiscal_code: Option<Text<70>>,
     /// `pspPartitaIVA`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vat_number: Option<Text<20>>,

@@ -333,6 +333,26 @@ pub(super) fn text<const N: usize>(raw: &str, path: &str) -> Result<Text<N>, Bad
     raw.parse().map_err(|e| syntax(path, e))
 }
 
+/// A receipt's text, read leniently: what the schema allows but the domain's text does not
+/// (tabs and line breaks, a blank value, more characters than the domain keeps) is mended
+/// (control characters become spaces, the text is cut), so a valid receipt is never refused
+/// over it. The raw message stored with the receipt keeps the original. `None` when nothing is
+/// left.
+fn lenient<const N: usize>(raw: &str) -> Option<Text<N>> {
+    let mended: String = raw.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    Text::truncating(&mended)
+}
+
+/// A required receipt text, read leniently; `-` when the Node sent only blanks.
+fn lenient_required<const N: usize>(raw: &str) -> Text<N> {
+    lenient(raw).unwrap_or_else(dash)
+}
+
+#[allow(clippy::expect_used)]
+fn dash<const N: usize>() -> Text<N> {
+    "-".parse().expect("a one-character text is valid")
+}
+
 fn exact_length<'s>(raw: &'s str, length: usize, path: &str) -> Result<&'s str, Bad> {
     if raw.chars().count() != length {
         return Err(syntax(path, format!("exactly {length} characters required")));
@@ -344,8 +364,10 @@ fn exact_length<'s>(raw: &'s str, length: usize, path: &str) -> Result<&'s str, 
 pub(super) fn amount_or_zero(raw: &str, path: &str) -> Result<u64, Bad> {
     let bad = || syntax(path, format!("{raw:?} is not an amount like 12.50"));
     let (euros, cents) = raw.split_once('.').ok_or_else(bad)?;
+    // An xsd:decimal may carry leading zeros.
+    let significant = euros.trim_start_matches('0');
     if euros.is_empty()
-        || euros.len() > 9
+        || significant.len() > 9
         || cents.len() != 2
         || !euros.bytes().chain(cents.bytes()).all(|b| b.is_ascii_digit())
     {
@@ -404,7 +426,13 @@ fn receipt(element: &Element, path: &str, delivery: Delivery) -> Result<Receipt,
     let ente = fiscal_code_pa(seq.text("fiscalCode")?, &seq.path_of("fiscalCode"))?;
     let outcome_ok = match seq.text("outcome")? {
         "OK" => true,
-        "KO" => false,
+        // pagoPA sends receipts only for payments made: a KO proves none, and must not settle.
+        "KO" => {
+            return Err(Bad {
+                fault: FaultCode::Semantica,
+                description: "a receipt with outcome KO proves no payment".into(),
+            });
+        }
         other => return Err(syntax(&seq.path_of("outcome"), format!("{other:?} is not OK or KO"))),
     };
     let reference_path = seq.path_of("creditorReferenceId");
@@ -415,13 +443,10 @@ fn receipt(element: &Element, path: &str, delivery: Delivery) -> Result<Receipt,
     let payment_amount_path = seq.path_of("paymentAmount");
     let amount = AmountCents::new(amount_or_zero(seq.text("paymentAmount")?, &payment_amount_path)?)
         .map_err(|e| syntax(&payment_amount_path, e))?;
-    let description = text(seq.text("description")?, &seq.path_of("description"))?;
-    let company_name = text(seq.text("companyName")?, &seq.path_of("companyName"))?;
-    let office_name = seq
-        .optional_text("officeName")?
-        .map(|v| text(v, &seq.path_of("officeName")))
-        .transpose()?;
-    let debtor = subject(seq.required("debtor")?, &seq.path_of("debtor"))?;
+    let description = lenient_required(seq.text("description")?);
+    let company_name = lenient_required(seq.text("companyName")?);
+    let office_name = seq.optional_text("officeName")?.and_then(lenient);
+    let debtor = subject(seq.required("debtor")?, &seq.path_of("debtor"), true)?;
     let list_path = seq.path_of("transferList");
     let mut list = seq.required("transferList")?.sequence(&list_path)?;
     let transfers = list
@@ -433,39 +458,23 @@ fn receipt(element: &Element, path: &str, delivery: Delivery) -> Result<Receipt,
     list.end()?;
     let psp_id = seq.text("idPSP")?;
     let psp_id = party(text_facet::<35>(psp_id, &seq.path_of("idPSP"))?, &seq.path_of("idPSP"))?;
-    let psp_fiscal_code = seq
-        .optional_text("pspFiscalCode")?
-        .map(|v| text::<35>(v, &seq.path_of("pspFiscalCode")))
-        .transpose()?;
-    let psp_vat = seq
-        .optional_text("pspPartitaIVA")?
-        .map(|v| text::<20>(v, &seq.path_of("pspPartitaIVA")))
-        .transpose()?;
-    let psp_name = text::<70>(seq.text("PSPCompanyName")?, &seq.path_of("PSPCompanyName"))?;
+    let psp_fiscal_code = seq.optional_text("pspFiscalCode")?.and_then(lenient);
+    let psp_vat = seq.optional_text("pspPartitaIVA")?.and_then(lenient);
+    let psp_name = lenient_required(seq.text("PSPCompanyName")?);
     let channel = seq.text("idChannel")?;
     let channel = party(
         text_facet::<35>(channel, &seq.path_of("idChannel"))?,
         &seq.path_of("idChannel"),
     )?;
-    let description_path = seq.path_of("channelDescription");
-    let channel_description = text::<70>(
-        text_facet::<35>(seq.text("channelDescription")?, &description_path)?,
-        &description_path,
-    )?;
+    let channel_description = lenient_required(seq.text("channelDescription")?);
     let payer = seq
         .optional("payer")?
-        .map(|p| subject(p, &seq.path_of("payer")))
+        .map(|p| subject(p, &seq.path_of("payer"), true))
         .transpose()?;
-    let payment_method = seq
-        .optional_text("paymentMethod")?
-        .map(|v| text(v, &seq.path_of("paymentMethod")))
-        .transpose()?;
+    let payment_method = seq.optional_text("paymentMethod")?.and_then(lenient);
     let mut payment_note = None;
     if v2 {
-        payment_note = seq
-            .optional_text("paymentNote")?
-            .map(|v| text(v, &seq.path_of("paymentNote")))
-            .transpose()?;
+        payment_note = seq.optional_text("paymentNote")?.and_then(lenient);
     }
     let fee_cents = seq
         .optional_text("fee")?
@@ -477,14 +486,8 @@ fn receipt(element: &Element, path: &str, delivery: Delivery) -> Result<Receipt,
             .optional_text("primaryCiIncurredFee")?
             .map(|v| amount_or_zero(v, &seq.path_of("primaryCiIncurredFee")))
             .transpose()?;
-        bundle_id = seq
-            .optional_text("idBundle")?
-            .map(|v| text(v, &seq.path_of("idBundle")))
-            .transpose()?;
-        ci_bundle_id = seq
-            .optional_text("idCiBundle")?
-            .map(|v| text(v, &seq.path_of("idCiBundle")))
-            .transpose()?;
+        bundle_id = seq.optional_text("idBundle")?.and_then(lenient);
+        ci_bundle_id = seq.optional_text("idCiBundle")?.and_then(lenient);
     }
     let payment_date_time = seq
         .optional_text("paymentDateTime")?
@@ -559,10 +562,7 @@ fn receipt_transfer(element: &Element, path: &str, v2: bool) -> Result<ReceiptTr
     let ente = fiscal_code_pa(seq.text("fiscalCodePA")?, &seq.path_of("fiscalCodePA"))?;
     let mut company_name = None;
     if v2 {
-        company_name = seq
-            .optional_text("companyName")?
-            .map(|v| text(v, &seq.path_of("companyName")))
-            .transpose()?;
+        company_name = seq.optional_text("companyName")?.and_then(lenient);
     }
     let (mut iban, mut stamp_attachment) = (None, None);
     if let Some(raw) = seq.optional_text("IBAN")? {
@@ -578,10 +578,7 @@ fn receipt_transfer(element: &Element, path: &str, v2: bool) -> Result<ReceiptTr
         let expected = if v2 { "<IBAN> or <MBDAttachment>" } else { "<IBAN>" };
         return Err(syntax(path, format!("{expected} expected")));
     }
-    let remittance = text(
-        seq.text("remittanceInformation")?,
-        &seq.path_of("remittanceInformation"),
-    )?;
+    let remittance = lenient_required(seq.text("remittanceInformation")?);
     let category_path = seq.path_of("transferCategory");
     let category = party(
         text_facet::<140>(seq.text("transferCategory")?, &category_path)?,
@@ -606,7 +603,9 @@ fn receipt_transfer(element: &Element, path: &str, v2: bool) -> Result<ReceiptTr
     })
 }
 
-pub(super) fn subject(element: &Element, path: &str) -> Result<Subject, Bad> {
+/// A `ctSubject`. In a receipt (`lenient_texts`) its texts are mended rather than refused and an
+/// address part the domain cannot keep is left out.
+pub(super) fn subject(element: &Element, path: &str, lenient_texts: bool) -> Result<Subject, Bad> {
     let mut seq = element.sequence(path)?;
     let id_path = seq.path_of("uniqueIdentifier");
     let mut id = seq.required("uniqueIdentifier")?.sequence(&id_path)?;
@@ -629,8 +628,23 @@ pub(super) fn subject(element: &Element, path: &str) -> Result<Subject, Bad> {
     }
     id.end()?;
     let subject_id = value.parse().map(SubjectId::FiscalCode).unwrap_or(SubjectId::Anonymous);
-    let full_name = text(seq.text("fullName")?, &seq.path_of("fullName"))?;
+    let full_name = if lenient_texts {
+        lenient_required(seq.text("fullName")?)
+    } else {
+        text(seq.text("fullName")?, &seq.path_of("fullName"))?
+    };
     let mut subject = Subject::new(subject_id, full_name);
+    if lenient_texts {
+        subject.street_name = seq.optional_text("streetName")?.and_then(lenient);
+        subject.civic_number = seq.optional_text("civicNumber")?.and_then(lenient);
+        subject.postal_code = seq.optional_text("postalCode")?.and_then(lenient);
+        subject.city = seq.optional_text("city")?.and_then(lenient);
+        subject.province = seq.optional_text("stateProvinceRegion")?.and_then(lenient);
+        subject.country = seq.optional_text("country")?.and_then(|c| c.parse().ok());
+        subject.email = seq.optional_text("e-mail")?.and_then(|e| e.parse().ok());
+        seq.end()?;
+        return Ok(subject);
+    }
     subject.street_name = optional_text(&mut seq, "streetName")?;
     subject.civic_number = optional_text(&mut seq, "civicNumber")?;
     subject.postal_code = optional_text(&mut seq, "postalCode")?;

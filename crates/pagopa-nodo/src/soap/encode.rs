@@ -152,9 +152,8 @@ pub fn activate_ok(operation: Operation, notice: &NoticeNumber, payment: &Activa
             }
             w.leaf("remittanceInformation", &transfer.remittance)
                 .leaf("transferCategory", &transfer.category);
-            if v2 {
-                metadata(w, &transfer.metadata);
-            }
+            // Both ctTransferPA (V1) and ctTransferPAV2 carry the transfer's metadata.
+            metadata(w, &transfer.metadata);
             w.close("transfer");
         }
         w.close("transferList");

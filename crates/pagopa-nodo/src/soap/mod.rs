@@ -14,6 +14,8 @@ pub mod endpoint;
 pub mod node;
 mod time;
 
+pub use time::italian_date;
+
 use std::fmt;
 use std::str::FromStr;
 

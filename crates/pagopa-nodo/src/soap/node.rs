@@ -302,7 +302,7 @@ impl NodeResponse {
             .map(|v| decode::text(v, "officeName"))
             .transpose()
             .map_err(xml_error)?;
-        let debtor = decode::subject(seq.required("debtor")?, "debtor").map_err(xml_error)?;
+        let debtor = decode::subject(seq.required("debtor")?, "debtor", false).map_err(xml_error)?;
         let mut list = seq.required("transferList")?.sequence("transferList")?;
         let mut transfers = Vec::new();
         for element in list.repeated("transfer", 1, 5)? {

@@ -51,6 +51,11 @@ pub(crate) fn utc_to_rome(utc: DateTime<Utc>) -> NaiveDateTime {
     naive + Duration::hours(rome_offset_hours(naive))
 }
 
+/// The day in Italy at an instant (a PSP's operating day, `applicationDate`).
+pub fn italian_date(utc: DateTime<Utc>) -> NaiveDate {
+    utc_to_rome(utc).date()
+}
+
 /// Parses an `xsd:dateTime`: with an offset (`Z`, `+01:00`) it is exact; without, Italian time.
 pub(crate) fn parse_date_time(raw: &str) -> Option<DateTime<Utc>> {
     if let Ok(exact) = DateTime::<FixedOffset>::parse_from_rfc3339(raw) {
