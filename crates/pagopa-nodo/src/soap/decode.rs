@@ -7,10 +7,12 @@
 //! `idPA` that is not an 11-digit Ente id is `PAA_ID_DOMINIO_ERRATO`, an 18-digit notice number
 //! whose check digits are wrong is `PAA_PAGAMENTO_SCONOSCIUTO`.
 //!
-//! Receipts cannot be refused in business terms (they prove a payment), so their optional
-//! personal data is read leniently: a payer or debtor identifier that is not an Italian fiscal
-//! code is kept as anonymous and an e-mail or country the domain does not accept is dropped; the
-//! raw message, which is stored with the receipt, keeps the original.
+//! Receipts cannot be refused in business terms (they prove a payment), so their texts and
+//! personal data are read leniently: control characters become spaces, blank or overlong
+//! optional texts are left out (required ones are cut, or `-`), a payer or debtor identifier
+//! that is not an Italian fiscal code is kept as anonymous, an e-mail or country the domain does
+//! not accept is dropped; the raw message, which is stored with the receipt, keeps the original.
+//! A receipt with `outcome` KO proves no payment and is `PAA_SEMANTICA`.
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
