@@ -203,6 +203,8 @@ impl Server {
         }
         let base = format!("http://127.0.0.1:{port}");
         wait_until_up(&format!("{base}/health/live"));
+        // Read at start; it names an operator key's hash, no secret, but need not stay around.
+        let _ = std::fs::remove_file(&config);
         Self {
             _process: process,
             base,
