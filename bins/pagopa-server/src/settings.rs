@@ -173,7 +173,10 @@ impl Settings {
             config::Environment::with_prefix("PAGOPA")
                 .prefix_separator("__")
                 .separator("__")
-                .try_parsing(true),
+                .try_parsing(true)
+                // PAGOPA__NODE__AUTH__ALLOWED_IPS=10.0.0.0/8,192.168.1.7
+                .list_separator(",")
+                .with_list_parse_key("node.auth.allowed_ips"),
         );
         let settings: Settings = builder
             .build()
@@ -200,6 +203,10 @@ impl Settings {
         if !self.node.path.starts_with('/') || self.node.path.starts_with("/api/") {
             bail!("node.path must start with '/' and lie outside /api/");
         }
+        self.node
+            .auth
+            .validate()
+            .map_err(|e| anyhow::anyhow!("node.auth: {e}"))?;
         if self.node.max_body_bytes < 4096 {
             bail!("node.max_body_bytes must be at least 4096");
         }

@@ -154,3 +154,41 @@ async fn serve_listens_answers_and_gives_a_demo_key() {
     handle.stop(true).await;
     let _ = std::fs::remove_dir_all(folder);
 }
+
+/// A configuration file with the given TOML, loaded.
+fn load(toml: &str) -> anyhow::Result<Settings> {
+    static FILES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1000);
+    let n = FILES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let file = std::env::temp_dir().join(format!("pagopa-server-config-{}-{n}.toml", std::process::id()));
+    std::fs::write(&file, toml).unwrap();
+    let settings = Settings::load(Some(&file));
+    let _ = std::fs::remove_file(file);
+    settings
+}
+
+#[actix_web::test]
+async fn the_pagopa_settings_are_checked_and_name_the_bad_key() {
+    let good = load(
+        "[node]\nfault_id = \"80012345676\"\n[node.auth]\nsecret = \"s\"\nallowed_ips = [\"10.0.0.0/8\", \"::1\"]\n\
+         [checkout]\nbase_url = \"https://api.uat.platform.pagopa.it/checkout/ec/v2\"\nsubscription_key = \"k\"\n\
+         [gestionale]\nbase_url = \"https://gestionale.example/api\"\n[carts]\nsession_lifetime_secs = 900\n",
+    )
+    .unwrap();
+    assert_eq!(good.node.auth.allowed_ips.len(), 2);
+    assert_eq!(good.carts.session_lifetime_secs, 900);
+    for (toml, named) in [
+        ("[node]\ncolour = 1\n", "colour"),
+        ("[node.auth]\nallowed_ips = [\"10.0.0.0/33\"]\n", "node.auth"),
+        ("[node]\npath = \"/api/v1/soap\"\n", "node.path"),
+        (
+            "[checkout]\nbase_url = \"ftp://x\"\nsubscription_key = \"k\"\n",
+            "checkout",
+        ),
+        ("[gestionale]\nbase_url = \"not a url\"\n", "gestionale"),
+        ("[carts]\nsession_lifetime_secs = 0\n", "carts.session_lifetime_secs"),
+        ("[outbox]\nbatch = 0\n", "outbox.batch"),
+    ] {
+        let error = format!("{:#}", load(toml).unwrap_err());
+        assert!(error.contains(named), "{toml}: {error}");
+    }
+}

@@ -88,6 +88,19 @@ impl std::fmt::Debug for NodeAuth {
     }
 }
 
+impl NodeAuth {
+    /// Checks the allow-list entries and the secret, naming the first bad one.
+    pub fn validate(&self) -> Result<(), String> {
+        for raw in &self.allowed_ips {
+            Block::parse(raw)?;
+        }
+        if self.secret.as_deref() == Some("") {
+            return Err("the Node secret must not be empty".into());
+        }
+        Ok(())
+    }
+}
+
 /// An address block of the allow-list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Block {
