@@ -14,7 +14,7 @@
 //!   domain: [`GestionaleError::Protocol`], naming the member.
 
 use pagopa_domain::ports::{BoxError, GestionaleError, GestionaleQuote, PricingRequest};
-use pagopa_domain::{Ente, FieldError, FieldProblem, FiscalCode, PositionDraft};
+use pagopa_domain::{Ente, FieldError, FieldProblem, FiscalCode, PositionDraft, excerpt};
 use serde_json::Value;
 
 use crate::dto::{PositionsDto, QuoteDto};
@@ -141,13 +141,12 @@ fn refusal(status: u16, body: &[u8]) -> GestionaleError {
         json.as_ref()
             .and_then(|j| j.get(key))
             .and_then(Value::as_str)
-            .map(one_line)
+            .map(|t| excerpt(t, DETAIL_MAX_CHARS))
             .filter(|t| !t.is_empty())
     };
     let reason = ["reason", "detail", "title", "message"]
         .into_iter()
         .find_map(text)
-        .map(|t| truncate(&t))
         .unwrap_or_else(|| format!("the gestionale refused the request (HTTP {status})"));
     let fields = json
         .as_ref()
@@ -177,33 +176,17 @@ fn error_detail(body: &[u8]) -> String {
         let found = ["reason", "detail", "title", "message"]
             .into_iter()
             .filter_map(|key| json.get(key).and_then(Value::as_str))
-            .map(one_line)
+            .map(|t| excerpt(t, DETAIL_MAX_CHARS))
             .find(|t| !t.is_empty());
         if let Some(text) = found {
-            return truncate(&text);
+            return text;
         }
     }
-    let text = one_line(&String::from_utf8_lossy(body));
+    let text = excerpt(&String::from_utf8_lossy(body), DETAIL_MAX_CHARS);
     if text.is_empty() {
         "no explanation given".to_owned()
     } else {
-        truncate(&text)
-    }
-}
-
-/// The text with every run of white space or control characters made one space, trimmed.
-fn one_line(text: &str) -> String {
-    text.split(|c: char| c.is_whitespace() || c.is_control())
-        .filter(|word| !word.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// The text cut to [`DETAIL_MAX_CHARS`] characters (at a character boundary), with `…` when cut.
-fn truncate(text: &str) -> String {
-    match text.char_indices().nth(DETAIL_MAX_CHARS) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_owned(),
+        text
     }
 }
 

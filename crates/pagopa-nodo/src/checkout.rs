@@ -29,6 +29,7 @@ use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use pagopa_domain::excerpt;
 use pagopa_domain::ports::{BoxError, CheckoutCart, CheckoutError, CheckoutRedirect, PagoPaCheckout};
 use reqwest::header::{ACCEPT, HeaderValue, LOCATION};
 use reqwest::{StatusCode, Url};
@@ -253,7 +254,7 @@ pub fn parse_response(status: u16, location: Option<&str>, body: &[u8]) -> Resul
                 }),
                 _ => Err(CheckoutFailure::BadLocation {
                     status,
-                    location: truncate(location),
+                    location: excerpt(location, DETAIL_MAX_CHARS),
                 }
                 .into()),
             }
@@ -290,8 +291,16 @@ struct Problem {
 /// characters on one line.
 fn error_detail(body: &[u8]) -> String {
     if let Ok(problem) = serde_json::from_slice::<Problem>(body) {
-        let title = problem.title.as_deref().map(one_line).filter(|t| !t.is_empty());
-        let detail = problem.detail.as_deref().map(one_line).filter(|d| !d.is_empty());
+        let title = problem
+            .title
+            .as_deref()
+            .map(|t| excerpt(t, usize::MAX))
+            .filter(|t| !t.is_empty());
+        let detail = problem
+            .detail
+            .as_deref()
+            .map(|d| excerpt(d, usize::MAX))
+            .filter(|d| !d.is_empty());
         let text = match (title, detail) {
             (Some(title), Some(detail)) if title != detail => Some(format!("{title}: {detail}")),
             (_, Some(detail)) => Some(detail),
@@ -299,30 +308,14 @@ fn error_detail(body: &[u8]) -> String {
             (None, None) => None,
         };
         if let Some(text) = text {
-            return truncate(&text);
+            return excerpt(&text, DETAIL_MAX_CHARS);
         }
     }
-    let text = one_line(&String::from_utf8_lossy(body));
+    let text = excerpt(&String::from_utf8_lossy(body), DETAIL_MAX_CHARS);
     if text.is_empty() {
         "no explanation given".to_owned()
     } else {
-        truncate(&text)
-    }
-}
-
-/// The text with every run of white space or control characters made one space, trimmed.
-fn one_line(text: &str) -> String {
-    text.split(|c: char| c.is_whitespace() || c.is_control())
-        .filter(|word| !word.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// The text cut to [`DETAIL_MAX_CHARS`] characters (at a character boundary), with `…` when cut.
-fn truncate(text: &str) -> String {
-    match text.char_indices().nth(DETAIL_MAX_CHARS) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_owned(),
+        text
     }
 }
 

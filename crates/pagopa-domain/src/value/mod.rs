@@ -16,7 +16,7 @@ pub use fiscal_code::{FiscalCode, FiscalCodeError, FiscalCodeKind};
 pub use iban::{Iban, IbanError};
 pub use iuv::{Iuv, IuvError};
 pub use notice_number::{NoticeLayout, NoticeNumber, NoticeNumberError};
-pub use text::{Text, TextError};
+pub use text::{Text, TextError, excerpt};
 
 /// Serialises a value type as the string its `Display` writes and deserialises it through `FromStr`,
 /// so a JSON document can never smuggle in a value the parser would refuse.

@@ -50,6 +50,21 @@ impl<const MAX: usize> Text<MAX> {
     }
 }
 
+/// Outside text made fit for a message or a log line: every run of white space or control
+/// characters becomes one space, the ends are trimmed, and the text is cut to `max_chars`
+/// characters (at a character boundary) with `…` when cut. Empty when nothing is left.
+pub fn excerpt(raw: &str, max_chars: usize) -> String {
+    let one_line = raw
+        .split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|word| !word.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    match one_line.char_indices().nth(max_chars) {
+        Some((cut, _)) => format!("{}…", &one_line[..cut]),
+        None => one_line,
+    }
+}
+
 impl<const MAX: usize> FromStr for Text<MAX> {
     type Err = TextError;
 
@@ -99,6 +114,13 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    #[test]
+    fn excerpts_are_one_line_and_cut() {
+        assert_eq!(excerpt("  a\n\tb \u{1} c ", 10), "a b c");
+        assert_eq!(excerpt("àèìòù-àèìòù", 5), "àèìòù…");
+        assert_eq!(excerpt(" \n ", 5), "");
+    }
 
     #[test]
     fn limits() {
