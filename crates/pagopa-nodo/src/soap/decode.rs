@@ -90,11 +90,31 @@ pub struct DecodeError {
     pub station: Option<Box<StationIds>>,
 }
 
+impl DecodeError {
+    /// `PAA_SINTASSI_XSD` for a body that cannot be read as a request of `operation`.
+    pub fn syntax(operation: Option<Operation>, description: impl Into<String>) -> Self {
+        Self {
+            operation,
+            fault: FaultCode::SintassiXsd,
+            description: description.into(),
+            broker: None,
+            station: None,
+        }
+    }
+}
+
 /// An error inside one request, before the operation is attached.
 #[derive(Debug)]
 pub(super) struct Bad {
     pub(super) fault: FaultCode,
     pub(super) description: String,
+}
+
+/// For readers of responses (`node`), which report plain XML errors.
+impl From<Bad> for XmlError {
+    fn from(bad: Bad) -> Self {
+        XmlError(format!("{}: {}", bad.fault, bad.description))
+    }
 }
 
 impl From<XmlError> for Bad {
@@ -506,11 +526,7 @@ fn receipt(element: &Element, path: &str, delivery: Delivery) -> Result<Receipt,
         .optional_text("transferDate")?
         .map(|v| date(v, &seq.path_of("transferDate")))
         .transpose()?;
-    let metadata = seq
-        .optional("metadata")?
-        .map(|m| metadata(m, &seq.path_of("metadata")))
-        .transpose()?
-        .unwrap_or_default();
+    let metadata = optional_metadata(&mut seq)?;
     let stand_in = seq
         .optional_text("standIn")?
         .map(|v| boolean(v, &seq.path_of("standIn")))
@@ -586,11 +602,7 @@ fn receipt_transfer(element: &Element, path: &str, v2: bool) -> Result<ReceiptTr
         text_facet::<140>(seq.text("transferCategory")?, &category_path)?,
         &category_path,
     )?;
-    let metadata = seq
-        .optional("metadata")?
-        .map(|m| metadata(m, &seq.path_of("metadata")))
-        .transpose()?
-        .unwrap_or_default();
+    let metadata = optional_metadata(&mut seq)?;
     seq.end()?;
     Ok(ReceiptTransfer {
         id,
@@ -668,10 +680,18 @@ pub(super) fn subject(element: &Element, path: &str, lenient_texts: bool) -> Res
     Ok(subject)
 }
 
-fn optional_text<const N: usize>(seq: &mut Sequence<'_>, name: &str) -> Result<Option<Text<N>>, Bad> {
+pub(super) fn optional_text<const N: usize>(seq: &mut Sequence<'_>, name: &str) -> Result<Option<Text<N>>, Bad> {
     seq.optional_text(name)?
         .map(|v| text(v, &seq.path_of(name)))
         .transpose()
+}
+
+/// An optional `metadata` element; empty when absent.
+pub(super) fn optional_metadata(seq: &mut Sequence<'_>) -> Result<Metadata, Bad> {
+    match seq.optional("metadata")? {
+        Some(element) => metadata(element, &seq.path_of("metadata")),
+        None => Ok(Metadata::default()),
+    }
 }
 
 pub(super) fn metadata(element: &Element, path: &str) -> Result<Metadata, Bad> {

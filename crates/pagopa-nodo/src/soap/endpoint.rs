@@ -400,43 +400,21 @@ async fn handle(request: HttpRequest, payload: web::Payload, endpoint: web::Data
 
     // The body, capped while it streams in.
     let limit = endpoint.settings.max_body_bytes;
-    let body = match payload.to_bytes_limited(limit).await {
-        Ok(Ok(body)) => Some(body),
-        Ok(Err(_)) => None,
+    let decoded = match payload.to_bytes_limited(limit).await {
+        Ok(Ok(body)) => match std::str::from_utf8(&body) {
+            Ok(text) => decode_request(text, action.as_deref(), endpoint.clock.now()),
+            Err(_) => Err(DecodeError::syntax(action_operation, "the request is not UTF-8")),
+        },
+        Ok(Err(_)) => Err(DecodeError::syntax(
+            action_operation,
+            format!("the request body exceeds {limit} bytes"),
+        )),
         Err(e) => {
             tracing::warn!(error = %e, "paForNode body could not be read");
-            return answer_decode_error(
-                &endpoint,
-                DecodeError {
-                    operation: action_operation,
-                    fault: FaultCode::SintassiXsd,
-                    description: "the request body could not be read".into(),
-                    broker: None,
-                    station: None,
-                },
-            );
-        }
-    };
-    let too_large = body.is_none();
-    let body = body.unwrap_or_default();
-    let decoded = if too_large {
-        Err(DecodeError {
-            operation: action_operation,
-            fault: FaultCode::SintassiXsd,
-            description: format!("the request body exceeds {limit} bytes"),
-            broker: None,
-            station: None,
-        })
-    } else {
-        match std::str::from_utf8(&body) {
-            Ok(text) => decode_request(text, action.as_deref(), endpoint.clock.now()),
-            Err(_) => Err(DecodeError {
-                operation: action_operation,
-                fault: FaultCode::SintassiXsd,
-                description: "the request is not UTF-8".into(),
-                broker: None,
-                station: None,
-            }),
+            Err(DecodeError::syntax(
+                action_operation,
+                "the request body could not be read",
+            ))
         }
     };
     let request = match decoded {

@@ -8,7 +8,7 @@ use pagopa_domain::model::{Metadata, PrimitiveVersion, Receipt, Subject};
 use pagopa_domain::services::{ActivateRequest, StationIds, TransferType};
 use pagopa_domain::value::{AmountCents, EnteId, NoticeNumber, Text};
 
-use super::decode::{self, Bad};
+use super::decode;
 use super::encode::{metadata, subject};
 use super::{Operation, PA_FOR_NODE_NS, SOAP_ENVELOPE_NS, time};
 use crate::xml::{self, Element, XmlError, XmlWriter};
@@ -237,10 +237,6 @@ pub struct PaymentTransfer {
     pub metadata: Metadata,
 }
 
-fn xml_error(bad: Bad) -> XmlError {
-    XmlError(format!("{}: {}", bad.fault, bad.description))
-}
-
 /// Reads a response envelope.
 pub fn parse_response(body: &str) -> Result<NodeResponse, XmlError> {
     let envelope = xml::parse(body)?;
@@ -287,34 +283,21 @@ impl NodeResponse {
             .ok_or_else(|| XmlError("the response has no <data>".into()))?;
         let mut seq = data.sequence("data")?;
         let creditor_reference_id = seq.text("creditorReferenceId")?.to_owned();
-        let amount = decode::amount(seq.text("paymentAmount")?, "paymentAmount").map_err(xml_error)?;
+        let amount = decode::amount(seq.text("paymentAmount")?, "paymentAmount")?;
         seq.text("dueDate")?;
         seq.optional_text("retentionDate")?;
         seq.optional_text("lastPayment")?;
-        let description = decode::text(seq.text("description")?, "description").map_err(xml_error)?;
-        let company_name = seq
-            .optional_text("companyName")?
-            .map(|v| decode::text(v, "companyName"))
-            .transpose()
-            .map_err(xml_error)?;
-        let office_name = seq
-            .optional_text("officeName")?
-            .map(|v| decode::text(v, "officeName"))
-            .transpose()
-            .map_err(xml_error)?;
-        let debtor = decode::subject(seq.required("debtor")?, "debtor", false).map_err(xml_error)?;
+        let description = decode::text(seq.text("description")?, "description")?;
+        let company_name = decode::optional_text(&mut seq, "companyName")?;
+        let office_name = decode::optional_text(&mut seq, "officeName")?;
+        let debtor = decode::subject(seq.required("debtor")?, "debtor", false)?;
         let mut list = seq.required("transferList")?.sequence("transferList")?;
         let mut transfers = Vec::new();
         for element in list.repeated("transfer", 1, 5)? {
             transfers.push(payment_transfer(element)?);
         }
         list.end()?;
-        let metadata = seq
-            .optional("metadata")?
-            .map(|m| decode::metadata(m, "metadata"))
-            .transpose()
-            .map_err(xml_error)?
-            .unwrap_or_default();
+        let metadata = decode::optional_metadata(&mut seq)?;
         seq.end()?;
         Ok(PaymentData {
             creditor_reference_id,
@@ -335,13 +318,9 @@ fn payment_transfer(element: &Element) -> Result<PaymentTransfer, XmlError> {
         .text("idTransfer")?
         .parse()
         .map_err(|_| XmlError("idTransfer".into()))?;
-    let amount = decode::amount(seq.text("transferAmount")?, "transferAmount").map_err(xml_error)?;
-    let ente = decode::fiscal_code_pa(seq.text("fiscalCodePA")?, "fiscalCodePA").map_err(xml_error)?;
-    let company_name = seq
-        .optional_text("companyName")?
-        .map(|v| decode::text(v, "companyName"))
-        .transpose()
-        .map_err(xml_error)?;
+    let amount = decode::amount(seq.text("transferAmount")?, "transferAmount")?;
+    let ente = decode::fiscal_code_pa(seq.text("fiscalCodePA")?, "fiscalCodePA")?;
+    let company_name = decode::optional_text(&mut seq, "companyName")?;
     let iban = seq.optional_text("IBAN")?.map(str::to_owned);
     let stamp_hash = match seq.optional("richiestaMarcaDaBollo")? {
         Some(stamp) => Some(
@@ -355,14 +334,9 @@ fn payment_transfer(element: &Element) -> Result<PaymentTransfer, XmlError> {
     if iban.is_none() && stamp_hash.is_none() {
         return Err(XmlError("a transfer needs IBAN or richiestaMarcaDaBollo".into()));
     }
-    let remittance = decode::text(seq.text("remittanceInformation")?, "remittanceInformation").map_err(xml_error)?;
+    let remittance = decode::text(seq.text("remittanceInformation")?, "remittanceInformation")?;
     let category = seq.text("transferCategory")?.to_owned();
-    let metadata = seq
-        .optional("metadata")?
-        .map(|m| decode::metadata(m, "metadata"))
-        .transpose()
-        .map_err(xml_error)?
-        .unwrap_or_default();
+    let metadata = decode::optional_metadata(&mut seq)?;
     seq.end()?;
     Ok(PaymentTransfer {
         id,
