@@ -109,12 +109,57 @@ impl ReceiptContext<'_> {
         })
     }
 
+    /// The receipt of `notice` with what the payment says (`what`) and what this PSP and this
+    /// moment add: payer, PSP data, fee, dates, delivery.
+    fn receipt(&self, ente: &EnteId, notice: &NoticeNumber, what: Paid) -> Result<Receipt, ReceiptError> {
+        Ok(Receipt {
+            receipt_id: self.receipt_id.clone(),
+            notice_number: notice.clone(),
+            ente: ente.clone(),
+            outcome_ok: true,
+            creditor_reference_id: what.creditor_reference_id,
+            amount: what.amount,
+            description: what.description,
+            company_name: what.company_name,
+            office_name: what.office_name,
+            payer: Some(self.psp.payer.clone().unwrap_or_else(|| what.debtor.clone())),
+            debtor: what.debtor,
+            transfers: what.transfers,
+            psp: self.psp.psp.clone(),
+            payment_method: Some(self.psp.payment_method.clone()),
+            payment_note: self.payment_note()?,
+            fee_cents: Some(self.psp.fee_cents),
+            primary_ci_incurred_fee_cents: None,
+            bundle_id: None,
+            ci_bundle_id: None,
+            payment_date_time: Some(self.paid_at),
+            application_date: Some(pagopa_nodo::soap::italian_date(self.paid_at)),
+            transfer_date: None,
+            metadata: what.metadata,
+            stand_in: what.stand_in,
+            delivery: self.delivery(ente)?,
+        })
+    }
+
     fn payment_note(&self) -> Result<Option<Text<210>>, ReceiptError> {
         self.payment_note
             .as_deref()
             .map(|note| field("paymentNote", note.parse()))
             .transpose()
     }
+}
+
+/// What a receipt says of the payment itself.
+struct Paid {
+    creditor_reference_id: Iuv,
+    amount: AmountCents,
+    description: Text<140>,
+    company_name: Text<140>,
+    office_name: Option<Text<140>>,
+    debtor: Subject,
+    transfers: Vec<ReceiptTransfer>,
+    metadata: Metadata,
+    stand_in: bool,
 }
 
 /// The receipt of a payment of `notice` of `ente` activated with `data`: amounts, transfers
@@ -164,33 +209,21 @@ pub fn receipt_from_activation(
             metadata: transfer.metadata.clone(),
         });
     }
-    Ok(Receipt {
-        receipt_id: context.receipt_id.clone(),
-        notice_number: notice.clone(),
-        ente: ente.clone(),
-        outcome_ok: true,
-        creditor_reference_id: field::<Iuv, _>("creditorReferenceId", data.creditor_reference_id.parse())?,
-        amount: data.amount,
-        description: data.description.clone(),
-        company_name,
-        office_name: data.office_name.clone(),
-        debtor: data.debtor.clone(),
-        payer: Some(context.psp.payer.clone().unwrap_or_else(|| data.debtor.clone())),
-        transfers,
-        psp: context.psp.psp.clone(),
-        payment_method: Some(context.psp.payment_method.clone()),
-        payment_note: context.payment_note()?,
-        fee_cents: Some(context.psp.fee_cents),
-        primary_ci_incurred_fee_cents: None,
-        bundle_id: None,
-        ci_bundle_id: None,
-        payment_date_time: Some(context.paid_at),
-        application_date: Some(pagopa_nodo::soap::italian_date(context.paid_at)),
-        transfer_date: None,
-        metadata: data.metadata.clone(),
-        stand_in: false,
-        delivery: context.delivery(ente)?,
-    })
+    context.receipt(
+        ente,
+        notice,
+        Paid {
+            creditor_reference_id: field::<Iuv, _>("creditorReferenceId", data.creditor_reference_id.parse())?,
+            amount: data.amount,
+            description: data.description.clone(),
+            company_name,
+            office_name: data.office_name.clone(),
+            debtor: data.debtor.clone(),
+            transfers,
+            metadata: data.metadata.clone(),
+            stand_in: false,
+        },
+    )
 }
 
 /// What the Node knows of a notice in Stand-In (its ACA/GPD copy), enough for a receipt.
@@ -266,43 +299,31 @@ pub fn stand_in_receipt(
     copy: &NoticeCopy,
     context: &ReceiptContext<'_>,
 ) -> Result<Receipt, ReceiptError> {
-    Ok(Receipt {
-        receipt_id: context.receipt_id.clone(),
-        notice_number: notice.clone(),
-        ente: ente.clone(),
-        outcome_ok: true,
-        creditor_reference_id: notice.iuv(),
-        amount: copy.amount,
-        description: copy.description.clone(),
-        company_name: copy.company_name.clone(),
-        office_name: copy.office_name.clone(),
-        debtor: copy.debtor.clone(),
-        payer: Some(context.psp.payer.clone().unwrap_or_else(|| copy.debtor.clone())),
-        transfers: vec![ReceiptTransfer {
-            id: 1,
+    context.receipt(
+        ente,
+        notice,
+        Paid {
+            creditor_reference_id: notice.iuv(),
             amount: copy.amount,
-            ente: ente.clone(),
-            company_name: None,
-            iban: Some(copy.iban.clone()),
-            stamp_attachment: None,
-            remittance: Text::truncating(copy.description.as_str()).unwrap_or_else(|| copy.description.clone()),
-            category: copy.category.clone(),
+            description: copy.description.clone(),
+            company_name: copy.company_name.clone(),
+            office_name: copy.office_name.clone(),
+            debtor: copy.debtor.clone(),
+            transfers: vec![ReceiptTransfer {
+                id: 1,
+                amount: copy.amount,
+                ente: ente.clone(),
+                company_name: None,
+                iban: Some(copy.iban.clone()),
+                stamp_attachment: None,
+                remittance: copy.description.clone(),
+                category: copy.category.clone(),
+                metadata: Metadata::default(),
+            }],
             metadata: Metadata::default(),
-        }],
-        psp: context.psp.psp.clone(),
-        payment_method: Some(context.psp.payment_method.clone()),
-        payment_note: context.payment_note()?,
-        fee_cents: Some(context.psp.fee_cents),
-        primary_ci_incurred_fee_cents: None,
-        bundle_id: None,
-        ci_bundle_id: None,
-        payment_date_time: Some(context.paid_at),
-        application_date: Some(pagopa_nodo::soap::italian_date(context.paid_at)),
-        transfer_date: None,
-        metadata: Metadata::default(),
-        stand_in: true,
-        delivery: context.delivery(ente)?,
-    })
+            stand_in: true,
+        },
+    )
 }
 
 /// The `MBDAttachment` of a digital stamp: base64 of a small `marcaDaBollo` document (PSP, IUBD,
