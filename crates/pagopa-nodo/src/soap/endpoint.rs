@@ -8,7 +8,6 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -20,8 +19,8 @@ use pagopa_domain::DomainError;
 use pagopa_domain::FaultCode;
 use pagopa_domain::ports::Clock;
 use pagopa_domain::services::NodeOperations;
-use sha2::{Digest, Sha256};
 
+use super::auth::{NodeAuth, NodeGate};
 use super::decode::{DecodeError, NodeRequest, decode_request};
 use super::encode::{self, Fault};
 use super::{Operation, encode::soap_fault};
@@ -60,93 +59,6 @@ impl std::fmt::Debug for SoapSettings {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("auth", &self.auth)
             .finish()
-    }
-}
-
-/// Node authentication (DESIGN §6): besides the station ids every request carries, an optional
-/// shared secret in a header and an optional allow-list of client addresses. TLS is terminated in
-/// front of the service.
-#[derive(Clone, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct NodeAuth {
-    /// The header that carries the secret (default `X-Node-Secret` when a secret is set).
-    pub header: Option<String>,
-    /// The shared secret. Compared through SHA-256 digests, never logged.
-    pub secret: Option<String>,
-    /// Allowed client addresses: single addresses or CIDR blocks (`10.1.0.0/16`, `::1`).
-    /// Empty: any address.
-    pub allowed_ips: Vec<String>,
-}
-
-impl std::fmt::Debug for NodeAuth {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NodeAuth")
-            .field("header", &self.header)
-            .field("secret", &self.secret.as_ref().map(|_| "***"))
-            .field("allowed_ips", &self.allowed_ips)
-            .finish()
-    }
-}
-
-impl NodeAuth {
-    /// Checks the allow-list entries and the secret, naming the first bad one.
-    pub fn validate(&self) -> Result<(), String> {
-        for raw in &self.allowed_ips {
-            Block::parse(raw)?;
-        }
-        if self.secret.as_deref() == Some("") {
-            return Err("the Node secret must not be empty".into());
-        }
-        Ok(())
-    }
-}
-
-/// An address block of the allow-list.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Block {
-    network: IpAddr,
-    prefix: u8,
-}
-
-impl Block {
-    fn parse(raw: &str) -> Result<Self, String> {
-        let (address, prefix) = match raw.split_once('/') {
-            Some((address, prefix)) => (address, Some(prefix)),
-            None => (raw, None),
-        };
-        let network: IpAddr = address
-            .trim()
-            .parse()
-            .map_err(|_| format!("{raw:?} is not an IP address or CIDR block"))?;
-        let max = if network.is_ipv4() { 32 } else { 128 };
-        let prefix = match prefix {
-            Some(p) => p
-                .trim()
-                .parse::<u8>()
-                .ok()
-                .filter(|p| *p <= max)
-                .ok_or_else(|| format!("{raw:?}: the prefix length must be 0..={max}"))?,
-            None => max,
-        };
-        Ok(Self { network, prefix })
-    }
-
-    fn contains(&self, address: IpAddr) -> bool {
-        let address = match address {
-            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(address),
-            v4 => v4,
-        };
-        match (self.network, address) {
-            (IpAddr::V4(net), IpAddr::V4(addr)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
-                u32::from(net) & mask == u32::from(addr) & mask
-            }
-            (IpAddr::V6(net), IpAddr::V6(addr)) => {
-                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
-                u128::from(net) & mask == u128::from(addr) & mask
-            }
-            _ => false,
-        }
     }
 }
 
@@ -196,8 +108,7 @@ pub struct SoapEndpoint {
     node: NodeOperations,
     clock: Arc<dyn Clock>,
     settings: Arc<SoapSettings>,
-    blocks: Arc<Vec<Block>>,
-    secret_digest: Option<[u8; 32]>,
+    gate: Arc<NodeGate>,
     counters: Arc<SoapCounters>,
 }
 
@@ -212,26 +123,15 @@ impl std::fmt::Debug for SoapEndpoint {
 impl SoapEndpoint {
     /// The endpoint over `node`; fails on a bad allow-list entry.
     pub fn new(node: NodeOperations, clock: Arc<dyn Clock>, settings: SoapSettings) -> Result<Self, String> {
-        let blocks = settings
-            .auth
-            .allowed_ips
-            .iter()
-            .map(|raw| Block::parse(raw))
-            .collect::<Result<Vec<_>, _>>()?;
+        let gate = NodeGate::new(&settings.auth)?;
         if !settings.path.starts_with('/') {
             return Err(format!("the SOAP path {:?} must start with '/'", settings.path));
         }
-        let secret_digest = match settings.auth.secret.as_deref() {
-            Some("") => return Err("the Node secret must not be empty".into()),
-            Some(secret) => Some(Sha256::digest(secret.as_bytes()).into()),
-            None => None,
-        };
         Ok(Self {
             node,
             clock,
             settings: Arc::new(settings),
-            blocks: Arc::new(blocks),
-            secret_digest,
+            gate: Arc::new(gate),
             counters: Arc::new(SoapCounters::default()),
         })
     }
@@ -245,31 +145,6 @@ impl SoapEndpoint {
     pub fn configure(&self, cfg: &mut web::ServiceConfig) {
         cfg.app_data(web::Data::new(self.clone()))
             .route(&self.settings.path, web::post().to(handle));
-    }
-
-    fn authorize(&self, request: &HttpRequest) -> Result<(), (StatusCode, &'static str)> {
-        if !self.blocks.is_empty() {
-            let allowed = request
-                .peer_addr()
-                .is_some_and(|peer| self.blocks.iter().any(|b| b.contains(peer.ip())));
-            if !allowed {
-                return Err((StatusCode::FORBIDDEN, "the client address is not allowed"));
-            }
-        }
-        if let Some(expected) = &self.secret_digest {
-            let header = self.settings.auth.header.as_deref().unwrap_or("X-Node-Secret");
-            let given = request
-                .headers()
-                .get(header)
-                .map(|v| Sha256::digest(v.as_bytes()))
-                .ok_or((StatusCode::UNAUTHORIZED, "the Node secret is missing"))?;
-            // Digests of equal length: the comparison time does not depend on the secret.
-            let differs = given.iter().zip(expected).fold(0u8, |acc, (a, b)| acc | (a ^ b));
-            if differs != 0 {
-                return Err((StatusCode::UNAUTHORIZED, "the Node secret is wrong"));
-            }
-        }
-        Ok(())
     }
 
     fn fault_id(&self, broker: Option<&str>) -> String {
@@ -387,7 +262,7 @@ fn mime_xml() -> actix_web::mime::Mime {
 
 async fn handle(request: HttpRequest, payload: web::Payload, endpoint: web::Data<SoapEndpoint>) -> HttpResponse {
     let started = Instant::now();
-    if let Err((status, why)) = endpoint.authorize(&request) {
+    if let Err((status, why)) = endpoint.gate.check(&request) {
         tracing::warn!(peer = ?request.peer_addr(), why, "paForNode call refused");
         return xml_response(status, soap_fault(true, FaultCode::SystemError, why));
     }
@@ -477,25 +352,5 @@ fn answer_decode_error(endpoint: &SoapEndpoint, error: DecodeError) -> HttpRespo
                 soap_fault(true, error.fault, &error.description),
             )
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn address_blocks() {
-        let block = Block::parse("10.1.0.0/16").unwrap();
-        assert!(block.contains("10.1.200.3".parse().unwrap()));
-        assert!(!block.contains("10.2.0.1".parse().unwrap()));
-        assert!(block.contains("::ffff:10.1.0.9".parse().unwrap()));
-        let one = Block::parse("127.0.0.1").unwrap();
-        assert!(one.contains("127.0.0.1".parse().unwrap()));
-        assert!(!one.contains("127.0.0.2".parse().unwrap()));
-        assert!(Block::parse("::1").unwrap().contains("::1".parse().unwrap()));
-        assert!(Block::parse("0.0.0.0/0").unwrap().contains("8.8.8.8".parse().unwrap()));
-        assert!(Block::parse("10.0.0.0/33").is_err());
-        assert!(Block::parse("example.org").is_err());
     }
 }

@@ -8,6 +8,7 @@
 //!   responses read back, for simulators and tests.
 //! - [`endpoint`]: the actix-web handler over [`pagopa_domain::services::NodeOperations`].
 
+mod auth;
 pub mod decode;
 pub mod encode;
 pub mod endpoint;
@@ -19,8 +20,9 @@ pub use time::italian_date;
 use std::fmt;
 use std::str::FromStr;
 
+pub use auth::NodeAuth;
 pub use decode::{DecodeError, NodeRequest, decode_request};
-pub use endpoint::{NodeAuth, SoapEndpoint, SoapSettings};
+pub use endpoint::{SoapEndpoint, SoapSettings};
 
 /// The SOAP 1.1 envelope namespace.
 pub const SOAP_ENVELOPE_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
