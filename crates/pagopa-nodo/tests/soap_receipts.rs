@@ -1,0 +1,156 @@
+//! Receipts through the paForNode endpoint: stored with their raw message and their effect,
+//! never refused over texts the schema allows, a KO settles nothing, and the codec round trip.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use actix_web::{App, test};
+use common::*;
+use pagopa_domain::demo;
+use pagopa_domain::memory::MemoryWorld;
+use pagopa_domain::model::PositionStatus;
+use pagopa_nodo::soap::node::{self, parse_response};
+
+#[actix_web::test]
+async fn receipts_are_stored_with_their_raw_message_and_notified() {
+    let h = harness().await;
+    let app = test::init_service(App::new().configure(|cfg| h.endpoint.configure(cfg))).await;
+    let body = fixture("samples/paSendRTV2Request.xml");
+    let (_, answer) = call(&app, Some("paSendRTV2"), &body).await;
+    assert!(parse_response(&answer).unwrap().ok, "{answer}");
+    let ports = h.world.ports();
+    let comune = demo::COMUNE.parse().unwrap();
+    let stored = ports
+        .receipts
+        .get(&comune, &"4b2f8a1c9d3e47f6a05b71c2e8d94f30".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.receipt.delivery.raw_message.as_deref(), Some(body.as_str()));
+    assert_eq!(stored.receipt.amount.cents(), 24_570);
+    assert_eq!(stored.receipt.transfers.len(), 2);
+    assert_eq!(
+        stored.receipt.payment_note.as_ref().map(|n| n.as_str()),
+        Some("7c1e5a92-3f0b-4d6e-9b84-21a5f0c3d7e6")
+    );
+    // 10:42:31 in Italy in November is 09:42:31 UTC.
+    assert_eq!(
+        stored.receipt.payment_date_time.unwrap().to_rfc3339(),
+        "2026-11-25T09:42:31+00:00"
+    );
+    assert_eq!(stored.receipt.metadata.entries().len(), 2);
+    let position = ports
+        .positions
+        .find_by_notice(&comune, &"305260100000471130".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(position.status, PositionStatus::Paid);
+    assert_eq!(ports.outbox.backlog().await.unwrap(), 1);
+}
+
+#[actix_web::test]
+async fn a_receipt_survives_a_round_trip_through_the_codec() {
+    let at = MemoryWorld::start_time();
+    let tari = demo::tari();
+    let mut receipt = demo::receipt_for(&tari.options[0], "roundtrip0001", at);
+    receipt.payer = Some(demo::debtor());
+    receipt.payment_note = Some("cart-1".parse().unwrap());
+    receipt.transfer_date = Some(at.date_naive());
+    let body = node::receipt_request(&station(), &receipt);
+    let decoded = pagopa_nodo::soap::decode_request(&body, Some("paSendRTV2"), at).unwrap();
+    let pagopa_nodo::soap::NodeRequest::Receipt { receipt: decoded, .. } = decoded else {
+        panic!("not a receipt");
+    };
+    receipt.delivery.raw_message = Some(body);
+    assert_eq!(*decoded, receipt);
+}
+
+#[actix_web::test]
+async fn receipts_the_schema_allows_are_never_refused_over_their_texts() {
+    let sample = fixture("samples/paSendRTV2Request.xml");
+    let forty = "1".repeat(40);
+    let variants = [
+        (
+            "a line break in the PSP's name",
+            with(&sample, "Banca Esempio S.p.A.", "Banca&#10;Esempio"),
+        ),
+        (
+            "a tab in the debtor's name",
+            with(&sample, "<fullName>Giuseppe Verdi", "<fullName>Giuseppe&#9;Verdi"),
+        ),
+        (
+            "a blank street",
+            with(
+                &sample,
+                "<streetName>Via Roma</streetName>",
+                "<streetName> </streetName>",
+            ),
+        ),
+        (
+            "a 40-character PSP fiscal code",
+            with(
+                &sample,
+                "<pspFiscalCode>12345678903</pspFiscalCode>",
+                &format!("<pspFiscalCode>{forty}</pspFiscalCode>"),
+            ),
+        ),
+        (
+            "an amount with leading zeros",
+            with(
+                &sample,
+                "<paymentAmount>245.70</paymentAmount>",
+                "<paymentAmount>0000000245.70</paymentAmount>",
+            ),
+        ),
+    ];
+    for (label, body) in variants {
+        let h = harness().await;
+        let app = test::init_service(App::new().configure(|cfg| h.endpoint.configure(cfg))).await;
+        let (_, answer) = call(&app, Some("paSendRTV2"), &body).await;
+        assert!(parse_response(&answer).unwrap().ok, "{label}: {answer}");
+        let stored = h
+            .world
+            .ports()
+            .receipts
+            .get(
+                &demo::COMUNE.parse().unwrap(),
+                &"4b2f8a1c9d3e47f6a05b71c2e8d94f30".parse().unwrap(),
+            )
+            .await
+            .unwrap();
+        let stored = stored.unwrap_or_else(|| panic!("{label}: not stored"));
+        assert_eq!(stored.receipt.amount.cents(), 24_570, "{label}");
+        assert_eq!(
+            stored.receipt.delivery.raw_message.as_deref(),
+            Some(body.as_str()),
+            "{label}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_receipt_with_outcome_ko_settles_nothing() {
+    let h = harness().await;
+    let app = test::init_service(App::new().configure(|cfg| h.endpoint.configure(cfg))).await;
+    let body = with(
+        &fixture("samples/paSendRTV2Request.xml"),
+        "<outcome>OK</outcome>",
+        "<outcome>KO</outcome>",
+    );
+    let (_, answer) = call(&app, Some("paSendRTV2"), &body).await;
+    assert_eq!(
+        parse_response(&answer).unwrap().fault_code.as_deref(),
+        Some("PAA_SEMANTICA")
+    );
+    let position = h
+        .world
+        .ports()
+        .positions
+        .find_by_notice(&demo::COMUNE.parse().unwrap(), &"305260100000471130".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(position.status, PositionStatus::Valid);
+}
