@@ -42,6 +42,7 @@ async fn main() -> anyhow::Result<()> {
         ente: comune.clone(),
         service: "licenza-pesca".parse()?,
         debtor: SubjectId::FiscalCode(demo::DEBTOR.parse()?),
+        debtor_verified: true,
         debtor_name: Some("Giuseppe Verdi".parse()?),
         values,
     };

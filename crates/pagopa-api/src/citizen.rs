@@ -16,7 +16,7 @@ use ed25519_dalek::{Signature, VerifyingKey};
 use pagopa_domain::FiscalCode;
 use sha2::{Digest, Sha256};
 
-use crate::auth::{Role, authenticate};
+use crate::auth::{Principal, Role, authenticate};
 use crate::problem::ApiError;
 
 /// How citizen tokens are checked.
@@ -168,7 +168,12 @@ fn parts_len(token: &str) -> usize {
 /// The citizen calling through the Front-End: a Front-End API key and a valid
 /// `Authorization: Bearer <token>`.
 #[derive(Clone, Debug)]
-pub struct Citizen(pub FiscalCode);
+pub struct Citizen {
+    /// The Front-End key's principal (its Enti limit what the citizen sees through it).
+    pub principal: Principal,
+    /// The citizen's fiscal code, from the token.
+    pub fiscal_code: FiscalCode,
+}
 
 fn unauthenticated(detail: &str) -> ApiError {
     ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", detail)
@@ -206,18 +211,24 @@ impl FromRequest for Citizen {
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready((|| {
-            authenticate(request, &[Role::FrontEnd])?;
+            let principal = authenticate(request, &[Role::FrontEnd])?;
             let token = bearer(request)
                 .ok_or_else(|| unauthenticated("a citizen token (Authorization: Bearer …) is required"))?;
-            citizen_of(request, token).map(Citizen)
+            let fiscal_code = citizen_of(request, token)?;
+            Ok(Citizen { principal, fiscal_code })
         })())
     }
 }
 
-/// A Front-End call that may carry a citizen token: `None` when it carries none, the citizen
-/// when it carries a valid one, 401 when it carries an invalid one.
+/// A Front-End call that may carry a citizen token: no citizen when it carries none, the
+/// citizen when it carries a valid one, 401 when it carries an invalid one.
 #[derive(Clone, Debug)]
-pub struct MaybeCitizen(pub Option<FiscalCode>);
+pub struct MaybeCitizen {
+    /// The Front-End key's principal.
+    pub principal: Principal,
+    /// The citizen of the token, if one was sent.
+    pub citizen: Option<FiscalCode>,
+}
 
 impl FromRequest for MaybeCitizen {
     type Error = ApiError;
@@ -225,11 +236,9 @@ impl FromRequest for MaybeCitizen {
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready((|| {
-            authenticate(request, &[Role::FrontEnd])?;
-            match bearer(request) {
-                Some(token) => citizen_of(request, token).map(|c| MaybeCitizen(Some(c))),
-                None => Ok(MaybeCitizen(None)),
-            }
+            let principal = authenticate(request, &[Role::FrontEnd])?;
+            let citizen = bearer(request).map(|token| citizen_of(request, token)).transpose()?;
+            Ok(MaybeCitizen { principal, citizen })
         })())
     }
 }

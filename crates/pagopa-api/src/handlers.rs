@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 use pagopa_domain::services::{SpontaneousRequest, StartCart};
-use pagopa_domain::{AmountRule, CartId, DomainError, EnteId, NoticeNumber, ServiceCode, SubjectId};
+use pagopa_domain::{AmountRule, CartId, DomainError, EnteId, FiscalCode, NoticeNumber, ServiceCode, SubjectId};
 
 use pagopa_domain::ports::{MAX_PAGE, ReceiptQuery};
 
@@ -20,9 +20,15 @@ use crate::schema::form_schema;
 /// `GET /api/v1/entes`: the Enti served here.
 #[utoipa::path(get, path = "/api/v1/entes", tag = "front-end", security(("api_key" = [])),
     responses((status = 200, description = "The Enti served", body = [EnteDto]), (status = 401, body = Problem), (status = 403, body = Problem)))]
-pub(crate) async fn list_entes(_: FrontEnd, state: web::Data<ApiState>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn list_entes(caller: FrontEnd, state: web::Data<ApiState>) -> Result<HttpResponse, ApiError> {
     let entes = state.ports.entes.list().await.map_err(DomainError::from)?;
-    Ok(HttpResponse::Ok().json(entes.iter().map(EnteDto::from).collect::<Vec<_>>()))
+    Ok(HttpResponse::Ok().json(
+        entes
+            .iter()
+            .filter(|e| e.enabled && caller.0.may_act_on(&e.id))
+            .map(EnteDto::from)
+            .collect::<Vec<_>>(),
+    ))
 }
 
 /// `GET /api/v1/entes/{ente}/services`: the Ente's active catalogue.
@@ -30,11 +36,12 @@ pub(crate) async fn list_entes(_: FrontEnd, state: web::Data<ApiState>) -> Resul
     params(("ente" = String, Path, description = "The Ente's 11-digit fiscal code")),
     responses((status = 200, description = "The active catalogue", body = [ServiceSummaryDto]), (status = 404, body = Problem)))]
 pub(crate) async fn list_services(
-    _: FrontEnd,
+    caller: FrontEnd,
     state: web::Data<ApiState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let ente: EnteId = parse(&path, "invalid_ente_id")?;
+    caller.0.check_ente(&ente)?;
     let services = state.services.spontaneous.catalogue(&ente).await?;
     Ok(HttpResponse::Ok().json(services.iter().map(ServiceSummaryDto::from).collect::<Vec<_>>()))
 }
@@ -44,11 +51,12 @@ pub(crate) async fn list_services(
     params(("ente" = String, Path, description = "The Ente's fiscal code"), ("code" = String, Path, description = "The service code")),
     responses((status = 200, description = "The service, its form as JSON Schema", body = ServiceDto), (status = 404, body = Problem)))]
 pub(crate) async fn get_service(
-    _: FrontEnd,
+    caller: FrontEnd,
     state: web::Data<ApiState>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let ente: EnteId = parse(&path.0, "invalid_ente_id")?;
+    caller.0.check_ente(&ente)?;
     let code: ServiceCode = parse(&path.1, "invalid_service_code")?;
     let service = state.services.spontaneous.service(&ente, &code).await?;
     let fixed_amount_cents = match &service.amount {
@@ -73,17 +81,33 @@ pub(crate) async fn get_service(
         (status = 422, description = "`invalid_form` lists every bad field in `errors`", body = Problem),
         (status = 404, body = Problem)))]
 pub(crate) async fn submit_request(
-    _: FrontEnd,
+    caller: MaybeCitizen,
     state: web::Data<ApiState>,
     path: web::Path<(String, String)>,
     body: web::Json<SpontaneousRequestDto>,
 ) -> Result<HttpResponse, ApiError> {
     let ente: EnteId = parse(&path.0, "invalid_ente_id")?;
+    caller.principal.check_ente(&ente)?;
     let code: ServiceCode = parse(&path.1, "invalid_service_code")?;
     let values = body.text_values().map_err(DomainError::InvalidForm)?;
-    let debtor = match &body.payer_fiscal_code {
-        Some(code) => SubjectId::FiscalCode(parse(code, "invalid_fiscal_code")?),
-        None => SubjectId::Anonymous,
+    let named = body
+        .payer_fiscal_code
+        .as_deref()
+        .map(|code| parse::<FiscalCode>(code, "invalid_fiscal_code"))
+        .transpose()?;
+    // With a citizen token the position is the citizen's own; a payer named by the caller is
+    // only a payer, never put in that citizen's list.
+    let (debtor, debtor_verified) = match (&caller.citizen, named) {
+        (Some(citizen), Some(named)) if &named != citizen => {
+            return Err(ApiError::new(
+                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "payer_mismatch",
+                "payer_fiscal_code differs from the citizen of the token",
+            ));
+        }
+        (Some(citizen), _) => (SubjectId::FiscalCode(citizen.clone()), true),
+        (None, Some(named)) => (SubjectId::FiscalCode(named), false),
+        (None, None) => (SubjectId::Anonymous, false),
     };
     let debtor_name = body
         .payer_name
@@ -94,6 +118,7 @@ pub(crate) async fn submit_request(
         ente,
         service: code,
         debtor,
+        debtor_verified,
         debtor_name,
         values,
     };
@@ -114,11 +139,12 @@ pub(crate) async fn submit_request(
     params(("ente" = String, Path, description = "The Ente's fiscal code"), ("notice" = String, Path, description = "The 18-digit notice number")),
     responses((status = 200, description = "The notice as printed, and whether it is payable", body = NoticeDto), (status = 404, body = Problem)))]
 pub(crate) async fn get_notice(
-    _: FrontEnd,
+    caller: FrontEnd,
     state: web::Data<ApiState>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let ente: EnteId = parse(&path.0, "invalid_ente_id")?;
+    caller.0.check_ente(&ente)?;
     let notice: NoticeNumber = parse(&path.1, "invalid_notice_number")?;
     let summary = state.services.positions.notice(&ente, &notice).await?;
     Ok(HttpResponse::Ok().json(NoticeDto::from(summary)))
@@ -173,10 +199,19 @@ pub(crate) async fn my_positions(
     state: web::Data<ApiState>,
     query: web::Query<PositionsQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = state.services.positions.of_debtor(&citizen.0, query.refresh).await?;
+    let view = state
+        .services
+        .positions
+        .of_debtor(&citizen.fiscal_code, query.refresh)
+        .await?;
     let now = state.ports.clock.now();
     Ok(HttpResponse::Ok().json(MyPositionsDto {
-        positions: view.positions.iter().map(|p| PositionDto::new(p, now)).collect(),
+        positions: view
+            .positions
+            .iter()
+            .filter(|p| citizen.principal.may_act_on(&p.ente))
+            .map(|p| PositionDto::new(p, now))
+            .collect(),
         stale_entes: view.stale.iter().map(ToString::to_string).collect(),
     }))
 }
@@ -186,12 +221,17 @@ pub(crate) async fn my_positions(
     responses((status = 200, description = "The citizen's receipts, newest first", body = [ReceiptDto]), (status = 401, body = Problem)))]
 pub(crate) async fn my_receipts(citizen: Citizen, state: web::Data<ApiState>) -> Result<HttpResponse, ApiError> {
     let query = ReceiptQuery {
-        debtor: Some(citizen.0.clone()),
+        debtor: Some(citizen.fiscal_code.clone()),
         limit: MAX_PAGE,
         ..Default::default()
     };
     let page = state.ports.receipts.search(&query).await.map_err(DomainError::from)?;
-    let mut receipts: Vec<ReceiptDto> = page.items.iter().map(ReceiptDto::from).collect();
+    let mut receipts: Vec<ReceiptDto> = page
+        .items
+        .iter()
+        .filter(|r| citizen.principal.may_act_on(&r.receipt.ente))
+        .map(ReceiptDto::from)
+        .collect();
     receipts.sort_by(|a, b| b.paid_at.cmp(&a.paid_at));
     Ok(HttpResponse::Ok().json(receipts))
 }
@@ -213,7 +253,7 @@ pub(crate) async fn metrics(state: web::Data<ApiState>, metrics: Option<web::Dat
 /// `POST /api/v1/carts`: starts a Checkout cart of 1..5 notices. With a citizen token, only that
 /// citizen can read the cart afterwards.
 pub(crate) async fn start_cart(
-    citizen: MaybeCitizen,
+    caller: MaybeCitizen,
     state: web::Data<ApiState>,
     body: web::Json<StartCartDto>,
 ) -> Result<HttpResponse, ApiError> {
@@ -222,10 +262,9 @@ pub(crate) async fn start_cart(
         .notices
         .iter()
         .map(|n| {
-            Ok((
-                parse::<EnteId>(&n.ente, "invalid_ente_id")?,
-                parse::<NoticeNumber>(&n.notice_number, "invalid_notice_number")?,
-            ))
+            let ente = parse::<EnteId>(&n.ente, "invalid_ente_id")?;
+            caller.principal.check_ente(&ente)?;
+            Ok((ente, parse::<NoticeNumber>(&n.notice_number, "invalid_notice_number")?))
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
     let email = body.email.as_deref().map(|e| parse(e, "invalid_email")).transpose()?;
@@ -237,7 +276,7 @@ pub(crate) async fn start_cart(
     };
     let request = StartCart {
         notices,
-        citizen: citizen.0,
+        citizen: caller.citizen,
         email,
         return_urls,
     };
@@ -251,14 +290,22 @@ pub(crate) async fn start_cart(
 /// `GET /api/v1/carts/{id}`: the cart's status, decided by the receipts (never by the
 /// browser's return). A cart started by a citizen is found only with that citizen's token.
 pub(crate) async fn get_cart(
-    citizen: MaybeCitizen,
+    caller: MaybeCitizen,
     state: web::Data<ApiState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id: CartId = parse(&path, "invalid_cart_id")?;
-    let cart = state.services.carts.status(&id, citizen.0.as_ref()).await?;
-    if cart.citizen.is_some() && citizen.0.is_none() {
+    let cart = state.services.carts.status(&id, caller.citizen.as_ref()).await?;
+    if cart.citizen.is_some() && caller.citizen.is_none() {
         return Err(ApiError::not_found(format!("cart {id}")));
+    }
+    // A key limited to some Enti sees only carts whose every notice is of those Enti.
+    if cart.items.iter().any(|item| !caller.principal.may_act_on(&item.ente)) {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::FORBIDDEN,
+            "forbidden_ente",
+            "this key may not act on an Ente of this cart",
+        ));
     }
     Ok(HttpResponse::Ok().json(CartDto::from(&cart)))
 }

@@ -18,6 +18,7 @@ fn request(service: &str, values: &[(&str, &str)]) -> SpontaneousRequest {
         ente: comune(),
         service: service.parse().unwrap(),
         debtor: SubjectId::FiscalCode(demo::DEBTOR.parse().unwrap()),
+        debtor_verified: true,
         debtor_name: Some("Giuseppe Verdi".parse().unwrap()),
         values: values
             .iter()

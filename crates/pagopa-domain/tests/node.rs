@@ -224,6 +224,7 @@ async fn a_stamp_needs_v2() {
             ente: comune(),
             service: "certificato-cdu".parse().unwrap(),
             debtor: SubjectId::FiscalCode(demo::DEBTOR.parse().unwrap()),
+            debtor_verified: true,
             debtor_name: Some("Giuseppe Verdi".parse().unwrap()),
             values,
         })

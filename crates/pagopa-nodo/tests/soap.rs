@@ -31,6 +31,7 @@ async fn every_answer_is_right_and_valid_against_the_xsd() {
             ente: comune.clone(),
             service: "certificato-cdu".parse().unwrap(),
             debtor: SubjectId::FiscalCode(demo::DEBTOR.parse().unwrap()),
+            debtor_verified: true,
             debtor_name: Some("Giuseppe Verdi".parse().unwrap()),
             values: [
                 ("parcel", "F12 M345"),

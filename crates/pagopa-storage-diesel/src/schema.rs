@@ -1,11 +1,13 @@
 //! The tables, as diesel sees them. One definition serves both backends: every column uses a
-//! type SQLite and PostgreSQL share (text, 64-bit and 32-bit integers, booleans).
+//! type SQLite and PostgreSQL share (text, 64-bit and 32-bit integers, booleans, bytes).
 
 diesel::table! {
     entes (id) {
         id -> Text,
         document -> Text,
         updated_at_us -> BigInt,
+        logo_format -> Nullable<Text>,
+        logo -> Nullable<Binary>,
     }
 }
 
@@ -129,6 +131,9 @@ diesel::table! {
         action -> Text,
         from_status -> Nullable<Text>,
         to_status -> Nullable<Text>,
+        actor -> Nullable<Text>,
+        before_doc -> Nullable<Text>,
+        after_doc -> Nullable<Text>,
     }
 }
 

@@ -55,13 +55,20 @@ pub fn comune() -> Ente {
         id: lit(COMUNE),
         name: lit("Comune di Valdesempio"),
         office_name: Some(lit("Servizio Tributi")),
+        sector: Some(lit("Settore Entrate e Tributi")),
+        info: Some(lit(
+            "www.comune.valdesempio.example - tel. 030 0000000 - PEC protocollo@pec.comune.valdesempio.example",
+        )),
         notice_layout: comune_layout(),
         broker_id: lit(BROKER),
         station_id: lit(STATION),
         bank_iban: lit("IT56M0306911200000000046020"),
         postal_iban: Some(lit("IT60J0760111200000012345679")),
+        poste_authorisation: Some(lit("AUT. DB/SISB/E 12345 DEL 01/01/2026")),
         cbill: Some(lit("AB123")),
         positions_on_demand: true,
+        enabled: true,
+        second_language: None,
     }
 }
 
@@ -71,13 +78,18 @@ pub fn provincia() -> Ente {
         id: lit(PROVINCIA),
         name: lit("Provincia di Esempio"),
         office_name: None,
+        sector: None,
+        info: None,
         notice_layout: NoticeLayout::Aux3 { segregation_code: 6 },
         broker_id: lit(BROKER),
         station_id: lit(STATION),
         bank_iban: lit("IT90P0503411200000000078915"),
         postal_iban: None,
+        poste_authorisation: None,
         cbill: None,
         positions_on_demand: false,
+        enabled: true,
+        second_language: None,
     }
 }
 

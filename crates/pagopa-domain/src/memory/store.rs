@@ -7,18 +7,20 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::model::{
-    Cart, CartId, DebtPosition, Ente, Iupd, OutboxEvent, OutboxMessage, ReceiptId, ServiceCode, SpontaneousService,
-    StoredReceipt,
+    Cart, CartId, DebtPosition, Ente, EnteLogo, Iupd, OutboxEvent, OutboxMessage, ReceiptId, ServiceCode,
+    SpontaneousService, StoredReceipt,
 };
 use crate::ports::{
-    CartRepository, CatalogueRepository, EnteRepository, IuvAllocator, Outbox, Page, PositionCursor, PositionQuery,
-    PositionRepository, ReceiptCursor, ReceiptQuery, ReceiptRepository, ReceiptWrite, RecordOutcome, StorageError,
+    CartRepository, CatalogueRepository, EnteRepository, EnteSaved, IuvAllocator, Outbox, Page, PositionCursor,
+    PositionQuery, PositionRepository, ReceiptCursor, ReceiptQuery, ReceiptRepository, ReceiptWrite, RecordOutcome,
+    StorageError,
 };
 use crate::value::{EnteId, FiscalCode, NoticeLayout, NoticeNumber};
 
 #[derive(Debug, Default)]
 struct State {
     entes: BTreeMap<EnteId, Ente>,
+    logos: HashMap<EnteId, EnteLogo>,
     services: BTreeMap<(EnteId, ServiceCode), SpontaneousService>,
     positions: BTreeMap<(EnteId, Iupd), DebtPosition>,
     notices: HashMap<(EnteId, NoticeNumber), Iupd>,
@@ -138,9 +140,35 @@ impl EnteRepository for MemoryStore {
         Ok(self.state().entes.values().cloned().collect())
     }
 
-    async fn upsert(&self, ente: &Ente) -> Result<(), StorageError> {
-        self.state().entes.insert(ente.id.clone(), ente.clone());
-        Ok(())
+    async fn save(&self, ente: &Ente, _actor: &str) -> Result<EnteSaved, StorageError> {
+        let mut state = self.state();
+        let saved = match state.entes.get(&ente.id) {
+            None => EnteSaved::Created,
+            Some(stored) if stored == ente => return Ok(EnteSaved::Unchanged),
+            Some(_) => EnteSaved::Updated,
+        };
+        state.entes.insert(ente.id.clone(), ente.clone());
+        Ok(saved)
+    }
+
+    async fn logo(&self, id: &EnteId) -> Result<Option<EnteLogo>, StorageError> {
+        Ok(self.state().logos.get(id).cloned())
+    }
+
+    async fn set_logo(&self, id: &EnteId, logo: Option<&EnteLogo>, _actor: &str) -> Result<bool, StorageError> {
+        let mut state = self.state();
+        if !state.entes.contains_key(id) {
+            return Err(StorageError::NotFound(format!("Ente {id}")));
+        }
+        let before = state.logos.get(id).cloned();
+        if before.as_ref() == logo {
+            return Ok(false);
+        }
+        match logo {
+            Some(logo) => state.logos.insert(id.clone(), logo.clone()),
+            None => state.logos.remove(id),
+        };
+        Ok(true)
     }
 }
 

@@ -16,7 +16,7 @@ pub use catalogue::{
     FieldProblem, FieldValue, Form, FormValues, Formula, Pattern, PriceEntry, PricingError, Share, SpontaneousService,
     TransferTemplate, render_template,
 };
-pub use ente::{Ente, EnteSettingsError};
+pub use ente::{Ente, EnteLogo, EnteSettingsError, LogoFormat, MAX_LOGO_BYTES, NoticeLanguage};
 pub use ids::{CartId, IdentifierError, Iupd, PartyId, ReceiptId, ServiceCode};
 pub use outbox::{OutboxEvent, OutboxMessage, PaymentNotification, RetryPolicy};
 pub use position::{

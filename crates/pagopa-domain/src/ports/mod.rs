@@ -12,8 +12,9 @@ use std::sync::Arc;
 pub use checkout::{CheckoutCart, CheckoutError, CheckoutNotice, CheckoutRedirect, PagoPaCheckout};
 pub use gestionale::{Gestionale, GestionaleError, GestionaleQuote, PricingRequest};
 pub use storage::{
-    CartRepository, CatalogueRepository, EnteRepository, MAX_PAGE, Outbox, Page, PositionCursor, PositionQuery,
-    PositionRepository, ReceiptCursor, ReceiptQuery, ReceiptRepository, ReceiptWrite, RecordOutcome, StorageError,
+    CartRepository, CatalogueRepository, EnteRepository, EnteSaved, MAX_PAGE, Outbox, Page, PositionCursor,
+    PositionQuery, PositionRepository, ReceiptCursor, ReceiptQuery, ReceiptRepository, ReceiptWrite, RecordOutcome,
+    StorageError,
 };
 pub use system::{Clock, IdGenerator, IuvAllocator, SystemClock};
 

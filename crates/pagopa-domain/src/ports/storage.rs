@@ -11,8 +11,8 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::BoxError;
 use crate::model::{
-    Cart, CartId, DebtPosition, Ente, Iupd, OutboxEvent, OutboxMessage, PositionStatus, ReceiptId, ServiceCode,
-    SpontaneousService, StoredReceipt,
+    Cart, CartId, DebtPosition, Ente, EnteLogo, Iupd, OutboxEvent, OutboxMessage, PositionStatus, ReceiptId,
+    ServiceCode, SpontaneousService, StoredReceipt,
 };
 use crate::value::{EnteId, FiscalCode, Iuv, NoticeNumber};
 
@@ -153,15 +153,38 @@ impl ReceiptQuery {
     }
 }
 
-/// Enti and their settings.
+/// What saving an Ente's settings did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EnteSaved {
+    /// It was not stored before.
+    Created,
+    /// Some setting changed.
+    Updated,
+    /// The stored settings were the same; nothing was written or audited.
+    Unchanged,
+}
+
+/// Enti and their settings. Disabled Enti are stored and returned like the others; the
+/// services decide what "served" means.
 #[async_trait]
 pub trait EnteRepository: Send + Sync {
-    /// The Ente, if served here.
+    /// The Ente, if stored here.
     async fn get(&self, id: &EnteId) -> Result<Option<Ente>, StorageError>;
-    /// Every Ente served here, by id.
+    /// Every Ente stored here, by id.
     async fn list(&self) -> Result<Vec<Ente>, StorageError>;
-    /// Adds or replaces an Ente.
-    async fn upsert(&self, ente: &Ente) -> Result<(), StorageError>;
+    /// Adds or replaces an Ente's settings in one transaction, with an audit entry naming
+    /// `actor` and holding the settings before and after; nothing is written when they are the
+    /// same.
+    async fn save(&self, ente: &Ente, actor: &str) -> Result<EnteSaved, StorageError>;
+    /// Adds or replaces an Ente, audited as done by the system.
+    async fn upsert(&self, ente: &Ente) -> Result<(), StorageError> {
+        self.save(ente, "system").await.map(|_| ())
+    }
+    /// The Ente's logo, if it has one.
+    async fn logo(&self, id: &EnteId) -> Result<Option<EnteLogo>, StorageError>;
+    /// Sets or removes the Ente's logo (the Ente must be stored: [`StorageError::NotFound`]
+    /// otherwise). Returns whether anything changed.
+    async fn set_logo(&self, id: &EnteId, logo: Option<&EnteLogo>, actor: &str) -> Result<bool, StorageError>;
 }
 
 /// The spontaneous catalogue.

@@ -19,12 +19,14 @@ use crate::model::Ente;
 use crate::ports::Ports;
 use crate::value::EnteId;
 
-/// The Ente `id`, or [`DomainError::UnknownEnte`] if it is not served here.
+/// The Ente `id`, or [`DomainError::UnknownEnte`] if it is not served here (unknown, or
+/// disabled).
 async fn served_ente(ports: &Ports, id: &EnteId) -> Result<Ente, DomainError> {
     ports
         .entes
         .get(id)
         .await?
+        .filter(|ente| ente.enabled)
         .ok_or_else(|| DomainError::UnknownEnte(id.clone()))
 }
 

@@ -337,6 +337,9 @@ impl NodeOperations {
             ente: ente.id.clone(),
             service: service.code.clone(),
             debtor,
+            // The payer's code comes from a form filled in at a PSP, not from an identity we
+            // verified: the position is not put in that citizen's list.
+            debtor_verified: false,
             debtor_name: None,
             values,
         };

@@ -74,7 +74,7 @@ impl Positions {
         let mut stale = Vec::new();
         if refresh {
             for ente in self.ports.entes.list().await? {
-                if !ente.positions_on_demand {
+                if !ente.positions_on_demand || !ente.enabled {
                     continue;
                 }
                 match self.ports.gestionale.debtor_positions(&ente, debtor).await {
@@ -88,7 +88,25 @@ impl Positions {
                 }
             }
         }
-        let positions = self.ports.positions.list_by_debtor(debtor).await?;
+        let disabled: BTreeSet<EnteId> = self
+            .ports
+            .entes
+            .list()
+            .await?
+            .into_iter()
+            .filter(|e| !e.enabled)
+            .map(|e| e.id)
+            .collect();
+        // Drafts are not published yet, positions the debtor did not file themselves are only
+        // reachable by notice number, and a disabled Ente is not served.
+        let positions = self
+            .ports
+            .positions
+            .list_by_debtor(debtor)
+            .await?
+            .into_iter()
+            .filter(|p| p.status != PositionStatus::Draft && p.listed_to_debtor && !disabled.contains(&p.ente))
+            .collect();
         Ok(DebtorPositions { positions, stale })
     }
 

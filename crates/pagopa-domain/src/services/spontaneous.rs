@@ -21,6 +21,9 @@ pub struct SpontaneousRequest {
     pub service: ServiceCode,
     /// Who will pay: the authenticated citizen, or anonymous.
     pub debtor: SubjectId,
+    /// Whether `debtor` is the authenticated citizen (from a verified token). A position whose
+    /// debtor was only named by the caller is not listed to that debtor.
+    pub debtor_verified: bool,
     /// The debtor's name, when known.
     pub debtor_name: Option<Text<70>>,
     /// The form values as submitted (text; empty means absent).
@@ -163,7 +166,8 @@ impl SpontaneousPayments {
                 metadata: metadata.clone(),
                 publish: true,
             };
-            let position = DebtPosition::create(&ente.id, ente.notice_layout, draft, now)?;
+            let mut position = DebtPosition::create(&ente.id, ente.notice_layout, draft, now)?;
+            position.listed_to_debtor = request.debtor_verified;
             match self.ports.positions.insert(&position).await {
                 Ok(position) => return Ok(CreatedPayment { position }),
                 Err(StorageError::Duplicate(_)) => continue,

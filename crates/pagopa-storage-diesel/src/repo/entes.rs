@@ -1,18 +1,124 @@
 //! Enti and the spontaneous catalogue.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::upsert::excluded;
-use pagopa_domain::ports::{CatalogueRepository, EnteRepository, StorageError};
-use pagopa_domain::{Ente, EnteId, ServiceCode, SpontaneousService};
+use pagopa_domain::ports::{CatalogueRepository, EnteRepository, EnteSaved, StorageError};
+use pagopa_domain::{Ente, EnteId, EnteLogo, LogoFormat, ServiceCode, SpontaneousService};
 
+use super::audit::{Audit, SettingsChange};
 use crate::DieselStore;
-use crate::db::{DbError, from_json, to_json, with_conn, with_read_conn};
+use crate::db::{
+    Backend, DbError, from_json, impl_for_both, to_json, to_us, with_conn, with_read_conn, with_write_conn,
+};
 use crate::schema::{catalogue_services, entes};
 
 fn decode_all<T: serde::de::DeserializeOwned>(documents: &[String]) -> Result<Vec<T>, DbError> {
     documents.iter().map(|d| from_json(d)).collect()
 }
+
+/// The writes of Enti, for both backends, inside a write transaction.
+trait EnteWrites {
+    fn save_ente(&mut self, ente: &Ente, actor: &str, at: DateTime<Utc>) -> Result<EnteSaved, DbError>;
+    fn set_ente_logo(
+        &mut self,
+        id: &str,
+        logo: Option<&EnteLogo>,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, DbError>;
+}
+
+fn format_name(format: LogoFormat) -> &'static str {
+    match format {
+        LogoFormat::Png => "png",
+        LogoFormat::Jpeg => "jpeg",
+        LogoFormat::Svg => "svg",
+    }
+}
+
+impl_for_both!(EnteWrites {
+    fn save_ente(&mut self, ente: &Ente, actor: &str, at: DateTime<Utc>) -> Result<EnteSaved, DbError> {
+        let stored: Option<String> = entes::table
+            .find(ente.id.as_str())
+            .select(entes::document)
+            .first(self)
+            .optional()?;
+        let document = to_json(ente)?;
+        let saved = match &stored {
+            None => {
+                diesel::insert_into(entes::table)
+                    .values((
+                        entes::id.eq(ente.id.as_str()),
+                        entes::document.eq(&document),
+                        entes::updated_at_us.eq(to_us(at)),
+                    ))
+                    .execute(self)?;
+                EnteSaved::Created
+            }
+            Some(before) => {
+                // Compared as settings, not as text: an older document without the newer
+                // keys holds their defaults.
+                if from_json::<Ente>(before).ok().as_ref() == Some(ente) {
+                    return Ok(EnteSaved::Unchanged);
+                }
+                diesel::update(entes::table.find(ente.id.as_str()))
+                    .set((entes::document.eq(&document), entes::updated_at_us.eq(to_us(at))))
+                    .execute(self)?;
+                EnteSaved::Updated
+            }
+        };
+        let change = SettingsChange {
+            entity: "ente",
+            key: ente.id.as_str(),
+            action: if saved == EnteSaved::Created { "created" } else { "updated" },
+            actor,
+            before: stored.as_deref(),
+            after: Some(&document),
+        };
+        self.audit_settings(at, change)?;
+        Ok(saved)
+    }
+
+    fn set_ente_logo(&mut self, id: &str, logo: Option<&EnteLogo>, actor: &str, at: DateTime<Utc>)
+    -> Result<bool, DbError> {
+        let stored: Option<(Option<String>, Option<Vec<u8>>)> = entes::table
+            .find(id)
+            .select((entes::logo_format, entes::logo))
+            .first(self)
+            .optional()?;
+        let Some((format, bytes)) = stored else {
+            return Err(StorageError::NotFound(format!("Ente {id}")).into());
+        };
+        let wanted = logo.map(|l| (format_name(l.format()), l.bytes()));
+        if format.as_deref().zip(bytes.as_deref()) == wanted {
+            return Ok(false);
+        }
+        diesel::update(entes::table.find(id))
+            .set((
+                entes::logo_format.eq(wanted.map(|(f, _)| f)),
+                entes::logo.eq(wanted.map(|(_, b)| b)),
+                entes::updated_at_us.eq(to_us(at)),
+            ))
+            .execute(self)?;
+        let describe = |format: Option<&str>, size: Option<usize>| {
+            format.zip(size).map(|(f, n)| format!("{{\"logo\":\"{f}\",\"bytes\":{n}}}"))
+        };
+        let before = describe(format.as_deref(), bytes.as_ref().map(Vec::len));
+        let after = describe(wanted.map(|(f, _)| f), wanted.map(|(_, b)| b.len()));
+        let change = SettingsChange {
+            entity: "ente",
+            key: id,
+            action: "logo",
+            actor,
+            before: before.as_deref(),
+            after: after.as_deref(),
+        };
+        self.audit_settings(at, change)?;
+        Ok(true)
+    }
+});
 
 #[async_trait]
 impl EnteRepository for DieselStore {
@@ -35,25 +141,34 @@ impl EnteRepository for DieselStore {
         })
     }
 
-    async fn upsert(&self, ente: &Ente) -> Result<(), StorageError> {
-        let ente = ente.clone();
-        let now = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now());
-        with_conn!(self, |conn| {
-            let document = to_json(&ente)?;
-            diesel::insert_into(entes::table)
-                .values((
-                    entes::id.eq(ente.id.as_str()),
-                    entes::document.eq(&document),
-                    entes::updated_at_us.eq(crate::db::to_us(now)),
-                ))
-                .on_conflict(entes::id)
-                .do_update()
-                .set((
-                    entes::document.eq(excluded(entes::document)),
-                    entes::updated_at_us.eq(excluded(entes::updated_at_us)),
-                ))
-                .execute(conn)?;
-            Ok(())
+    async fn save(&self, ente: &Ente, actor: &str) -> Result<EnteSaved, StorageError> {
+        let (ente, actor) = (ente.clone(), actor.to_owned());
+        let now = DateTime::<Utc>::from(std::time::SystemTime::now());
+        with_write_conn!(self, |conn| { conn.write(|c| c.save_ente(&ente, &actor, now)) })
+    }
+
+    async fn logo(&self, id: &EnteId) -> Result<Option<EnteLogo>, StorageError> {
+        let id = id.clone();
+        with_read_conn!(self, |conn| {
+            let stored: Option<Option<Vec<u8>>> = entes::table
+                .find(id.as_str())
+                .select(entes::logo)
+                .first(conn)
+                .optional()?;
+            // The bytes were checked when they were stored; they are checked again as they
+            // are read, so a row edited by hand cannot reach a PDF as something else.
+            stored
+                .flatten()
+                .map(|bytes| EnteLogo::from_bytes(bytes).map_err(DbError::Corrupt))
+                .transpose()
+        })
+    }
+
+    async fn set_logo(&self, id: &EnteId, logo: Option<&EnteLogo>, actor: &str) -> Result<bool, StorageError> {
+        let (id, logo, actor) = (id.clone(), logo.cloned(), actor.to_owned());
+        let now = DateTime::<Utc>::from(std::time::SystemTime::now());
+        with_write_conn!(self, |conn| {
+            conn.write(|c| c.set_ente_logo(id.as_str(), logo.as_ref(), &actor, now))
         })
     }
 }

@@ -159,6 +159,19 @@ pub struct DebtPosition {
     pub updated_at: DateTime<Utc>,
     /// Optimistic-concurrency version, increased by storage on every update.
     pub version: u64,
+    /// Whether the position is shown in its debtor's own list (`/me/positions`). False for a
+    /// spontaneous request whose debtor was named by the caller, not authenticated: it stays
+    /// reachable by its notice number, but nobody can put a debt in someone else's list.
+    #[serde(default = "listed_by_default", skip_serializing_if = "is_listed")]
+    pub listed_to_debtor: bool,
+}
+
+fn listed_by_default() -> bool {
+    true
+}
+
+fn is_listed(listed: &bool) -> bool {
+    *listed
 }
 
 /// What a new or updated position says; [`DebtPosition::create`] checks it.
@@ -326,6 +339,7 @@ impl DebtPosition {
             created_at: now,
             updated_at: now,
             version: 0,
+            listed_to_debtor: true,
         })
     }
 
