@@ -175,7 +175,7 @@ impl Server {
         let mut child = Command::new(binary("pagopa-server"))
             .arg("--config")
             .arg(&config)
-            .arg("serve")
+            .args(["serve", "--demo"])
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

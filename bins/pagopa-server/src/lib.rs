@@ -1,6 +1,7 @@
 //! The wiring of the Back-End Pagamenti: configuration, storage, the domain's services and the
 //! REST API in one actix-web server. `main.rs` is the command line over it.
 
+mod proxy;
 pub mod settings;
 mod unconfigured;
 
@@ -19,6 +20,7 @@ use pagopa_nodo::checkout::CheckoutClient;
 use pagopa_nodo::soap::SoapEndpoint;
 use pagopa_storage_diesel::DieselStore;
 
+pub use proxy::TrustedProxies;
 pub use settings::Settings;
 use unconfigured::{RandomIds, Unconfigured};
 
@@ -118,12 +120,16 @@ pub fn random_key() -> anyhow::Result<String> {
     Ok(hex::encode(bytes))
 }
 
-/// What `serve` prepared: the server and the demo key, if demo mode made one.
+/// What `serve` prepared: the servers and the demo key, if demo mode made one.
 pub struct Running {
-    /// The server; await it to run until shutdown.
-    pub server: Server,
-    /// The addresses it listens on.
+    /// The servers (the REST API's, and the Node endpoint's when it has a listener of its
+    /// own); await [`Running::run`] to serve until shutdown.
+    pub servers: Vec<Server>,
+    /// The addresses the REST API listens on.
     pub addresses: Vec<std::net::SocketAddr>,
+    /// The addresses the Node endpoint listens on (the same as `addresses` without
+    /// `node.listen`).
+    pub node_addresses: Vec<std::net::SocketAddr>,
     /// The demo Front-End key.
     pub demo_key: Option<String>,
     /// A demo citizen token for the demo debtor, valid one hour.
@@ -134,14 +140,54 @@ impl std::fmt::Debug for Running {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Running")
             .field("addresses", &self.addresses)
+            .field("node_addresses", &self.node_addresses)
             .finish_non_exhaustive()
     }
 }
 
-/// Builds the server: storage, demo data if enabled, keys, the app.
+impl Running {
+    /// Handles to stop the servers.
+    pub fn handles(&self) -> Vec<actix_web::dev::ServerHandle> {
+        self.servers.iter().map(Server::handle).collect()
+    }
+
+    /// Serves until every server stops; the first failure ends the wait.
+    pub async fn run(self) -> std::io::Result<()> {
+        let mut tasks = Vec::new();
+        for server in self.servers {
+            tasks.push(actix_web::rt::spawn(server));
+        }
+        for task in tasks {
+            task.await.map_err(std::io::Error::other)??;
+        }
+        Ok(())
+    }
+}
+
+/// Why `serve` refuses to start: a setting an operator must add. `main` exits with status 2.
+#[derive(Debug)]
+pub struct Refusal(pub String);
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+/// Builds the server: storage, the configured Enti, demo data if enabled, keys, the app.
 pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
+    let configured = settings.configured_entes()?;
     let store = open_store(settings).await?;
     let ports = ports(&store, settings)?;
+    if !configured.is_empty() {
+        settings::apply_entes(&ports, &configured).await?;
+        tracing::info!(
+            entes = configured.len(),
+            "Enti of the configuration file applied; for these Enti the file wins over changes made through the operator API"
+        );
+    }
     let mut keys = settings.api_keys.clone();
     let mut demo_key = None;
     if settings.demo.enabled {
@@ -158,6 +204,36 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
         });
         demo_key = Some(key);
     }
+    let served = ports.entes.list().await.context("reading the Enti")?;
+    if !served.iter().any(|e| e.enabled) {
+        return Err(Refusal(
+            "no Ente is configured: add an [[entes]] table to the configuration file (see docs/deploy.md), \
+             or run `pagopa-server serve --demo` to try the service with the demo Enti"
+                .into(),
+        )
+        .into());
+    }
+    let mut readiness = pagopa_api::Readiness::default();
+    if settings.node.auth.is_anonymous() {
+        let warning = "the pagoPA endpoint accepts anonymous callers (node.auth has no secret and no allow-list): \
+                       anyone who knows an Ente's station ids can send receipts";
+        if !settings.demo.enabled {
+            tracing::warn!("{warning}");
+        }
+        readiness = readiness.warn(warning);
+    }
+    for warning in &settings.warnings {
+        tracing::warn!("{warning}");
+    }
+    let writer = store.clone();
+    readiness = readiness.check("storage", move || {
+        if writer.writer_running() {
+            Ok(())
+        } else {
+            Err("the SQLite writer is restarting".into())
+        }
+    });
+    let readiness = web::Data::new(readiness);
     let keys = web::Data::new(ApiKeys::new(&keys).map_err(|e| anyhow::anyhow!("api_keys: {e}"))?);
     let mut demo_citizen_token = None;
     let tokens = match &settings.citizen_tokens {
@@ -186,30 +262,75 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
     let metrics = web::Data::new(pagopa_api::Metrics::with_sources(vec![Box::new(
         move |out: &mut String| counters.render(out),
     )]));
+    let proxies = web::Data::new(
+        TrustedProxies::new(&settings.server.trusted_proxies)
+            .map_err(|e| anyhow::anyhow!("server.trusted_proxies: {e}"))?,
+    );
     if settings.outbox.enabled {
         spawn_outbox_worker(state.ports.clone(), &settings.outbox);
     }
-    let server = HttpServer::new(move || {
-        let mut app = App::new()
-            .app_data(state.clone())
-            .app_data(keys.clone())
-            .app_data(metrics.clone());
-        if let Some(tokens) = &tokens {
-            app = app.app_data(tokens.clone());
+    let own_node_listener = settings.node.listen.clone();
+    let api_soap = own_node_listener.is_none().then(|| soap.clone());
+    let api = {
+        let (state, keys, metrics, proxies, readiness) = (
+            state.clone(),
+            keys.clone(),
+            metrics.clone(),
+            proxies.clone(),
+            readiness.clone(),
+        );
+        HttpServer::new(move || {
+            let mut app = App::new()
+                .app_data(state.clone())
+                .app_data(keys.clone())
+                .app_data(metrics.clone())
+                .app_data(proxies.clone())
+                .app_data(readiness.clone());
+            if let Some(tokens) = &tokens {
+                app = app.app_data(tokens.clone());
+            }
+            let soap = api_soap.clone();
+            app.wrap(problem_details())
+                .wrap(from_fn(request_id))
+                .wrap(from_fn(proxy::client_address))
+                .configure(move |cfg| {
+                    if let Some(soap) = &soap {
+                        soap.configure(cfg);
+                    }
+                })
+                .configure(configure)
+        })
+        .workers(settings.server.workers)
+        .shutdown_timeout(settings.server.shutdown_timeout_secs)
+        .bind((settings.server.address.as_str(), settings.server.port))
+        .with_context(|| format!("listening on {}:{}", settings.server.address, settings.server.port))?
+    };
+    let addresses = api.addrs();
+    let mut servers = vec![api.run()];
+    let node_addresses = match own_node_listener {
+        None => addresses.clone(),
+        Some(listen) => {
+            let node = HttpServer::new(move || {
+                App::new()
+                    .app_data(metrics.clone())
+                    .app_data(proxies.clone())
+                    .wrap(from_fn(request_id))
+                    .wrap(from_fn(proxy::client_address))
+                    .configure(|cfg| soap.configure(cfg))
+            })
+            .workers(settings.server.workers)
+            .shutdown_timeout(settings.server.shutdown_timeout_secs)
+            .bind(listen.as_str())
+            .with_context(|| format!("listening on {listen} (node.listen)"))?;
+            let node_addresses = node.addrs();
+            servers.push(node.run());
+            node_addresses
         }
-        app.wrap(problem_details())
-            .wrap(from_fn(request_id))
-            .configure(|cfg| soap.configure(cfg))
-            .configure(configure)
-    })
-    .workers(settings.server.workers)
-    .shutdown_timeout(settings.server.shutdown_timeout_secs)
-    .bind((settings.server.address.as_str(), settings.server.port))
-    .with_context(|| format!("listening on {}:{}", settings.server.address, settings.server.port))?;
-    let addresses = server.addrs();
+    };
     Ok(Running {
-        server: server.run(),
+        servers,
         addresses,
+        node_addresses,
         demo_key,
         demo_citizen_token,
     })

@@ -29,11 +29,20 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the HTTP service.
-    Serve,
+    Serve {
+        /// Demo mode: the demo Enti, catalogue and positions, a fresh Front-End key and a
+        /// citizen token printed here. Never for production.
+        #[arg(long)]
+        demo: bool,
+    },
     /// Apply the database migrations and exit.
     Migrate,
     /// Load and validate the configuration, naming any bad key, and exit.
-    CheckConfig,
+    CheckConfig {
+        /// Check it as `serve --demo` would run it.
+        #[arg(long)]
+        demo: bool,
+    },
     /// Print the SHA-256 of an API key, to provision it in `api_keys`.
     HashKey {
         /// The key.
@@ -41,29 +50,77 @@ enum Command {
     },
 }
 
+/// Exit status when the configuration is refused (a bad value, no Ente, no Node
+/// authentication): an operator must change something before the service can run.
+const CONFIGURATION_REFUSED: u8 = 2;
+
 fn main() -> std::process::ExitCode {
     match run(Cli::parse()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(error) => {
-            // The whole chain on one line: "the configuration is invalid: unknown field …".
+        Err(Failure::Configuration(error)) => {
+            // The whole chain on one line: "the configuration is invalid: …".
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::from(CONFIGURATION_REFUSED)
+        }
+        Err(Failure::Run(error)) => {
+            if error.downcast_ref::<pagopa_server::Refusal>().is_some() {
+                eprintln!("error: {error:#}");
+                return std::process::ExitCode::from(CONFIGURATION_REFUSED);
+            }
             eprintln!("error: {error:#}");
             std::process::ExitCode::FAILURE
         }
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
+/// How a command failed: the configuration was refused (exit 2) or running failed (exit 1).
+enum Failure {
+    Configuration(anyhow::Error),
+    Run(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(error: anyhow::Error) -> Self {
+        Self::Run(error)
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
     if let Command::HashKey { key } = &cli.command {
         println!("{}", ApiKeys::hash(key));
         return Ok(());
     }
-    let settings = Settings::load(cli.config.as_deref())?;
+    let demo = matches!(
+        cli.command,
+        Command::Serve { demo: true } | Command::CheckConfig { demo: true }
+    );
+    let settings = (|| {
+        let mut settings = Settings::read(cli.config.as_deref())?;
+        settings.demo.enabled |= demo;
+        settings.validate()?;
+        Ok::<_, anyhow::Error>(settings)
+    })()
+    .map_err(Failure::Configuration)?;
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&settings.log).context("log filter")?)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(&settings.log)
+                .context("log: not a log filter")
+                .map_err(Failure::Configuration)?,
+        )
         .init();
     match cli.command {
-        Command::CheckConfig => {
-            println!("configuration is valid (database {})", redact(&settings.database.url));
+        Command::CheckConfig { .. } => {
+            for warning in &settings.warnings {
+                println!("warning: {warning}");
+            }
+            if settings.node.auth.is_anonymous() && !settings.demo.enabled {
+                println!("warning: node.auth.allow_anonymous: the pagoPA endpoint accepts anonymous callers");
+            }
+            println!(
+                "configuration is valid (database {}, {} Enti in the file)",
+                redact(&settings.database.url),
+                settings.entes.len()
+            );
             Ok(())
         }
         Command::Migrate => actix_web::rt::System::new().block_on(async {
@@ -73,10 +130,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("migrations applied ({})", redact(&settings.database.url));
             Ok(())
         }),
-        Command::Serve => actix_web::rt::System::new().block_on(async {
+        Command::Serve { .. } => actix_web::rt::System::new().block_on(async {
             let running = start(&settings).await?;
             for address in &running.addresses {
                 println!("Back-End Pagamenti listening on http://{address}");
+            }
+            for address in &running.node_addresses {
                 println!("pagoPA Node endpoint (paForNode): http://{address}{}", settings.node.path);
             }
             if let Some(key) = &running.demo_key {
@@ -94,7 +153,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     }
                 }
             }
-            running.server.await.context("the HTTP server failed")
+            running.run().await.context("the HTTP server failed")?;
+            Ok(())
         }),
         Command::HashKey { .. } => Ok(()),
     }

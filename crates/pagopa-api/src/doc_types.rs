@@ -183,3 +183,50 @@ pub(crate) struct DebtPositionDoc {
     /// Optimistic-locking version.
     version: u64,
 }
+
+/// An Ente's settings, as the configuration file's `[[entes]]` tables take them
+/// (`pagopa_domain::EnteSettings`).
+#[derive(ToSchema)]
+#[schema(as = EnteSettings)]
+pub(crate) struct EnteSettingsDoc {
+    /// The Ente's 11-digit fiscal code.
+    #[schema(pattern = "^[0-9]{11}$")]
+    id: String,
+    /// Its name (`companyName`), at most 140 characters.
+    name: String,
+    /// The office (`officeName`), at most 140 characters.
+    office_name: Option<String>,
+    /// The sector printed on notices (ENTE.SETTORE), at most 140 characters.
+    sector: Option<String>,
+    /// The contact line printed on notices (web site, phone, PEC), at most 255 characters.
+    info: Option<String>,
+    /// The aux digit of its notice numbers.
+    #[schema(minimum = 0, maximum = 3)]
+    aux_digit: u8,
+    /// With aux digit 3: 00..99 less pagoPA's reserved 47, 81, 85, 96..99.
+    #[schema(minimum = 0, maximum = 99)]
+    segregation_code: Option<u8>,
+    /// With aux digit 0.
+    #[schema(minimum = 0, maximum = 99)]
+    application_code: Option<u8>,
+    /// The intermediary (`idBrokerPA`).
+    broker_id: String,
+    /// The station (`idStation`).
+    station_id: String,
+    /// The treasury IBAN (ISO 13616, mod 97 checked).
+    bank_iban: String,
+    /// A Poste Italiane IBAN (ABI 07601).
+    postal_iban: Option<String>,
+    /// Poste's authorisation to print payment slips ("AUT. …"); needs `postal_iban`.
+    poste_authorisation: Option<String>,
+    /// The CBILL code (5 characters).
+    cbill: Option<String>,
+    /// Configuration file only: the path of the logo. The API refuses it (use `…/logo`).
+    logo: Option<String>,
+    /// Whether the gestionale is asked for a debtor's positions on demand (default false).
+    positions_on_demand: Option<bool>,
+    /// Whether the Ente is served (default true).
+    enabled: Option<bool>,
+    /// The second language of its notices (`de`).
+    second_language: Option<String>,
+}

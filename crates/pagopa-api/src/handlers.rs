@@ -150,36 +150,6 @@ pub(crate) async fn get_notice(
     Ok(HttpResponse::Ok().json(NoticeDto::from(summary)))
 }
 
-/// `GET /health/live`: the process answers.
-#[utoipa::path(get, path = "/health/live", tag = "operations", responses((status = 200, description = "The process answers")))]
-pub(crate) async fn live() -> HttpResponse {
-    HttpResponse::Ok().json(serde_json::json!({ "status": "live" }))
-}
-
-/// `GET /health/ready`: the database answers.
-#[utoipa::path(get, path = "/health/ready", tag = "operations",
-    responses((status = 200, description = "The database answers"), (status = 503, body = Problem)))]
-pub(crate) async fn ready(state: web::Data<ApiState>) -> HttpResponse {
-    match state.ports.entes.list().await {
-        Ok(_) => HttpResponse::Ok().json(serde_json::json!({ "status": "ready" })),
-        Err(error) => {
-            tracing::warn!(error = %error, "readiness check failed");
-            ApiError::new(
-                actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
-                "not_ready",
-                "the database does not answer",
-            )
-            .error_response_owned()
-        }
-    }
-}
-
-impl ApiError {
-    fn error_response_owned(self) -> HttpResponse {
-        actix_web::ResponseError::error_response(&self)
-    }
-}
-
 /// Query of `GET /api/v1/me/positions`.
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]

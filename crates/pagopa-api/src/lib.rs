@@ -9,6 +9,7 @@ pub mod citizen;
 mod doc_types;
 pub mod dto;
 mod handlers;
+pub mod health;
 pub mod metrics;
 pub mod openapi;
 pub mod problem;
@@ -28,6 +29,7 @@ use tracing::Instrument;
 
 pub use auth::{ApiKeyEntry, ApiKeys, Role};
 pub use citizen::{Citizen, CitizenTokens, MaybeCitizen};
+pub use health::Readiness;
 pub use metrics::{Metrics, MetricsSource};
 pub use problem::{ApiError, PROBLEM_JSON};
 
@@ -72,6 +74,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/me/receipts").get(handlers::my_receipts))
             .service(web::resource("/carts").post(handlers::start_cart))
             .service(web::resource("/carts/{id}").get(handlers::get_cart))
+            .service(web::resource("/admin/entes").get(admin::list_entes))
+            .service(
+                web::resource("/admin/entes/{ente}")
+                    .get(admin::get_ente)
+                    .put(admin::put_ente),
+            )
+            .service(
+                web::resource("/admin/entes/{ente}/logo")
+                    .get(admin::get_logo)
+                    .put(admin::put_logo)
+                    .delete(admin::delete_logo),
+            )
             .service(web::resource("/admin/entes/{ente}/positions").post(admin::create_position))
             .service(
                 web::resource("/admin/entes/{ente}/positions/{iupd}")
@@ -84,8 +98,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/admin/receipts").get(admin::search_receipts))
             .service(web::resource("/admin/outbox/{id}/replay").post(admin::replay_outbox)),
     )
-    .service(web::resource("/health/live").get(handlers::live))
-    .service(web::resource("/health/ready").get(handlers::ready))
+    .service(web::resource("/health/live").get(health::live))
+    .service(web::resource("/health/ready").get(health::ready))
     .service(web::resource("/metrics").get(handlers::metrics))
     .service(web::resource("/openapi.json").get(|| async {
         actix_web::HttpResponse::Ok()
@@ -174,8 +188,9 @@ pub async fn request_id(
     let metrics = request.app_data::<web::Data<Metrics>>().cloned();
     // The route pattern (`/api/v1/entes/{ente}/services`), never the path, which may hold ids.
     let route = request.match_pattern().unwrap_or_else(|| String::from("unmatched"));
-    let method = request.method().to_string();
-    let span = tracing::info_span!("request", id = %id, method = %request.method(), route = %route);
+    let method = metrics::method_label(request.method());
+    let client = request.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    let span = tracing::info_span!("request", id = %id, method = method, route = %route, client = %client);
     // The span follows the request across awaits (a guard held over an await would not).
     let mut response = next.call(request).instrument(span.clone()).await?.map_into_boxed_body();
     if let Ok(value) = HeaderValue::from_str(&id) {
@@ -185,7 +200,7 @@ pub async fn request_id(
     }
     span.in_scope(|| tracing::info!(status = response.status().as_u16(), "served"));
     if let Some(metrics) = metrics {
-        metrics.record(&route, &method, response.status().as_u16(), started.elapsed());
+        metrics.record(&route, method, response.status().as_u16(), started.elapsed());
     }
     Ok(response)
 }

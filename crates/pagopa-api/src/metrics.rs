@@ -11,7 +11,7 @@ const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 
 
 #[derive(Default)]
 struct Route {
-    by_status: BTreeMap<(String, u16), u64>,
+    by_status: BTreeMap<(&'static str, u16), u64>,
     buckets: [u64; BUCKETS.len()],
     count: u64,
     sum_seconds: f64,
@@ -37,6 +37,22 @@ fn escape(label: &str) -> String {
     label.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
+/// The method as a metrics label: one of a closed set, `other` for extension methods (any
+/// token is a method to HTTP: as a label it would let anyone grow the metrics without bound).
+pub fn method_label(method: &actix_web::http::Method) -> &'static str {
+    use actix_web::http::Method as M;
+    match *method {
+        M::GET => "GET",
+        M::POST => "POST",
+        M::PUT => "PUT",
+        M::DELETE => "DELETE",
+        M::PATCH => "PATCH",
+        M::HEAD => "HEAD",
+        M::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
 impl Metrics {
     /// Metrics that also render `sources` (e.g. the paForNode endpoint's counters).
     pub fn with_sources(sources: Vec<MetricsSource>) -> Self {
@@ -47,10 +63,10 @@ impl Metrics {
     }
 
     /// Records one request.
-    pub fn record(&self, route: &str, method: &str, status: u16, elapsed: Duration) {
+    pub fn record(&self, route: &str, method: &'static str, status: u16, elapsed: Duration) {
         let mut routes = self.routes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let entry = routes.entry(route.to_owned()).or_default();
-        *entry.by_status.entry((method.to_owned(), status)).or_default() += 1;
+        *entry.by_status.entry((method, status)).or_default() += 1;
         let seconds = elapsed.as_secs_f64();
         for (bucket, bound) in entry.buckets.iter_mut().zip(BUCKETS) {
             if seconds <= bound {

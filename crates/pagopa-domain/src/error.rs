@@ -122,6 +122,9 @@ pub enum DomainError {
     /// No such record (service, cart, position, receipt) for the caller.
     #[error("{0} not found")]
     NotFound(String),
+    /// An Ente's settings are unusable; the error names the key.
+    #[error("invalid Ente settings: {0}")]
+    InvalidEnteSettings(crate::model::EnteSettingsFieldError),
     /// The service exists but cannot be requested now.
     #[error("service {0} is not active")]
     ServiceInactive(String),
@@ -158,6 +161,7 @@ impl DomainError {
             | Self::InvalidForm(_)
             | Self::Pricing(_)
             | Self::NotFound(_)
+            | Self::InvalidEnteSettings(_)
             | Self::ServiceInactive(_)
             | Self::IuvExhausted(_) => FaultCode::Semantica,
             Self::Gestionale(GestionaleError::Rejected { .. }) => FaultCode::Semantica,

@@ -8,7 +8,10 @@
 //! busy handler's sleeps (growing to 100 ms) that made the latency tail, and batching turns
 //! `fsync`s per write into `fsync`s per batch.
 
-use std::sync::mpsc;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc};
+use std::time::Duration;
 
 use diesel::Connection;
 use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
@@ -30,18 +33,31 @@ type Job = Box<dyn FnOnce(&mut SqliteConnection) -> Completion + Send>;
 #[derive(Clone, Debug)]
 pub(crate) struct GroupWriter {
     jobs: mpsc::Sender<Job>,
+    running: Arc<AtomicBool>,
 }
 
+type SqlitePool = Pool<ConnectionManager<SqliteConnection>>;
+
 impl GroupWriter {
-    /// Starts the writer thread over a connection taken from `pool` for good.
-    pub(crate) fn start(pool: &Pool<ConnectionManager<SqliteConnection>>) -> Result<Self, crate::ConnectError> {
+    /// Starts the writer thread over a connection taken from `pool`. The thread supervises
+    /// itself: a write that panics fails its batch (its callers get an error, nothing is
+    /// half-committed: the transaction is rolled back with the connection, which is dropped),
+    /// and the writer starts again on a fresh connection.
+    pub(crate) fn start(pool: &SqlitePool) -> Result<Self, crate::ConnectError> {
         let conn = pool.get().map_err(crate::ConnectError::Pool)?;
         let (jobs, queue) = mpsc::channel::<Job>();
+        let running = Arc::new(AtomicBool::new(true));
+        let (pool, flag) = (pool.clone(), running.clone());
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || run(conn, queue))
+            .spawn(move || supervise(conn, &pool, &queue, &flag))
             .map_err(crate::ConnectError::Writer)?;
-        Ok(Self { jobs })
+        Ok(Self { jobs, running })
+    }
+
+    /// Whether the writer thread is running (false while it restarts).
+    pub(crate) fn is_running(&self) -> bool {
+        self.running.load(Ordering::Acquire)
     }
 
     /// Runs `work` on the writer's connection, inside the batch transaction, and waits for the
@@ -72,7 +88,35 @@ impl GroupWriter {
     }
 }
 
-fn run(mut conn: PooledConnection<ConnectionManager<SqliteConnection>>, queue: mpsc::Receiver<Job>) {
+/// Runs the writer, and again after a panic, until every sender is gone.
+fn supervise(
+    first: PooledConnection<ConnectionManager<SqliteConnection>>,
+    pool: &SqlitePool,
+    queue: &mpsc::Receiver<Job>,
+    running: &AtomicBool,
+) {
+    let mut conn = Some(first);
+    loop {
+        let Some(current) = conn.take().or_else(|| pool.get().ok()) else {
+            running.store(false, Ordering::Release);
+            tracing::error!("the SQLite writer cannot get a connection; retrying in 1 s");
+            std::thread::sleep(Duration::from_secs(1));
+            continue;
+        };
+        running.store(true, Ordering::Release);
+        // The connection moves into the run: if it unwinds, r2d2 sees a panicking thread and
+        // discards the connection (with its open transaction) instead of pooling it.
+        match catch_unwind(AssertUnwindSafe(|| run(current, queue))) {
+            Ok(()) => return,
+            Err(_) => {
+                running.store(false, Ordering::Release);
+                tracing::error!("a SQLite write panicked: its batch failed; the writer restarts");
+            }
+        }
+    }
+}
+
+fn run(mut conn: PooledConnection<ConnectionManager<SqliteConnection>>, queue: &mpsc::Receiver<Job>) {
     let conn: &mut SqliteConnection = &mut conn;
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     let mut completions: Vec<Completion> = Vec::with_capacity(MAX_BATCH);
@@ -101,5 +145,52 @@ fn run(mut conn: PooledConnection<ConnectionManager<SqliteConnection>>, queue: m
         for completion in completions.drain(..) {
             completion(error.as_deref());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+
+    use diesel::RunQueryDsl;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_write_fails_alone_and_the_writer_comes_back() {
+        let file = std::env::temp_dir().join(format!("pagopa-group-{}.db", std::process::id()));
+        let _ = std::fs::remove_file(&file);
+        let pool = Pool::builder()
+            .max_size(3)
+            .build(ConnectionManager::<SqliteConnection>::new(file.display().to_string()))
+            .unwrap();
+        let writer = GroupWriter::start(&pool).unwrap();
+        writer
+            .write(|c| Ok(diesel::sql_query("CREATE TABLE t (v INTEGER)").execute(c)?))
+            .await
+            .unwrap();
+        let panicked = writer
+            .write(|c| -> Result<usize, DbError> {
+                diesel::sql_query("INSERT INTO t VALUES (1)").execute(c)?;
+                panic!("a bug in a write job");
+            })
+            .await;
+        assert!(panicked.is_err(), "the caller of the panicking write gets an error");
+        let written = writer
+            .write(|c| Ok(diesel::sql_query("INSERT INTO t VALUES (2)").execute(c)?))
+            .await;
+        assert_eq!(written.unwrap(), 1, "the writer restarted");
+        assert!(writer.is_running());
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = pool.get().unwrap();
+        let count: Count = diesel::sql_query("SELECT COUNT(*) AS n FROM t WHERE v = 1")
+            .get_result(&mut *conn)
+            .unwrap();
+        assert_eq!(count.n, 0, "the panicking write left nothing behind");
+        let _ = std::fs::remove_file(file);
     }
 }

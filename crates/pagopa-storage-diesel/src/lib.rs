@@ -17,6 +17,7 @@ mod schema;
 
 use std::path::Path;
 
+use diesel::RunQueryDsl;
 use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, Pool};
 use diesel::sqlite::SqliteConnection;
@@ -38,6 +39,8 @@ pub const SQLITE_PRAGMAS: &str = "PRAGMA page_size = 16384; PRAGMA journal_mode 
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+/// The PostgreSQL advisory lock key migrations run under ("pagoPA" in ASCII).
+const MIGRATION_LOCK: i64 = 0x7061_676f_5041;
 
 /// Which database a store uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -144,11 +147,27 @@ impl DieselStore {
         db::blocking(move || {
             let applied = match &pools {
                 Pools::Sqlite(pool) => pool.get()?.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
-                Pools::Postgres(pool) => pool.get()?.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
+                Pools::Postgres(pool) => {
+                    // Instances starting together take turns: the first applies the
+                    // migrations, the others find nothing pending. The lock is the session's
+                    // and is released below, or by the server if this connection dies.
+                    let mut conn = pool.get()?;
+                    diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")).execute(&mut *conn)?;
+                    let applied = conn.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len());
+                    diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})")).execute(&mut *conn)?;
+                    applied
+                }
             };
             applied.map_err(|e| DbError::Corrupt(format!("migration failed: {e}")))
         })
         .await
+    }
+
+    /// Whether writes can be made: on SQLite, whether the group writer thread runs (it is
+    /// restarted when a write panics; readiness fails until it is back). Always true on
+    /// PostgreSQL.
+    pub fn writer_running(&self) -> bool {
+        self.writer.as_ref().is_none_or(group::GroupWriter::is_running)
     }
 
     /// Whether the database answers (for readiness probes).

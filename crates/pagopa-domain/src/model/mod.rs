@@ -4,6 +4,7 @@
 pub mod cart;
 pub mod catalogue;
 pub mod ente;
+mod ente_settings;
 mod ids;
 pub mod outbox;
 pub mod position;
@@ -17,6 +18,7 @@ pub use catalogue::{
     TransferTemplate, render_template,
 };
 pub use ente::{Ente, EnteLogo, EnteSettingsError, LogoFormat, MAX_LOGO_BYTES, NoticeLanguage};
+pub use ente_settings::{EnteSettings, EnteSettingsFieldError};
 pub use ids::{CartId, IdentifierError, Iupd, PartyId, ReceiptId, ServiceCode};
 pub use outbox::{OutboxEvent, OutboxMessage, PaymentNotification, RetryPolicy};
 pub use position::{

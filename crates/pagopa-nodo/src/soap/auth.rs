@@ -19,8 +19,12 @@ pub struct NodeAuth {
     /// The shared secret. Compared through SHA-256 digests, never logged.
     pub secret: Option<String>,
     /// Allowed client addresses: single addresses or CIDR blocks (`10.1.0.0/16`, `::1`).
-    /// Empty: any address.
+    /// Empty: any address. Behind a reverse proxy the client address is the one the trusted
+    /// proxy forwarded (`server.trusted_proxies`).
     pub allowed_ips: Vec<String>,
+    /// Accept callers with neither a secret nor an allowed address. The server refuses to start
+    /// without a secret or an allow-list unless this is set (or in demo mode), and warns.
+    pub allow_anonymous: bool,
 }
 
 impl std::fmt::Debug for NodeAuth {
@@ -29,14 +33,26 @@ impl std::fmt::Debug for NodeAuth {
             .field("header", &self.header)
             .field("secret", &self.secret.as_ref().map(|_| "***"))
             .field("allowed_ips", &self.allowed_ips)
+            .field("allow_anonymous", &self.allow_anonymous)
             .finish()
     }
 }
 
 impl NodeAuth {
-    /// Checks the allow-list entries and the secret, naming the first bad one.
+    /// Checks the allow-list entries, the header name and the secret, naming the first bad one.
     pub fn validate(&self) -> Result<(), String> {
         NodeGate::new(self).map(|_| ())
+    }
+
+    /// Whether callers are authenticated by a secret or an allow-list, or anonymous callers
+    /// were explicitly allowed.
+    pub fn is_configured(&self) -> bool {
+        self.secret.is_some() || !self.allowed_ips.is_empty() || self.allow_anonymous
+    }
+
+    /// Whether anyone who knows the station ids may call: no secret and no allow-list.
+    pub fn is_anonymous(&self) -> bool {
+        self.secret.is_none() && self.allowed_ips.is_empty()
     }
 }
 
@@ -44,7 +60,7 @@ impl NodeAuth {
 /// digest.
 #[derive(Debug)]
 pub(crate) struct NodeGate {
-    blocks: Vec<Block>,
+    blocks: Vec<AddressBlock>,
     header: String,
     secret_digest: Option<[u8; 32]>,
 }
@@ -54,8 +70,13 @@ impl NodeGate {
         let blocks = auth
             .allowed_ips
             .iter()
-            .map(|raw| Block::parse(raw))
+            .map(|raw| AddressBlock::parse(raw))
             .collect::<Result<Vec<_>, _>>()?;
+        if let Some(header) = &auth.header
+            && actix_web::http::header::HeaderName::from_bytes(header.as_bytes()).is_err()
+        {
+            return Err(format!("header {header:?} is not a valid HTTP header name"));
+        }
         let secret_digest = match auth.secret.as_deref() {
             Some("") => return Err("the Node secret must not be empty".into()),
             Some(secret) => Some(Sha256::digest(secret.as_bytes()).into()),
@@ -94,15 +115,17 @@ impl NodeGate {
     }
 }
 
-/// An address block of the allow-list.
+/// An address block: one address or a CIDR block (`10.1.0.0/16`, `::1`). The Node allow-list
+/// is made of these, and so is the server's list of trusted proxies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Block {
+pub struct AddressBlock {
     network: IpAddr,
     prefix: u8,
 }
 
-impl Block {
-    fn parse(raw: &str) -> Result<Self, String> {
+impl AddressBlock {
+    /// The block `raw` names, or why it names none.
+    pub fn parse(raw: &str) -> Result<Self, String> {
         let (address, prefix) = match raw.split_once('/') {
             Some((address, prefix)) => (address, Some(prefix)),
             None => (raw, None),
@@ -124,7 +147,8 @@ impl Block {
         Ok(Self { network, prefix })
     }
 
-    fn contains(&self, address: IpAddr) -> bool {
+    /// Whether `address` is in the block (an IPv4-mapped IPv6 address counts as IPv4).
+    pub fn contains(&self, address: IpAddr) -> bool {
         let address = match address {
             IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(address),
             v4 => v4,
@@ -149,16 +173,20 @@ mod tests {
 
     #[test]
     fn address_blocks() {
-        let block = Block::parse("10.1.0.0/16").unwrap();
+        let block = AddressBlock::parse("10.1.0.0/16").unwrap();
         assert!(block.contains("10.1.200.3".parse().unwrap()));
         assert!(!block.contains("10.2.0.1".parse().unwrap()));
         assert!(block.contains("::ffff:10.1.0.9".parse().unwrap()));
-        let one = Block::parse("127.0.0.1").unwrap();
+        let one = AddressBlock::parse("127.0.0.1").unwrap();
         assert!(one.contains("127.0.0.1".parse().unwrap()));
         assert!(!one.contains("127.0.0.2".parse().unwrap()));
-        assert!(Block::parse("::1").unwrap().contains("::1".parse().unwrap()));
-        assert!(Block::parse("0.0.0.0/0").unwrap().contains("8.8.8.8".parse().unwrap()));
-        assert!(Block::parse("10.0.0.0/33").is_err());
-        assert!(Block::parse("example.org").is_err());
+        assert!(AddressBlock::parse("::1").unwrap().contains("::1".parse().unwrap()));
+        assert!(
+            AddressBlock::parse("0.0.0.0/0")
+                .unwrap()
+                .contains("8.8.8.8".parse().unwrap())
+        );
+        assert!(AddressBlock::parse("10.0.0.0/33").is_err());
+        assert!(AddressBlock::parse("example.org").is_err());
     }
 }

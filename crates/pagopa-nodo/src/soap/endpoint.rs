@@ -38,6 +38,9 @@ pub struct SoapSettings {
     pub max_body_bytes: usize,
     /// Node authentication.
     pub auth: NodeAuth,
+    /// Serve the endpoint on a listener of its own (`ADDRESS:PORT`), and no longer on the REST
+    /// API's; without it both share one listener.
+    pub listen: Option<String>,
 }
 
 impl Default for SoapSettings {
@@ -47,6 +50,7 @@ impl Default for SoapSettings {
             fault_id: None,
             max_body_bytes: 1024 * 1024,
             auth: NodeAuth::default(),
+            listen: None,
         }
     }
 }
@@ -58,6 +62,7 @@ impl std::fmt::Debug for SoapSettings {
             .field("fault_id", &self.fault_id)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("auth", &self.auth)
+            .field("listen", &self.listen)
             .finish()
     }
 }

@@ -20,7 +20,7 @@ pub use time::italian_date;
 use std::fmt;
 use std::str::FromStr;
 
-pub use auth::NodeAuth;
+pub use auth::{AddressBlock, NodeAuth};
 pub use decode::{DecodeError, NodeRequest, decode_request};
 pub use endpoint::{SoapEndpoint, SoapSettings};
 

@@ -1,13 +1,20 @@
 //! Configuration: built-in defaults, then a TOML file, then `PAGOPA__…` environment variables
-//! (`PAGOPA__DATABASE__URL`, `PAGOPA__SERVER__PORT`, …). Unknown keys are errors that name the
-//! key.
+//! (`PAGOPA__DATABASE__URL`, `PAGOPA__SERVER__PORT`, …). Secrets may come from files
+//! (`secrets.rs`). Every bad value is an error that names its key (`entes[1].bank_iban: …`,
+//! `outbox.lease_secs: …`).
 
-use anyhow::{Context, bail};
+mod entes;
+mod secrets;
+
+use anyhow::Context;
 use pagopa_api::{ApiKeyEntry, ApiKeys};
+use pagopa_domain::EnteSettings;
 use pagopa_gestionale_http::GestionaleHttpSettings;
 use pagopa_nodo::checkout::CheckoutSettings;
-use pagopa_nodo::soap::SoapSettings;
+use pagopa_nodo::soap::{AddressBlock, SoapSettings};
 use serde::Deserialize;
+
+pub use entes::{ConfiguredEnte, apply as apply_entes};
 
 /// Every setting.
 #[derive(Clone, Debug, Deserialize)]
@@ -17,8 +24,11 @@ pub struct Settings {
     pub server: ServerSettings,
     /// Storage.
     pub database: DatabaseSettings,
-    /// Demo mode.
+    /// Demo mode (`serve --demo`); never on by default.
     pub demo: DemoSettings,
+    /// The Enti this installation serves, applied at every start.
+    #[serde(default)]
+    pub entes: Vec<EnteSettings>,
     /// Provisioned API keys (hashes only; `pagopa-server hash-key` computes one).
     #[serde(default)]
     pub api_keys: Vec<ApiKeyEntry>,
@@ -43,6 +53,9 @@ pub struct Settings {
     pub outbox: OutboxSettings,
     /// Checkout carts.
     pub carts: CartSettings,
+    /// What loading noticed without refusing (secret files others can read, …), to log.
+    #[serde(skip)]
+    pub warnings: Vec<String>,
 }
 
 /// Checkout carts.
@@ -105,6 +118,11 @@ pub struct ServerSettings {
     pub workers: usize,
     /// Seconds to finish requests in flight on shutdown.
     pub shutdown_timeout_secs: u64,
+    /// The reverse proxies (addresses or CIDR blocks) whose `Forwarded` / `X-Forwarded-For`
+    /// headers are believed. From any other peer those headers are ignored, and the client
+    /// address is the TCP peer's.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
 }
 
 /// Storage settings.
@@ -115,7 +133,8 @@ pub struct DatabaseSettings {
     pub url: String,
     /// Connections in the pool.
     pub pool_size: u32,
-    /// Apply migrations at start (always true for SQLite; for PostgreSQL prefer `migrate`).
+    /// Apply migrations at start (always true for SQLite). On PostgreSQL several instances may
+    /// start at once: migrations run under an advisory lock.
     pub migrate_on_start: bool,
     /// SQLite: run short point reads on the HTTP worker instead of the blocking pool
     /// (ADR 0004). No effect on PostgreSQL.
@@ -126,7 +145,7 @@ pub struct DatabaseSettings {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DemoSettings {
-    /// Whether demo mode is on.
+    /// Whether demo mode is on (`serve --demo` turns it on).
     pub enabled: bool,
 }
 
@@ -147,7 +166,7 @@ migrate_on_start = true
 sqlite_inline_reads = true
 
 [demo]
-enabled = true
+enabled = false
 
 [carts]
 session_lifetime_secs = 1800
@@ -156,14 +175,38 @@ session_lifetime_secs = 1800
 enabled = true
 interval_ms = 1000
 batch = 50
-lease_secs = 60
+lease_secs = 300
 retry_base_secs = 10
 retry_max_secs = 3600
 "#;
 
+/// The longest duration any setting takes: 30 days, in seconds.
+const MAX_SECS: i64 = 30 * 24 * 3600;
+
+/// An error about one key.
+fn bad(key: &str, message: impl std::fmt::Display) -> anyhow::Error {
+    anyhow::anyhow!("{key}: {message}")
+}
+
+/// `value` within `min..=max`, else an error naming `key`.
+fn within<T: PartialOrd + std::fmt::Display + Copy>(key: &str, value: T, min: T, max: T) -> anyhow::Result<()> {
+    if value < min || value > max {
+        return Err(bad(key, format!("{value} is outside {min}..={max}")));
+    }
+    Ok(())
+}
+
 impl Settings {
-    /// Defaults, then `file` if given, then the environment.
+    /// Defaults, then `file` if given, then the environment; checked.
     pub fn load(file: Option<&std::path::Path>) -> anyhow::Result<Self> {
+        let settings = Self::read(file)?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Defaults, then `file`, then the environment, typed but not yet checked (the command
+    /// line may still change them, e.g. `serve --demo`).
+    pub fn read(file: Option<&std::path::Path>) -> anyhow::Result<Self> {
         let mut builder =
             config::Config::builder().add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml));
         if let Some(file) = file {
@@ -176,63 +219,102 @@ impl Settings {
                 .try_parsing(true)
                 // PAGOPA__NODE__AUTH__ALLOWED_IPS=10.0.0.0/8,192.168.1.7
                 .list_separator(",")
-                .with_list_parse_key("node.auth.allowed_ips"),
+                .with_list_parse_key("node.auth.allowed_ips")
+                .with_list_parse_key("server.trusted_proxies"),
         );
-        let settings: Settings = builder
+        let mut tree: serde_json::Value = builder
             .build()
             .context("reading the configuration")?
             .try_deserialize()
-            .context("the configuration is invalid")?;
-        settings.validate()?;
+            .context("reading the configuration")?;
+        let warnings = secrets::resolve(&mut tree).map_err(|e| anyhow::anyhow!(e))?;
+        let mut settings: Settings = serde_path_to_error::deserialize(tree).map_err(|e| {
+            let path = e.path().to_string();
+            anyhow::anyhow!("the configuration is invalid: {path}: {}", e.into_inner())
+        })?;
+        settings.warnings = warnings;
         Ok(settings)
     }
 
-    /// Checks what types cannot.
+    /// Checks what types cannot; every error names its key.
     pub fn validate(&self) -> anyhow::Result<()> {
-        if self.server.workers == 0 {
-            bail!("server.workers must be at least 1");
+        within("server.workers", self.server.workers, 1, 256)?;
+        within(
+            "server.shutdown_timeout_secs",
+            self.server.shutdown_timeout_secs,
+            0,
+            3600,
+        )?;
+        for (n, proxy) in self.server.trusted_proxies.iter().enumerate() {
+            AddressBlock::parse(proxy).map_err(|e| bad(&format!("server.trusted_proxies[{n}]"), e))?;
         }
-        if self.database.pool_size == 0 {
-            bail!("database.pool_size must be at least 1");
-        }
+        within("database.pool_size", self.database.pool_size, 1, 1000)?;
         let url = &self.database.url;
         if !(url.starts_with("sqlite://") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-            bail!("database.url must start with sqlite://, postgres:// or postgresql://");
+            return Err(bad(
+                "database.url",
+                "must start with sqlite://, postgres:// or postgresql://",
+            ));
         }
-        ApiKeys::new(&self.api_keys).map_err(|e| anyhow::anyhow!("api_keys: {e}"))?;
+        self.configured_entes()?;
+        ApiKeys::new(&self.api_keys).map_err(|e| bad("api_keys", e))?;
         if !self.node.path.starts_with('/') || self.node.path.starts_with("/api/") {
-            bail!("node.path must start with '/' and lie outside /api/");
+            return Err(bad("node.path", "must start with '/' and lie outside /api/"));
         }
-        self.node
-            .auth
-            .validate()
-            .map_err(|e| anyhow::anyhow!("node.auth: {e}"))?;
-        if self.node.max_body_bytes < 4096 {
-            bail!("node.max_body_bytes must be at least 4096");
+        if let Some(listen) = &self.node.listen {
+            listen
+                .parse::<std::net::SocketAddr>()
+                .map_err(|_| bad("node.listen", format!("{listen:?} is not an ADDRESS:PORT")))?;
         }
+        self.node.auth.validate().map_err(|e| bad("node.auth", e))?;
+        if !self.demo.enabled && !self.node.auth.is_configured() {
+            return Err(bad(
+                "node.auth",
+                "outside demo mode the pagoPA endpoint needs a shared secret (secret or secret_file), \
+                 an allow-list (allowed_ips), or both; or allow_anonymous = true to accept anyone",
+            ));
+        }
+        within("node.max_body_bytes", self.node.max_body_bytes, 4096, 64 * 1024 * 1024)?;
         if let Some(checkout) = &self.checkout {
-            pagopa_nodo::checkout::CheckoutClient::new(checkout.clone())
-                .map_err(|e| anyhow::anyhow!("checkout: {e}"))?;
+            within("checkout.timeout_ms", checkout.timeout_ms, 1, 120_000)?;
+            pagopa_nodo::checkout::CheckoutClient::new(checkout.clone()).map_err(|e| bad("checkout", e))?;
         }
         if let Some(gestionale) = &self.gestionale {
-            pagopa_gestionale_http::GestionaleHttp::new(gestionale.clone())
-                .map_err(|e| anyhow::anyhow!("gestionale: {e}"))?;
+            within("gestionale.timeout_ms", gestionale.timeout_ms, 1, 120_000)?;
+            pagopa_gestionale_http::GestionaleHttp::new(gestionale.clone()).map_err(|e| bad("gestionale", e))?;
         }
-        if self.carts.session_lifetime_secs <= 0 {
-            bail!("carts.session_lifetime_secs must be positive");
-        }
-        if self.outbox.batch == 0 || self.outbox.interval_ms == 0 || self.outbox.lease_secs <= 0 {
-            bail!("outbox.batch, outbox.interval_ms and outbox.lease_secs must be positive");
-        }
-        if self.outbox.retry_base_secs <= 0 || self.outbox.retry_max_secs < self.outbox.retry_base_secs {
-            bail!("outbox.retry_base_secs must be positive and at most outbox.retry_max_secs");
-        }
+        within(
+            "carts.session_lifetime_secs",
+            self.carts.session_lifetime_secs,
+            1,
+            7 * 24 * 3600,
+        )?;
+        let outbox = &self.outbox;
+        within("outbox.batch", outbox.batch, 1, 10_000)?;
+        within("outbox.interval_ms", outbox.interval_ms, 1, 3_600_000)?;
+        within("outbox.lease_secs", outbox.lease_secs, 1, MAX_SECS)?;
+        within("outbox.retry_base_secs", outbox.retry_base_secs, 1, MAX_SECS)?;
+        within(
+            "outbox.retry_max_secs",
+            outbox.retry_max_secs,
+            outbox.retry_base_secs,
+            MAX_SECS,
+        )?;
         if let Some(tokens) = &self.citizen_tokens {
-            tokens
-                .verifier()
-                .map_err(|e| anyhow::anyhow!("citizen_tokens.public_key: {e}"))?;
+            within(
+                "citizen_tokens.max_lifetime_secs",
+                tokens.max_lifetime_secs,
+                1,
+                24 * 3600,
+            )?;
+            tokens.verifier().map_err(|e| bad("citizen_tokens.public_key", e))?;
         }
         Ok(())
+    }
+
+    /// The Enti of the file, checked, their logos read.
+    pub fn configured_entes(&self) -> anyhow::Result<Vec<ConfiguredEnte>> {
+        entes::check(&self.entes)
     }
 }
 

@@ -1,0 +1,48 @@
+//! Operators' operations under `/api/v1/admin`, a module per resource: Enti, positions,
+//! receipts, the catalogue, the outbox. Every operation checks the key's Enti.
+
+mod catalogue;
+mod entes;
+mod outbox;
+mod positions;
+mod receipts;
+
+use actix_web::http::StatusCode;
+use pagopa_domain::EnteId;
+
+pub(crate) use catalogue::*;
+pub(crate) use entes::*;
+pub(crate) use outbox::*;
+pub(crate) use positions::*;
+pub(crate) use receipts::*;
+
+use crate::auth::Principal;
+use crate::problem::{ApiError, parse};
+
+/// The Ente of a path, after checking the key may act on it.
+pub(super) fn ente_in_scope(principal: &Principal, raw: &str) -> Result<EnteId, ApiError> {
+    let ente: EnteId = parse(raw, "invalid_ente_id")?;
+    principal.check_ente(&ente)?;
+    Ok(ente)
+}
+
+/// The Ente filter of a search: required for a key limited to some Enti.
+pub(super) fn search_scope(principal: &Principal, ente: Option<EnteId>) -> Result<Option<EnteId>, ApiError> {
+    match ente {
+        Some(ente) => principal.check_ente(&ente).map(|()| Some(ente)),
+        None if principal.entes.is_empty() => Ok(None),
+        None => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden_ente",
+            "name an Ente this key may act on (?ente=…)",
+        )),
+    }
+}
+
+/// A page with the cursor as query parameters for the next request.
+#[derive(serde::Serialize)]
+pub(super) struct PageDto<T> {
+    pub(super) items: Vec<T>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) next: Option<serde_json::Value>,
+}

@@ -1,0 +1,37 @@
+//! Gestionale notifications in the outbox.
+
+use actix_web::{HttpResponse, web};
+use pagopa_domain::{DomainError, OutboxEvent};
+
+use crate::ApiState;
+use crate::auth::Operator;
+use crate::openapi::Problem;
+use crate::problem::ApiError;
+
+/// `POST /api/v1/admin/outbox/{id}/replay`: delivers a message to the gestionale again.
+#[utoipa::path(post, path = "/api/v1/admin/outbox/{id}/replay", tag = "operator", security(("api_key" = [])),
+    params(("id" = u64, Path, description = "The outbox message")),
+    responses((status = 202, description = "Queued for delivery again"), (status = 404, body = Problem), (status = 403, body = Problem)))]
+pub(crate) async fn replay_outbox(
+    operator: Operator,
+    state: web::Data<ApiState>,
+    path: web::Path<u64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let message = state
+        .ports
+        .outbox
+        .get(id)
+        .await
+        .map_err(DomainError::from)?
+        .ok_or_else(|| ApiError::not_found(format!("outbox message {id}")))?;
+    let OutboxEvent::PaymentReceived(notification) = &message.event;
+    operator.0.check_ente(&notification.ente)?;
+    state
+        .ports
+        .outbox
+        .replay(id, state.ports.clock.now())
+        .await
+        .map_err(DomainError::from)?;
+    Ok(HttpResponse::Accepted().json(serde_json::json!({ "id": id, "status": "replayed" })))
+}
