@@ -172,10 +172,21 @@ impl Server {
             toml.push_str(&format!("\n[gestionale]\nbase_url = \"{url}\"\ntimeout_ms = 2000\n"));
         }
         std::fs::write(&config, toml).unwrap_or_else(|e| panic!("writing {}: {e}", config.display()));
+        let server = Self::launch(port, &config, &["--demo"]);
+        // Read at start; it names an operator key's hash, no secret, but need not stay around.
+        let _ = std::fs::remove_file(&config);
+        server
+    }
+
+    /// Starts `pagopa-server --config <file> serve <extra…>` on `port` (the file's port) and waits
+    /// until it is live; with `--demo` also until it printed the demo key and token.
+    pub fn launch(port: u16, config: &std::path::Path, extra: &[&str]) -> Self {
+        let demo = extra.contains(&"--demo");
         let mut child = Command::new(binary("pagopa-server"))
             .arg("--config")
-            .arg(&config)
-            .args(["serve", "--demo"])
+            .arg(config)
+            .arg("serve")
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -189,13 +200,15 @@ impl Server {
                 let _ = tx.send(line);
             }
         });
-        let (mut key, mut token) = (None, None);
+        let (mut key, mut token, mut listening) = (None, None, false);
         let deadline = Instant::now() + Duration::from_secs(60);
-        while key.is_none() || token.is_none() {
+        while !listening || (demo && (key.is_none() || token.is_none())) {
             let line = rx
                 .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-                .unwrap_or_else(|_| panic!("pagopa-server did not print its demo key and token"));
-            if let Some(rest) = line.strip_prefix("demo mode: Front-End API key ") {
+                .unwrap_or_else(|_| panic!("pagopa-server did not start (or print its demo key and token)"));
+            if line.starts_with("Back-End Pagamenti listening on") {
+                listening = true;
+            } else if let Some(rest) = line.strip_prefix("demo mode: Front-End API key ") {
                 key = Some(rest.trim().to_owned());
             } else if let Some((_, rest)) = line.split_once("token, valid 1 hour: ") {
                 token = Some(rest.trim().to_owned());
@@ -203,8 +216,6 @@ impl Server {
         }
         let base = format!("http://127.0.0.1:{port}");
         wait_until_up(&format!("{base}/health/live"));
-        // Read at start; it names an operator key's hash, no secret, but need not stay around.
-        let _ = std::fs::remove_file(&config);
         Self {
             _process: process,
             base,
@@ -249,10 +260,17 @@ impl Sim {
 
 /// Runs a `pagopa-sim` command against `ec_url` and returns (success, stdout).
 pub fn sim_command(ec_url: &str, args: &[&str]) -> (bool, String) {
+    sim_command_as(ec_url, Some(NODE_SECRET), args)
+}
+
+/// [`sim_command`] sending `secret` (or none) as the Node's shared secret.
+pub fn sim_command_as(ec_url: &str, secret: Option<&str>, args: &[&str]) -> (bool, String) {
     let state = std::env::temp_dir().join(format!("pagopa-e2e-sim-{}", std::process::id()));
+    let secret_args: Vec<&str> = secret.map(|s| vec!["--secret", s]).unwrap_or_default();
     let output = Command::new(binary("pagopa-sim"))
         .arg(args[0])
-        .args(["--ec-url", ec_url, "--secret", NODE_SECRET])
+        .args(["--ec-url", ec_url])
+        .args(&secret_args)
         .arg("--state-dir")
         .arg(&state)
         .args(&args[1..])
@@ -261,6 +279,37 @@ pub fn sim_command(ec_url: &str, args: &[&str]) -> (bool, String) {
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     (output.status.success(), format!("{stdout}{stderr}"))
+}
+
+/// Runs `pagopa-server --config <file> <args…>` to its end: (exit status, stdout and stderr).
+pub fn server_exit(config: &std::path::Path, args: &[&str]) -> (Option<i32>, String) {
+    let output = Command::new(binary("pagopa-server"))
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("running pagopa-server: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.code(), text)
+}
+
+/// Writes a configuration file for one test and returns its path.
+pub fn config_file(label: &str, toml: &str) -> PathBuf {
+    let path = std::env::temp_dir().join(format!("pagopa-e2e-{label}-{}.toml", std::process::id()));
+    std::fs::write(&path, toml).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+    path
+}
+
+impl Database {
+    /// The database URL for a configuration file.
+    pub fn url_for_config(&self) -> String {
+        self.url()
+    }
 }
 
 /// Polls `url` until it answers (any HTTP status), for at most 30 s.

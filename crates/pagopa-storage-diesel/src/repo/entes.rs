@@ -40,23 +40,24 @@ fn format_name(format: LogoFormat) -> &'static str {
 
 impl_for_both!(EnteWrites {
     fn save_ente(&mut self, ente: &Ente, actor: &str, at: DateTime<Utc>) -> Result<EnteSaved, DbError> {
-        let stored: Option<String> = entes::table
-            .find(ente.id.as_str())
-            .select(entes::document)
-            .first(self)
-            .optional()?;
         let document = to_json(ente)?;
+        // Instances starting together apply the same file: the insert that loses the race
+        // finds the row (committed by the winner) and compares with it.
+        let inserted = diesel::insert_into(entes::table)
+            .values((
+                entes::id.eq(ente.id.as_str()),
+                entes::document.eq(&document),
+                entes::updated_at_us.eq(to_us(at)),
+            ))
+            .on_conflict_do_nothing()
+            .execute(self)?;
+        let stored: Option<String> = if inserted == 1 {
+            None
+        } else {
+            Some(entes::table.find(ente.id.as_str()).select(entes::document).first(self)?)
+        };
         let saved = match &stored {
-            None => {
-                diesel::insert_into(entes::table)
-                    .values((
-                        entes::id.eq(ente.id.as_str()),
-                        entes::document.eq(&document),
-                        entes::updated_at_us.eq(to_us(at)),
-                    ))
-                    .execute(self)?;
-                EnteSaved::Created
-            }
+            None => EnteSaved::Created,
             Some(before) => {
                 // Compared as settings, not as text: an older document without the newer
                 // keys holds their defaults.
