@@ -35,7 +35,7 @@ poste_authorisation = "AUT. DB/SISB/E 12345 DEL 01/01/2026"
 cbill = "AB123"
 
 [[entes]]
-id = "80023456787"
+id = "00123456782"
 name = "Provincia di Esempio"
 aux_digit = 3
 segregation_code = 6

@@ -200,3 +200,45 @@ fn every_bad_value_names_its_key() {
         );
     }
 }
+
+/// The example configurations of `docs/deploy.md` load as they are, once their secret files
+/// exist and their placeholders are filled in.
+#[test]
+fn the_deployment_examples_are_valid() {
+    use base64::Engine;
+    let guide = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/deploy.md")).unwrap();
+    let blocks: Vec<&str> = guide
+        .split("```toml\n")
+        .skip(1)
+        .map(|rest| rest.split("```").next().unwrap())
+        .collect();
+    assert_eq!(blocks.len(), 2, "the one-Comune and the Provincia examples");
+    let public = ed25519_dalek::SigningKey::from_bytes(&[7; 32]).verifying_key();
+    let public = base64::engine::general_purpose::STANDARD.encode(public.to_bytes());
+    let hash = "0".repeat(64);
+    for block in blocks {
+        let mut toml = block
+            .replace("public_key = \"…\"", &format!("public_key = \"{public}\""))
+            .replace("sha256 = \"…\"", &format!("sha256 = \"{hash}\""));
+        for line in block.lines() {
+            let Some((_, rest)) = line.split_once("= \"/") else { continue };
+            let path = format!("/{}", rest.split('"').next().unwrap());
+            if path.starts_with("/var/lib") {
+                continue;
+            }
+            let name = path.rsplit('/').next().unwrap();
+            let content: &[u8] = if name.ends_with(".svg") {
+                b"<svg xmlns='http://www.w3.org/2000/svg'/>"
+            } else if name.ends_with(".sha256") {
+                hash.as_bytes()
+            } else {
+                b"a-secret"
+            };
+            toml = toml.replace(&path, &temp_file(name, content));
+        }
+        let toml = toml.replace("sqlite:///var/lib/pagopa/pagopa.db", "sqlite://./data/pagopa.db");
+        let settings = load(&toml).unwrap_or_else(|e| panic!("{e:#}\n--- in ---\n{toml}"));
+        assert!(!settings.entes.is_empty());
+        settings.configured_entes().unwrap();
+    }
+}
