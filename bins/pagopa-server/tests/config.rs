@@ -221,7 +221,9 @@ fn the_deployment_examples_are_valid() {
             .replace("public_key = \"…\"", &format!("public_key = \"{public}\""))
             .replace("sha256 = \"…\"", &format!("sha256 = \"{hash}\""));
         for line in block.lines() {
-            let Some((_, rest)) = line.split_once("= \"/") else { continue };
+            let Some((_, rest)) = line.split_once("= \"/") else {
+                continue;
+            };
             let path = format!("/{}", rest.split('"').next().unwrap());
             if path.starts_with("/var/lib") {
                 continue;

@@ -56,6 +56,15 @@ async fn an_operator_manages_positions_of_its_ente() {
     let updated: Value = test::call_and_read_body_json(&app, put.to_request()).await;
     assert_eq!(updated["version"], 1);
 
+    // Paid and partially paid come only from receipts.
+    for status in ["paid", "partially_paid", "draft"] {
+        let set = as_operator(test::TestRequest::post(), OPERATOR_KEY)
+            .uri(&format!("{}/status", position_uri("RETTA-2027-01")))
+            .set_json(json!({ "status": status }));
+        let (code, body) = problem(test::call_service(&app, set.to_request()).await).await;
+        assert_eq!(code, StatusCode::BAD_REQUEST, "{status}: {body}");
+    }
+
     let cancel = as_operator(test::TestRequest::post(), OPERATOR_KEY)
         .uri(&format!("{}/status", position_uri("RETTA-2027-01")))
         .set_json(json!({ "status": "cancelled" }));
@@ -233,4 +242,101 @@ async fn the_catalogue_and_the_outbox() {
         test::call_service(&app, missing.to_request()).await.status(),
         StatusCode::NOT_FOUND
     );
+}
+
+#[actix_web::test]
+async fn enti_are_managed_within_the_keys_scope_and_audited_changes_are_checked() {
+    let app = app().await;
+    let uri = |ente: &str| format!("/api/v1/admin/entes/{ente}");
+    // A key limited to the Provincia lists and reads only the Provincia.
+    let list: Value = test::call_and_read_body_json(
+        &app,
+        as_operator(test::TestRequest::get(), PROVINCIA_OPERATOR_KEY)
+            .uri("/api/v1/admin/entes")
+            .to_request(),
+    )
+    .await;
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    let (status, body) = problem(
+        test::call_service(
+            &app,
+            as_operator(test::TestRequest::get(), PROVINCIA_OPERATOR_KEY)
+                .uri(&uri(demo::COMUNE))
+                .to_request(),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden_ente"))
+    );
+
+    // Adding an Ente needs a key without limit.
+    let mut new = serde_json::to_value(pagopa_domain::EnteSettings::from(&demo::provincia())).unwrap();
+    new["id"] = json!("00345670178");
+    new["name"] = json!("Comune di Primo");
+    let put = |key: &'static str, ente: &str, body: &Value| {
+        as_operator(test::TestRequest::put(), key)
+            .uri(&uri(ente))
+            .set_json(body)
+            .to_request()
+    };
+    let limited = PROVINCIA_OPERATOR_KEY;
+    let (status, _) = problem(test::call_service(&app, put(limited, "00345670178", &new)).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let resp = test::call_service(&app, put(OPERATOR_KEY, "00345670178", &new)).await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let resp = test::call_service(&app, put(OPERATOR_KEY, "00345670178", &new)).await;
+    assert_eq!(resp.status(), StatusCode::OK, "saving the same settings again");
+
+    for (key, value, named) in [
+        ("segregation_code", json!(47), "segregation_code"),
+        ("postal_iban", json!("IT56M0306911200000000046020"), "postal_iban"),
+        ("logo", json!("/etc/logo.png"), "logo"),
+    ] {
+        let mut bad = new.clone();
+        bad[key] = value;
+        let (status, body) = problem(test::call_service(&app, put(OPERATOR_KEY, "00345670178", &bad)).await).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_ente_settings"))
+        );
+        assert!(body["detail"].as_str().unwrap().contains(named), "{body}");
+    }
+    let (status, _) = problem(test::call_service(&app, put(OPERATOR_KEY, demo::COMUNE, &new)).await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "the body's id differs from the path's");
+
+    // Logos: checked by their content.
+    let logo = |content_type: &'static str, body: &'static [u8]| {
+        as_operator(test::TestRequest::put(), OPERATOR_KEY)
+            .uri(&format!("{}/logo", uri(demo::COMUNE)))
+            .insert_header(("content-type", content_type))
+            .set_payload(body)
+            .to_request()
+    };
+    assert_eq!(
+        test::call_service(&app, logo("image/gif", b"GIF89a")).await.status(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
+    assert_eq!(
+        test::call_service(&app, logo("image/png", b"<svg xmlns='http://www.w3.org/2000/svg'/>"))
+            .await
+            .status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let svg = b"<svg xmlns='http://www.w3.org/2000/svg'/>";
+    assert_eq!(
+        test::call_service(&app, logo("image/svg+xml", svg)).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    let got = test::call_service(
+        &app,
+        as_operator(test::TestRequest::get(), OPERATOR_KEY)
+            .uri(&format!("{}/logo", uri(demo::COMUNE)))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(got.headers().get("content-type").unwrap(), "image/svg+xml");
+    assert_eq!(test::read_body(got).await.as_ref(), svg);
 }

@@ -304,6 +304,13 @@ async fn metrics_count_requests_by_route_pattern() {
         .await;
     }
     test::call_service(&app, get("/nowhere").to_request()).await;
+    test::call_service(&app, get("/elsewhere/else").to_request()).await;
+    // Extension methods are counted under one label: a flood of made-up methods cannot grow the
+    // metrics.
+    for method in ["X1", "X2", "PROPFIND"] {
+        let request = get("/nowhere").method(actix_web::http::Method::from_bytes(method.as_bytes()).unwrap());
+        test::call_service(&app, request.to_request()).await;
+    }
     let body = test::call_and_read_body(&app, test::TestRequest::get().uri("/metrics").to_request()).await;
     let text = String::from_utf8(body.to_vec()).unwrap();
     assert!(
@@ -314,6 +321,15 @@ async fn metrics_count_requests_by_route_pattern() {
         !text.contains(demo::COMUNE),
         "routes are patterns, never paths with ids"
     );
+    assert!(
+        text.contains(r#"http_requests_total{route="unmatched",method="GET",status="404"} 2"#),
+        "unknown routes share one label: {text}"
+    );
+    assert!(
+        text.contains(r#"http_requests_total{route="unmatched",method="other",status="404"} 3"#),
+        "{text}"
+    );
+    assert!(!text.contains("PROPFIND") && !text.contains("\"X1\""), "{text}");
     assert!(
         text.contains(r#"http_request_duration_seconds_count{route="/api/v1/entes/{ente}/services"} 3"#),
         "{text}"
