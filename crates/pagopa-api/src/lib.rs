@@ -13,6 +13,7 @@ pub mod health;
 pub mod metrics;
 pub mod openapi;
 pub mod problem;
+mod routing;
 pub mod schema;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -26,6 +27,8 @@ use actix_web::{Error, web};
 use pagopa_domain::ports::Ports;
 use pagopa_domain::services::Services;
 use tracing::Instrument;
+
+use crate::routing::resource;
 
 pub use auth::{ApiKeyEntry, ApiKeys, Role};
 pub use citizen::{Citizen, CitizenTokens, MaybeCitizen};
@@ -65,51 +68,42 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(
         web::scope("/api/v1")
-            .service(web::resource("/entes").get(handlers::list_entes))
-            .service(web::resource("/entes/{ente}/services").get(handlers::list_services))
-            .service(web::resource("/entes/{ente}/services/{code}").get(handlers::get_service))
-            .service(web::resource("/entes/{ente}/services/{code}/requests").post(handlers::submit_request))
-            .service(web::resource("/entes/{ente}/notices/{notice}").get(handlers::get_notice))
-            .service(web::resource("/me/positions").get(handlers::my_positions))
-            .service(web::resource("/me/receipts").get(handlers::my_receipts))
-            .service(web::resource("/carts").post(handlers::start_cart))
-            .service(web::resource("/carts/{id}").get(handlers::get_cart))
-            .service(web::resource("/admin/entes").get(admin::list_entes))
-            .service(
-                web::resource("/admin/entes/{ente}")
-                    .get(admin::get_ente)
-                    .put(admin::put_ente),
-            )
-            .service(
-                web::resource("/admin/entes/{ente}/logo")
-                    .get(admin::get_logo)
-                    .put(admin::put_logo)
-                    .delete(admin::delete_logo),
-            )
-            .service(web::resource("/admin/entes/{ente}/positions").post(admin::create_position))
-            .service(
-                web::resource("/admin/entes/{ente}/positions/{iupd}")
-                    .get(admin::get_position)
-                    .put(admin::update_position),
-            )
-            .service(web::resource("/admin/entes/{ente}/positions/{iupd}/status").post(admin::set_status))
-            .service(web::resource("/admin/entes/{ente}/services/{code}").put(admin::put_service))
-            .service(web::resource("/admin/positions").get(admin::search_positions))
-            .service(web::resource("/admin/receipts").get(admin::search_receipts))
-            .service(web::resource("/admin/outbox/{id}/replay").post(admin::replay_outbox)),
+            .service(resource!("/entes", get => handlers::list_entes))
+            .service(resource!("/entes/{ente}/services", get => handlers::list_services))
+            .service(resource!("/entes/{ente}/services/{code}", get => handlers::get_service))
+            .service(resource!("/entes/{ente}/services/{code}/requests", post => handlers::submit_request))
+            .service(resource!("/entes/{ente}/notices/{notice}", get => handlers::get_notice))
+            .service(resource!("/me/positions", get => handlers::my_positions))
+            .service(resource!("/me/receipts", get => handlers::my_receipts))
+            .service(resource!("/carts", post => handlers::start_cart))
+            .service(resource!("/carts/{id}", get => handlers::get_cart))
+            .service(resource!("/admin/entes", get => admin::list_entes))
+            .service(resource!("/admin/entes/{ente}", get => admin::get_ente, put => admin::put_ente))
+            .service(resource!("/admin/entes/{ente}/logo",
+                get => admin::get_logo, put => admin::put_logo, delete => admin::delete_logo))
+            .service(resource!("/admin/entes/{ente}/positions", post => admin::create_position))
+            .service(resource!("/admin/entes/{ente}/positions/{iupd}",
+                get => admin::get_position, put => admin::update_position))
+            .service(resource!("/admin/entes/{ente}/positions/{iupd}/status", post => admin::set_status))
+            .service(resource!("/admin/entes/{ente}/services/{code}", put => admin::put_service))
+            .service(resource!("/admin/positions", get => admin::search_positions))
+            .service(resource!("/admin/receipts", get => admin::search_receipts))
+            .service(resource!("/admin/outbox/{id}/replay", post => admin::replay_outbox)),
     )
-    .service(web::resource("/health/live").get(health::live))
-    .service(web::resource("/health/ready").get(health::ready))
-    .service(web::resource("/metrics").get(handlers::metrics))
-    .service(web::resource("/openapi.json").get(|| async {
-        actix_web::HttpResponse::Ok()
-            .content_type("application/json")
-            .body(openapi::document())
-    }))
+    .service(resource!("/health/live", get => health::live))
+    .service(resource!("/health/ready", get => health::ready))
+    .service(resource!("/metrics", get => handlers::metrics))
+    .service(resource!("/openapi.json", get => openapi_document))
     .service(utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/openapi.json")))
     .default_service(web::to(|| async {
         Err::<actix_web::HttpResponse, _>(ApiError::not_found("no such resource"))
     }));
+}
+
+async fn openapi_document() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type("application/json")
+        .body(openapi::document())
 }
 
 fn json_error(error: &actix_web::error::JsonPayloadError) -> ApiError {

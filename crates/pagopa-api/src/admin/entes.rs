@@ -91,7 +91,8 @@ pub(crate) async fn put_ente(
 /// `GET /api/v1/admin/entes/{ente}/logo`: the logo printed on the Ente's notices.
 #[utoipa::path(get, path = "/api/v1/admin/entes/{ente}/logo", tag = "operator", security(("api_key" = [])),
     params(("ente" = String, Path, description = "The Ente's fiscal code")),
-    responses((status = 200, description = "The image", content_type = "image/*"),
+    responses((status = 200, description = "The image", content(
+            (Vec<u8> = "image/png"), (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/svg+xml"))),
         (status = 404, body = Problem)))]
 pub(crate) async fn get_logo(
     operator: Operator,
@@ -109,7 +110,8 @@ pub(crate) async fn get_logo(
 /// 1 MiB), checked by its content.
 #[utoipa::path(put, path = "/api/v1/admin/entes/{ente}/logo", tag = "operator", security(("api_key" = [])),
     params(("ente" = String, Path, description = "The Ente's fiscal code")),
-    request_body(content = Vec<u8>, description = "The image", content_type = "image/*"),
+    request_body(description = "The image", content(
+        (Vec<u8> = "image/png"), (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/svg+xml"))),
     responses((status = 204, description = "Stored"), (status = 404, body = Problem), (status = 413, body = Problem),
         (status = 422, description = "`invalid_logo`", body = Problem)))]
 pub(crate) async fn put_logo(

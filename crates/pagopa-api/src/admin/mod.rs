@@ -46,3 +46,15 @@ pub(super) struct PageDto<T> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) next: Option<serde_json::Value>,
 }
+
+/// The page size of a search: 1..=1000, 100 when absent.
+pub(super) fn page_limit(limit: Option<u32>) -> Result<u32, ApiError> {
+    match limit {
+        None => Ok(100),
+        Some(n) if (1..=pagopa_domain::ports::MAX_PAGE).contains(&n) => Ok(n),
+        Some(n) => Err(ApiError::bad_request(
+            "invalid_query",
+            format!("limit must be within 1..={}, not {n}", pagopa_domain::ports::MAX_PAGE),
+        )),
+    }
+}

@@ -201,7 +201,7 @@ pub(crate) async fn search_positions(
         due_from: q.due_from,
         due_to: q.due_to,
         after,
-        limit: q.limit.unwrap_or(100),
+        limit: super::page_limit(q.limit)?,
     };
     let page: Page<_, PositionCursor> = state.ports.positions.search(&search).await.map_err(DomainError::from)?;
     let next = page

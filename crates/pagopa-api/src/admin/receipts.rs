@@ -56,7 +56,7 @@ pub(crate) async fn search_receipts(
         notice_number: parse_optional::<NoticeNumber>(&q.notice_number, "invalid_notice_number")?,
         needs_review: q.needs_review,
         after,
-        limit: q.limit.unwrap_or(100),
+        limit: super::page_limit(q.limit)?,
     };
     let page = state.ports.receipts.search(&search).await.map_err(DomainError::from)?;
     let next = page

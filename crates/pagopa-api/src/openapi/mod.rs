@@ -2,6 +2,9 @@
 //! `/openapi.json`, with an API browser at `/docs/` whose assets are compiled in (no internet
 //! needed).
 
+mod contract;
+mod examples;
+
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -106,7 +109,10 @@ impl Modify for Security {
 #[derive(Debug)]
 pub struct ApiDoc;
 
-/// The document as pretty JSON, as served and as kept in `docs/openapi.json`.
+/// The document as pretty JSON, as served and as kept in `docs/openapi.json`: the handlers'
+/// annotations, completed with the error responses and parameter rules of every route.
 pub fn document() -> String {
-    ApiDoc::openapi().to_pretty_json().unwrap_or_default()
+    let mut document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    contract::complete(&mut document);
+    serde_json::to_string_pretty(&document).unwrap_or_default()
 }

@@ -1,0 +1,149 @@
+//! An example request and response for every operation, built from the demo data through the
+//! same DTOs the handlers answer with, so an example cannot drift from the code. Path and query
+//! parameters get examples by name.
+
+use pagopa_domain::{DebtPosition, EnteSettings, demo};
+use serde_json::{Value, json};
+
+use pagopa_domain::services::{NoticeState, NoticeSummary};
+
+use crate::dto::{EnteDto, MyPositionsDto, NoticeDto, PaymentDto, PositionDto, ServiceDto, ServiceSummaryDto};
+
+/// An example for a parameter of this name.
+pub(super) fn parameter(name: &str) -> Option<Value> {
+    let tari = demo::tari();
+    Some(match name {
+        "ente" | "recipient" => json!(demo::COMUNE),
+        "notice" | "notice_number" => json!(tari.options[0].notice_number.to_string()),
+        "code" => json!("licenza-pesca"),
+        "iupd" => json!(tari.iupd.to_string()),
+        "debtor" => json!(demo::DEBTOR),
+        "status" => json!("valid"),
+        "limit" => json!(20),
+        _ => return None,
+    })
+}
+
+fn demo_position() -> Option<DebtPosition> {
+    let comune = demo::comune();
+    let at = chrono::DateTime::from_timestamp(1_798_000_000, 0)?;
+    DebtPosition::create(&comune.id, comune.notice_layout, demo::tari(), at).ok()
+}
+
+/// The example request body and 2xx response of `method path`, if it has any.
+pub(super) fn operation(method: &str, path: &str) -> (Option<Value>, Option<Value>) {
+    let position = demo_position();
+    let now = chrono::DateTime::from_timestamp(1_798_000_000, 0).unwrap_or_default();
+    let to_value = |v: &dyn erased::Serialize| v.to_json();
+    let cart = json!({
+        "notices": [{ "ente": demo::COMUNE, "notice_number": demo::tari().options[0].notice_number.to_string() }],
+        "email": "giuseppe.verdi@example.it",
+        "return_urls": { "ok": "https://portale.example/ok", "cancel": "https://portale.example/annullato", "error": "https://portale.example/errore" }
+    });
+    let cart_answer = json!({
+        "id": "5f1c0d7e9a2b4c6d8e0f1a2b3c4d5e6f",
+        "status": "in_progress",
+        "checkout_url": "https://checkout.pagopa.it/c/5f1c0d7e",
+        "total_cents": demo::tari().options[0].amount.cents(),
+        "notices": [demo::tari().options[0].notice_number.to_string()]
+    });
+    let services: Vec<_> = demo::catalogue().iter().map(ServiceSummaryDto::from).collect();
+    let fishing = demo::catalogue()
+        .into_iter()
+        .find(|s| s.code.as_str() == "licenza-pesca");
+    match (method, path) {
+        ("get", "/api/v1/entes") => (None, Some(to_value(&vec![EnteDto::from(&demo::comune())]))),
+        ("get", "/api/v1/entes/{ente}/services") => (None, Some(to_value(&services))),
+        ("get", "/api/v1/entes/{ente}/services/{code}") => (
+            None,
+            fishing.map(|s| {
+                to_value(&ServiceDto {
+                    code: s.code.to_string(),
+                    name: s.name.to_string(),
+                    description: s.description.as_ref().map(ToString::to_string),
+                    fixed_amount_cents: None,
+                    form: crate::schema::form_schema(&s.form),
+                })
+            }),
+        ),
+        ("post", "/api/v1/entes/{ente}/services/{code}/requests") => (
+            Some(json!({ "values": { "full_name": "Mario Rossi", "fiscal_code": "RSSMRA80A01H501U", "year": 2027 } })),
+            position.as_ref().and_then(PaymentDto::first_option).map(|p| to_value(&p)),
+        ),
+        ("get", "/api/v1/entes/{ente}/notices/{notice}") => {
+            let option = &demo::tari().options[0];
+            let summary = NoticeSummary {
+                ente: demo::comune().id,
+                company_name: demo::comune().name,
+                notice_number: option.notice_number.clone(),
+                amount: option.amount,
+                due_date: option.due_date,
+                description: option.description.clone(),
+                state: NoticeState::Payable,
+            };
+            (None, Some(to_value(&NoticeDto::from(summary))))
+        }
+        ("get", "/api/v1/me/positions") => (
+            None,
+            position.as_ref().map(|p| {
+                to_value(&MyPositionsDto {
+                    positions: vec![PositionDto::new(p, now)],
+                    stale_entes: vec![],
+                })
+            }),
+        ),
+        ("get", "/api/v1/me/receipts") => {
+            let receipt = pagopa_domain::StoredReceipt {
+                receipt: demo::receipt_for(&demo::tari().options[0], "a1b2c3d4e5f60718", now),
+                disposition: pagopa_domain::ReceiptDisposition::Settled,
+            };
+            (None, Some(to_value(&vec![crate::dto::ReceiptDto::from(&receipt)])))
+        }
+        ("post", "/api/v1/carts") => (Some(cart), Some(cart_answer)),
+        ("get", "/api/v1/carts/{id}") => (None, Some(cart_answer)),
+        ("get", "/api/v1/admin/entes") => (None, Some(to_value(&vec![EnteSettings::from(&demo::comune())]))),
+        ("get", "/api/v1/admin/entes/{ente}") => (None, Some(to_value(&EnteSettings::from(&demo::comune())))),
+        ("put", "/api/v1/admin/entes/{ente}") => {
+            let settings = to_value(&EnteSettings::from(&demo::comune()));
+            (Some(settings.clone()), Some(settings))
+        }
+        ("post", "/api/v1/admin/entes/{ente}/positions") => {
+            let mut draft = demo::tari();
+            draft.iupd = "TARI-2027-0001".parse().unwrap_or(draft.iupd);
+            (Some(to_value(&draft)), position.as_ref().map(|p| to_value(p)))
+        }
+        ("get", "/api/v1/admin/entes/{ente}/positions/{iupd}") => (None, position.as_ref().map(|p| to_value(p))),
+        ("put", "/api/v1/admin/entes/{ente}/positions/{iupd}") => {
+            (Some(to_value(&demo::tari())), position.as_ref().map(|p| to_value(p)))
+        }
+        ("post", "/api/v1/admin/entes/{ente}/positions/{iupd}/status") => {
+            (Some(json!({ "status": "valid" })), position.as_ref().map(|p| to_value(p)))
+        }
+        ("get", "/api/v1/admin/positions") => (
+            None,
+            position.as_ref().map(|p| json!({ "items": [to_value(p)], "next": { "after_ente": demo::COMUNE, "after_iupd": p.iupd.to_string() } })),
+        ),
+        ("get", "/api/v1/admin/receipts") => (None, Some(json!({ "items": [] }))),
+        ("put", "/api/v1/admin/entes/{ente}/services/{code}") => {
+            let service = demo::catalogue().into_iter().next().map(|s| to_value(&s));
+            (service.clone(), service)
+        }
+        ("post", "/api/v1/admin/outbox/{id}/replay") => (None, Some(json!({ "id": 1, "status": "replayed" }))),
+        ("get", "/health/live") => (None, Some(json!({ "status": "live" }))),
+        ("get", "/health/ready") => (None, Some(json!({ "status": "ready", "warnings": [] }))),
+        _ => (None, None),
+    }
+}
+
+/// Serialisation to a JSON value behind a trait object, for the table above.
+mod erased {
+    pub(super) trait Serialize {
+        fn to_json(&self) -> serde_json::Value;
+    }
+
+    impl<T: serde::Serialize> Serialize for T {
+        fn to_json(&self) -> serde_json::Value {
+            serde_json::to_value(self).unwrap_or_default()
+        }
+    }
+}
