@@ -182,15 +182,13 @@ fn complete_operation(path: &str, method: &str, operation: &mut Map<String, Valu
         content.insert("example".into(), example);
     }
     if let (Some(example), Some(responses)) = (response, operation.get_mut("responses").and_then(Value::as_object_mut))
-    {
-        if let Some(content) = responses
+        && let Some(content) = responses
             .iter_mut()
             .filter(|(status, _)| status.starts_with('2'))
             .find_map(|(_, r)| r.get_mut("content").and_then(|c| c.get_mut("application/json")))
             .and_then(Value::as_object_mut)
-        {
-            content.insert("example".into(), example);
-        }
+    {
+        content.insert("example".into(), example);
     }
     let security: Vec<String> = operation
         .get("security")
@@ -244,13 +242,13 @@ fn complete_operation(path: &str, method: &str, operation: &mut Map<String, Valu
     };
     // Declared errors: their body is a problem document.
     for (status, response) in responses.iter_mut() {
-        if status.starts_with('4') || status.starts_with('5') {
-            if let Some(response) = response.as_object_mut() {
-                response.insert("content".into(), problem_content());
-                response
-                    .entry("description")
-                    .or_insert_with(|| Value::String(String::new()));
-            }
+        if (status.starts_with('4') || status.starts_with('5'))
+            && let Some(response) = response.as_object_mut()
+        {
+            response.insert("content".into(), problem_content());
+            response
+                .entry("description")
+                .or_insert_with(|| Value::String(String::new()));
         }
     }
     for standard in STANDARD.iter().filter(|s| (s.applies)(&route)) {
