@@ -1,6 +1,7 @@
 //! The payment models: Enti, debt positions, receipts, carts, the spontaneous catalogue and the
 //! outbox. Pure data and rules; storage and transport live in adapters.
 
+pub mod calendar;
 pub mod cart;
 pub mod catalogue;
 pub mod ente;

@@ -56,7 +56,7 @@ impl CartPayments {
                 .await?
                 .ok_or_else(|| DomainError::UnknownNotice(notice.clone()))?;
             let option = position
-                .payable_option(notice, now)
+                .payable_option_on(notice, now, self.ports.clock.today())
                 .map_err(|e| DomainError::not_payable(notice, e))?;
             for holder in self.ports.carts.holding(ente_id, notice).await? {
                 if self.refresh(holder).await?.status.holds_notices() {

@@ -154,7 +154,7 @@ impl NodeOperations {
             .await?
             .ok_or_else(|| DomainError::UnknownNotice(notice.clone()))?;
         let option = position
-            .payable_option(notice, self.ports.clock.now())
+            .payable_option_on(notice, self.ports.clock.now(), self.ports.clock.today())
             .map_err(|e| DomainError::not_payable(notice, e))?
             .clone();
         Ok((ente, position, option))
@@ -290,10 +290,13 @@ impl NodeOperations {
             paid_at: receipt.paid_at(),
             amount: receipt.amount,
         };
+        // Late is decided before the payment changes the status: an expired status, or a due
+        // date already past on today's Italian calendar for a position that expires after it.
+        let late = position
+            .option(notice)
+            .is_some_and(|option| position.is_expired_at(option, self.ports.clock.today()));
         match position.record_payment(notice, payment, self.ports.clock.now()) {
-            Ok(effect) if effect.from == PositionStatus::Expired => {
-                Ok((ReceiptDisposition::SettledAfterExpiry, Some(position)))
-            }
+            Ok(_) if late => Ok((ReceiptDisposition::SettledAfterExpiry, Some(position))),
             Ok(_) => Ok((ReceiptDisposition::Settled, Some(position))),
             Err(PositionError::IllegalTransition {
                 from: PositionStatus::Cancelled,

@@ -314,8 +314,8 @@ crate::value::serde_via_str!(Formula);
 mod tests {
     use proptest::prelude::*;
 
-    use super::*;
     use super::super::DecimalError;
+    use super::*;
 
     fn values(pairs: &[(&str, FieldValue)]) -> FormValues {
         pairs.iter().map(|(k, v)| (k.parse().unwrap(), v.clone())).collect()

@@ -389,9 +389,20 @@ impl DebtPosition {
         self.status == PositionStatus::Expired || (self.expires_after_due_date && option.due_date < today)
     }
 
-    /// The option with this notice if it can be paid now, or why not. Never changes the position:
-    /// verify and activation are reads.
+    /// The option with this notice if it can be paid now, or why not, with `today` the Italian
+    /// day of `now`. Never changes the position: verify and activation are reads.
     pub fn payable_option(&self, notice: &NoticeNumber, now: DateTime<Utc>) -> Result<&PaymentOption, PayabilityError> {
+        self.payable_option_on(notice, now, crate::model::calendar::italian_date(now))
+    }
+
+    /// [`payable_option`](Self::payable_option) with the Italian day given (services take it
+    /// from [`Clock::today`](crate::ports::Clock::today)).
+    pub fn payable_option_on(
+        &self,
+        notice: &NoticeNumber,
+        now: DateTime<Utc>,
+        today: NaiveDate,
+    ) -> Result<&PaymentOption, PayabilityError> {
         let option = self.option(notice).ok_or(PayabilityError::UnknownNotice)?;
         let reason = match self.status {
             PositionStatus::Draft => Some(NotPayable::NotPublished),
@@ -399,7 +410,7 @@ impl DebtPosition {
             PositionStatus::Paid | PositionStatus::Reported => Some(NotPayable::AlreadyPaid),
             _ if option.is_paid() => Some(NotPayable::AlreadyPaid),
             _ if self.valid_from.is_some_and(|from| from > now) => Some(NotPayable::NotPublished),
-            _ if self.is_expired_at(option, now.date_naive()) => Some(NotPayable::Expired),
+            _ if self.is_expired_at(option, today) => Some(NotPayable::Expired),
             _ if option.instalment.is_none() && self.options.iter().any(PaymentOption::is_paid) => {
                 Some(NotPayable::InstalmentsStarted)
             }
