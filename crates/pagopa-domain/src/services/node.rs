@@ -95,7 +95,9 @@ pub struct ReceiptOutcome {
 impl ReceiptOutcome {
     /// The fault to answer the Node with, or `None` for OK. A repeated delivery is always OK; a
     /// receipt for an unknown notice is `PAA_PAGAMENTO_SCONOSCIUTO` and a double payment
-    /// `PAA_RECEIPT_DUPLICATA`, as GPD and GovPay answer; both are stored first.
+    /// `PAA_RECEIPT_DUPLICATA`, as GPD and GovPay answer; both are stored first. Every other
+    /// disposition, flagged or not, is OK: the receipt settled its own notice (a plan overlap
+    /// too, in either order) or cannot be refused.
     pub fn fault(&self) -> Option<FaultCode> {
         if self.repeated_delivery {
             return None;
@@ -145,7 +147,13 @@ impl NodeOperations {
         let ente = if ente_id == &station_ente.id {
             station_ente
         } else {
-            super::served_ente(&self.ports, ente_id).await?
+            // The qrCode Ente must be served through the calling broker and station too
+            // (protocol §5: PAA_ID_DOMINIO_ERRATO otherwise).
+            let ente = super::served_ente(&self.ports, ente_id).await?;
+            if ente.broker_id != station_ente.broker_id || ente.station_id != station_ente.station_id {
+                return Err(DomainError::UnknownEnte(ente_id.clone()));
+            }
+            ente
         };
         let position = self
             .ports
@@ -290,14 +298,34 @@ impl NodeOperations {
             paid_at: receipt.paid_at(),
             amount: receipt.amount,
         };
-        // Late is decided before the payment changes the status: an expired status, or a due
-        // date already past on today's Italian calendar for a position that expires after it.
-        let late = position
-            .option(notice)
-            .is_some_and(|option| position.is_expired_at(option, self.ports.clock.today()));
+        let Some(option) = position.option(notice).cloned() else {
+            return Ok((ReceiptDisposition::UnknownNotice, None));
+        };
+        // Decided before the payment changes the position: late is an expired status, or a due
+        // date already past on today's Italian calendar for a position that expires after it;
+        // an overlap is a payment of the plan's other kind, or a position already paid.
+        let late = position.is_expired_at(&option, self.ports.clock.today());
+        let other_receipts = position.overlapping_payments(notice);
+        let overlap =
+            !other_receipts.is_empty() || matches!(position.status, PositionStatus::Paid | PositionStatus::Reported);
         match position.record_payment(notice, payment, self.ports.clock.now()) {
-            Ok(_) if late => Ok((ReceiptDisposition::SettledAfterExpiry, Some(position))),
-            Ok(_) => Ok((ReceiptDisposition::Settled, Some(position))),
+            Ok(_) => {
+                let disposition = if overlap {
+                    ReceiptDisposition::PlanOverlap { other_receipts }
+                } else if receipt.amount != option.amount {
+                    ReceiptDisposition::AmountDiffers {
+                        expected: option.amount,
+                        paid: receipt.amount,
+                    }
+                } else if let Some(problem) = transfers_problem(&option, receipt) {
+                    ReceiptDisposition::TransfersDiffer { problem }
+                } else if late {
+                    ReceiptDisposition::SettledAfterExpiry
+                } else {
+                    ReceiptDisposition::Settled
+                };
+                Ok((disposition, Some(position)))
+            }
             Err(PositionError::IllegalTransition {
                 from: PositionStatus::Cancelled,
                 ..
@@ -358,6 +386,52 @@ impl NodeOperations {
             ente,
         })
     }
+}
+
+/// How the receipt's transfers differ from the option's as an activation would have answered
+/// them (an account may be the transfer's IBAN or its postal alternative), or `None`.
+fn transfers_problem(option: &PaymentOption, receipt: &Receipt) -> Option<String> {
+    if option.transfers.len() != receipt.transfers.len() {
+        return Some(format!(
+            "{} transfers instead of {}",
+            receipt.transfers.len(),
+            option.transfers.len()
+        ));
+    }
+    for (expected, paid) in option.transfers.iter().zip(&receipt.transfers) {
+        let id = expected.id;
+        if paid.amount != expected.amount {
+            return Some(format!(
+                "transfer {id}: {} cents instead of {}",
+                paid.amount.cents(),
+                expected.amount.cents()
+            ));
+        }
+        if paid.ente != expected.ente {
+            return Some(format!(
+                "transfer {id}: credited to {} instead of {}",
+                paid.ente, expected.ente
+            ));
+        }
+        let account_matches = match (&expected.account, &paid.iban) {
+            (
+                TransferAccount::Iban {
+                    iban,
+                    postal_alternative,
+                },
+                Some(paid_iban),
+            ) => paid_iban == iban || postal_alternative.as_ref() == Some(paid_iban),
+            (TransferAccount::Stamp(_), None) => true,
+            _ => false,
+        };
+        if !account_matches {
+            let paid_account = paid.iban.as_ref().map_or("a digital stamp", |iban| iban.as_str());
+            return Some(format!(
+                "transfer {id}: paid to {paid_account}, not to the account we gave"
+            ));
+        }
+    }
+    None
 }
 
 fn use_postal_account(transfer: &mut Transfer) -> Result<(), DomainError> {

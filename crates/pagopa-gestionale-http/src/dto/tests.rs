@@ -466,6 +466,7 @@ fn payment_notifications_map_both_ways() {
             "receiptId": "c2e0f1a4b5d6", "ente": "80012345676", "noticeNumber": "305260100000471130",
             "iuv": "05260100000471130", "iupd": "TARI-2026-4711", "amount": 24570,
             "paidAt": "2026-11-25T10:00:00Z", "disposition": "settled", "settledBy": null,
+            "expectedAmount": null, "otherReceipts": null, "problem": null,
             "pspName": "Banca Esempio S.p.A."
         })
     );
@@ -482,6 +483,25 @@ fn payment_notifications_map_both_ways() {
         (ReceiptDisposition::UnknownNotice, "unknown_notice"),
         (ReceiptDisposition::CancelledPosition, "cancelled_position"),
         (ReceiptDisposition::SecondaryBeneficiary, "secondary_beneficiary"),
+        (
+            ReceiptDisposition::PlanOverlap {
+                other_receipts: vec!["rata-1".parse().unwrap(), "rata-2".parse().unwrap()],
+            },
+            "plan_overlap",
+        ),
+        (
+            ReceiptDisposition::AmountDiffers {
+                expected: AmountCents::new(25_000).unwrap(),
+                paid: AmountCents::new(24_570).unwrap(),
+            },
+            "amount_differs",
+        ),
+        (
+            ReceiptDisposition::TransfersDiffer {
+                problem: "transfer 2: 1170 cents instead of 1200".into(),
+            },
+            "transfers_differ",
+        ),
     ];
     for (disposition, name) in dispositions {
         let mut original = notification(disposition);

@@ -423,9 +423,11 @@ impl DebtPosition {
     }
 
     /// Records that a receipt paid the option `notice`, moving the position to `PartiallyPaid` or
-    /// `Paid`. A late receipt settles an `Expired` position too: the money was collected. A
-    /// `Cancelled` position, a paid option or an unknown notice is an error (the caller keeps the
-    /// receipt for an operator).
+    /// `Paid`. A late receipt settles an `Expired` position too: the money was collected. So
+    /// does a receipt for an unpaid option of a position already `Paid` or `Reported` (the
+    /// other kind of option of its plan was paid): the payment is recorded and the status
+    /// stays. A `Cancelled` position, a paid option or an unknown notice is an error (the caller
+    /// keeps the receipt for an operator).
     pub fn record_payment(
         &mut self,
         notice: &NoticeNumber,
@@ -453,14 +455,37 @@ impl DebtPosition {
         } else {
             PositionStatus::PartiallyPaid
         };
+        let to = if matches!(from, PositionStatus::Paid | PositionStatus::Reported) {
+            from
+        } else {
+            to
+        };
         if from != to {
             self.transition(to, now)?;
-        } else if !matches!(from, PositionStatus::PartiallyPaid) {
+        } else if !matches!(
+            from,
+            PositionStatus::PartiallyPaid | PositionStatus::Paid | PositionStatus::Reported
+        ) {
             return Err(PositionError::IllegalTransition { from, to });
         }
         self.options[index].payment = Some(payment);
         self.updated_at = now;
         Ok(PaymentEffect { from, to })
+    }
+
+    /// The receipts that paid options of the other kind than `notice` (instalments for the
+    /// single solution, the single solution for an instalment): not empty when a payment of
+    /// `notice` overlaps the plan.
+    pub fn overlapping_payments(&self, notice: &NoticeNumber) -> Vec<crate::model::ReceiptId> {
+        let Some(option) = self.option(notice) else {
+            return Vec::new();
+        };
+        let single = option.instalment.is_none();
+        self.options
+            .iter()
+            .filter(|o| o.instalment.is_none() != single)
+            .filter_map(|o| o.payment.as_ref().map(|p| p.receipt_id.clone()))
+            .collect()
     }
 }
 
