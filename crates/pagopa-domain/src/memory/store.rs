@@ -35,6 +35,21 @@ struct State {
 struct Leased {
     message: OutboxMessage,
     lease_until: Option<DateTime<Utc>>,
+    owner: Option<String>,
+}
+
+impl Leased {
+    /// The message, if `worker` holds its lease (`Conflict` otherwise).
+    fn held_by(&mut self, worker: &str) -> Result<&mut Self, StorageError> {
+        if self.owner.as_deref() == Some(worker) {
+            Ok(self)
+        } else {
+            Err(StorageError::Conflict(format!(
+                "the lease of outbox message {}",
+                self.message.id
+            )))
+        }
+    }
 }
 
 /// Every storage port in memory. Each call holds one lock, so it is atomic and isolated like a
@@ -124,6 +139,7 @@ impl State {
                 Leased {
                     message,
                     lease_until: None,
+                    owner: None,
                 },
             );
         }
@@ -414,7 +430,6 @@ impl Outbox for MemoryStore {
         lease: Duration,
         limit: u32,
     ) -> Result<Vec<OutboxMessage>, StorageError> {
-        let _ = worker;
         let mut state = self.state();
         let mut claimed = Vec::new();
         for leased in state.outbox.values_mut() {
@@ -424,34 +439,45 @@ impl Outbox for MemoryStore {
             let free = leased.lease_until.is_none_or(|until| until <= now);
             if leased.message.delivered_at.is_none() && leased.message.available_at <= now && free {
                 leased.lease_until = Some(now + lease);
+                leased.owner = Some(worker.to_owned());
                 claimed.push(leased.message.clone());
             }
         }
         Ok(claimed)
     }
 
-    async fn acknowledge(&self, id: u64, now: DateTime<Utc>) -> Result<(), StorageError> {
+    async fn acknowledge(&self, id: u64, worker: &str, now: DateTime<Utc>) -> Result<(), StorageError> {
         let mut state = self.state();
         let leased = state
             .outbox
             .get_mut(&id)
-            .ok_or_else(|| StorageError::NotFound(format!("outbox message {id}")))?;
+            .ok_or_else(|| StorageError::NotFound(format!("outbox message {id}")))?
+            .held_by(worker)?;
         leased.message.delivered_at = Some(now);
         leased.message.attempts += 1;
         leased.lease_until = None;
+        leased.owner = None;
         Ok(())
     }
 
-    async fn reschedule(&self, id: u64, error: &str, available_at: DateTime<Utc>) -> Result<(), StorageError> {
+    async fn reschedule(
+        &self,
+        id: u64,
+        worker: &str,
+        error: &str,
+        available_at: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
         let mut state = self.state();
         let leased = state
             .outbox
             .get_mut(&id)
-            .ok_or_else(|| StorageError::NotFound(format!("outbox message {id}")))?;
+            .ok_or_else(|| StorageError::NotFound(format!("outbox message {id}")))?
+            .held_by(worker)?;
         leased.message.attempts += 1;
         leased.message.last_error = Some(error.to_owned());
         leased.message.available_at = available_at;
         leased.lease_until = None;
+        leased.owner = None;
         Ok(())
     }
 
@@ -464,6 +490,7 @@ impl Outbox for MemoryStore {
         leased.message.delivered_at = None;
         leased.message.available_at = now;
         leased.lease_until = None;
+        leased.owner = None;
         Ok(())
     }
 

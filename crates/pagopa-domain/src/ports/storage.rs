@@ -290,10 +290,19 @@ pub trait Outbox: Send + Sync {
         lease: Duration,
         limit: u32,
     ) -> Result<Vec<OutboxMessage>, StorageError>;
-    /// Marks a message delivered. `NotFound` if unknown.
-    async fn acknowledge(&self, id: u64, now: DateTime<Utc>) -> Result<(), StorageError>;
-    /// Records a failed attempt and when to try again; ends the lease.
-    async fn reschedule(&self, id: u64, error: &str, available_at: DateTime<Utc>) -> Result<(), StorageError>;
+    /// Marks a message delivered, if it is still leased to `worker`. `NotFound` if unknown,
+    /// `Conflict` (nothing changed) if another worker claimed it since or it is not leased: a
+    /// worker whose lease ran out must not touch the lease of the one that re-claimed it.
+    async fn acknowledge(&self, id: u64, worker: &str, now: DateTime<Utc>) -> Result<(), StorageError>;
+    /// Records a failed attempt and when to try again, and ends the lease, under the same rule
+    /// as [`acknowledge`](Self::acknowledge).
+    async fn reschedule(
+        &self,
+        id: u64,
+        worker: &str,
+        error: &str,
+        available_at: DateTime<Utc>,
+    ) -> Result<(), StorageError>;
     /// An operator's replay: makes a message (delivered or not) available again at `now`.
     async fn replay(&self, id: u64, now: DateTime<Utc>) -> Result<(), StorageError>;
     /// One message.
