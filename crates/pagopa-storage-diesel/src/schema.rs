@@ -107,6 +107,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    cart_holds (ente, notice_number) {
+        ente -> Text,
+        notice_number -> Text,
+        cart_id -> Text,
+    }
+}
+
+diesel::table! {
     outbox (id) {
         id -> BigInt,
         dedup_key -> Text,
@@ -147,6 +155,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     receipts,
     carts,
     cart_items,
+    cart_holds,
     outbox,
     audit_log,
 );

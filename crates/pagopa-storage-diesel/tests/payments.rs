@@ -21,6 +21,8 @@ contract!(
     outbox_acknowledge_reschedule_replay,
     a_slow_worker_cannot_clear_the_lease_of_the_worker_that_reclaimed,
     carts_round_trip_and_hold_notices,
+    a_notice_is_held_by_one_open_cart_at_a_time,
+    concurrent_carts_for_one_notice_give_one_holder,
 );
 
 async fn a_receipt_is_recorded_once_with_its_effects(db: &TestDb) {
@@ -399,4 +401,80 @@ async fn carts_round_trip_and_hold_notices(db: &TestDb) {
         f.ports.carts.insert(&started).await,
         Err(StorageError::Duplicate(_))
     ));
+}
+
+fn start_cart(notice: NoticeNumber) -> pagopa_domain::services::StartCart {
+    pagopa_domain::services::StartCart {
+        notices: vec![(comune(), notice)],
+        citizen: None,
+        email: None,
+        return_urls: ReturnUrls {
+            ok: "https://fe/ok".into(),
+            cancel: "https://fe/ko".into(),
+            error: "https://fe/err".into(),
+            waiting: None,
+        },
+    }
+}
+
+fn open_cart(id: &str, notice: &NoticeNumber, now: chrono::DateTime<chrono::Utc>) -> Cart {
+    let item = CartItem {
+        ente: comune(),
+        notice_number: notice.clone(),
+        amount: AmountCents::new(24_570).unwrap(),
+        company_name: "Comune di Valdesempio".parse().unwrap(),
+        description: "TARI 2026 saldo".parse().unwrap(),
+    };
+    Cart::new(
+        id.parse().unwrap(),
+        vec![item],
+        None,
+        None,
+        start_cart(notice.clone()).return_urls,
+        now,
+    )
+    .unwrap()
+}
+
+async fn a_notice_is_held_by_one_open_cart_at_a_time(db: &TestDb) {
+    let f = seeded(db).await;
+    let now = f.world.clock.now();
+    let first = f.ports.carts.insert(&open_cart("cart-a", &n1(), now)).await.unwrap();
+    assert!(
+        matches!(
+            f.ports.carts.insert(&open_cart("cart-b", &n1(), now)).await,
+            Err(StorageError::Duplicate(_))
+        ),
+        "the database refuses a second holder"
+    );
+    assert_eq!(
+        f.ports.carts.get(&"cart-b".parse().unwrap()).await.unwrap(),
+        None,
+        "nothing written"
+    );
+    // Once the first cart stops holding, the notice is free.
+    let mut failed = first.clone();
+    failed.transition(CartStatus::Failed, now).unwrap();
+    f.ports.carts.update(&failed).await.unwrap();
+    f.ports.carts.insert(&open_cart("cart-c", &n1(), now)).await.unwrap();
+    assert_eq!(f.ports.carts.holding(&comune(), &n1()).await.unwrap().len(), 1);
+}
+
+async fn concurrent_carts_for_one_notice_give_one_holder(db: &TestDb) {
+    let f = seeded(db).await;
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let carts = f.services.carts.clone();
+        tasks.push(tokio::spawn(async move { carts.start(start_cart(n1())).await }));
+    }
+    let mut started = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(_) => started += 1,
+            Err(DomainError::PaymentInProgress(_)) => {}
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(started, 1, "exactly one cart holds the notice");
+    assert_eq!(f.ports.carts.holding(&comune(), &n1()).await.unwrap().len(), 1);
 }

@@ -380,6 +380,21 @@ impl CartRepository for MemoryStore {
         if state.carts.contains_key(&cart.id) {
             return Err(StorageError::Duplicate(format!("cart {}", cart.id)));
         }
+        if cart.status.holds_notices() {
+            let held = state.carts.values().filter(|c| c.status.holds_notices()).find_map(|c| {
+                c.items.iter().find(|held| {
+                    cart.items
+                        .iter()
+                        .any(|i| i.ente == held.ente && i.notice_number == held.notice_number)
+                })
+            });
+            if let Some(item) = held {
+                return Err(StorageError::Duplicate(format!(
+                    "the hold on notice {}",
+                    item.notice_number
+                )));
+            }
+        }
         state.carts.insert(cart.id.clone(), cart.clone());
         Ok(cart.clone())
     }

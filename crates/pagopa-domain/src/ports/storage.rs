@@ -263,11 +263,14 @@ pub trait ReceiptRepository: Send + Sync {
 /// Checkout carts.
 #[async_trait]
 pub trait CartRepository: Send + Sync {
-    /// Stores a new cart. `Duplicate` if the id is taken.
+    /// Stores a new cart. `Duplicate` (nothing written) if the id is taken or, for a cart whose
+    /// status holds its notices, if another such cart holds one of them: the storage enforces
+    /// one holder per notice, whatever the interleaving of concurrent inserts.
     async fn insert(&self, cart: &Cart) -> Result<Cart, StorageError>;
     /// A cart.
     async fn get(&self, id: &CartId) -> Result<Option<Cart>, StorageError>;
-    /// Replaces a cart under the same version rule as positions.
+    /// Replaces a cart under the same version rule as positions; a status that no longer holds
+    /// notices releases them.
     async fn update(&self, cart: &Cart) -> Result<Cart, StorageError>;
     /// The carts whose status still holds their notices and that contain this notice.
     async fn holding(&self, ente: &EnteId, notice: &NoticeNumber) -> Result<Vec<Cart>, StorageError>;
