@@ -13,7 +13,7 @@ use anyhow::Context;
 use pagopa_api::{ApiKeyEntry, ApiKeys, ApiState, Role, configure, problem_details, request_id};
 use pagopa_domain::model::RetryPolicy;
 use pagopa_domain::ports::{Clock, Gestionale, PagoPaCheckout, Ports, SystemClock};
-use pagopa_domain::services::{CartPayments, GestionaleNotifier, NodeOperations, Services};
+use pagopa_domain::services::{CartPayments, GestionaleNotifier, NodeOperations, PositionExpiry, Services};
 use pagopa_gestionale_http::GestionaleHttp;
 use pagopa_nodo::checkout::CheckoutClient;
 use pagopa_nodo::soap::SoapEndpoint;
@@ -111,6 +111,33 @@ fn spawn_outbox_worker(ports: Ports, settings: &settings::OutboxSettings) {
     });
 }
 
+/// Expires due positions until the server stops: a round every `interval_secs` when nothing
+/// was due, at once again when a round was full.
+fn spawn_expiry_job(ports: Ports, settings: &settings::ExpirySettings) {
+    let job = PositionExpiry::new(ports);
+    let interval = std::time::Duration::from_secs(settings.interval_secs);
+    let batch = settings.batch;
+    actix_web::rt::spawn(async move {
+        loop {
+            let full = match job.run_once(batch).await {
+                Ok(expired) => {
+                    if !expired.is_empty() {
+                        tracing::info!(expired = expired.len(), "expiry round");
+                    }
+                    expired.len() >= batch as usize
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "expiry round failed");
+                    false
+                }
+            };
+            if !full {
+                actix_web::rt::time::sleep(interval).await;
+            }
+        }
+    });
+}
+
 /// A fresh random key (32 hex digits).
 pub fn random_key() -> anyhow::Result<String> {
     let mut bytes = [0u8; 16];
@@ -188,6 +215,9 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
     )]));
     if settings.outbox.enabled {
         spawn_outbox_worker(state.ports.clone(), &settings.outbox);
+    }
+    if settings.expiry.enabled {
+        spawn_expiry_job(state.ports.clone(), &settings.expiry);
     }
     let server = HttpServer::new(move || {
         let mut app = App::new()

@@ -43,6 +43,21 @@ pub struct Settings {
     pub outbox: OutboxSettings,
     /// Checkout carts.
     pub carts: CartSettings,
+    /// Expiry by time of positions that expire after their due dates.
+    pub expiry: ExpirySettings,
+}
+
+/// The expiry job: moves `Valid` positions that expire after their due dates to `Expired` once
+/// the last one has passed (Italian day) and tells the gestionale.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpirySettings {
+    /// Whether this instance runs it (several instances may; positions are row-locked).
+    pub enabled: bool,
+    /// Pause between rounds when nothing was due, in seconds (1..=86400).
+    pub interval_secs: u64,
+    /// Positions expired per transaction (1..=10000).
+    pub batch: u32,
 }
 
 /// Checkout carts.
@@ -159,6 +174,11 @@ batch = 50
 lease_secs = 60
 retry_base_secs = 10
 retry_max_secs = 3600
+
+[expiry]
+enabled = true
+interval_secs = 300
+batch = 100
 "#;
 
 impl Settings {
@@ -226,6 +246,9 @@ impl Settings {
         }
         if self.outbox.retry_base_secs <= 0 || self.outbox.retry_max_secs < self.outbox.retry_base_secs {
             bail!("outbox.retry_base_secs must be positive and at most outbox.retry_max_secs");
+        }
+        if !(1..=86_400).contains(&self.expiry.interval_secs) || !(1..=10_000).contains(&self.expiry.batch) {
+            bail!("expiry.interval_secs must be within 1..=86400 and expiry.batch within 1..=10000");
         }
         if let Some(tokens) = &self.citizen_tokens {
             tokens

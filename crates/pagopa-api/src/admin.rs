@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use pagopa_domain::ports::{Page, PositionCursor, PositionQuery, ReceiptCursor, ReceiptQuery};
 use pagopa_domain::{
-    DomainError, EnteId, FiscalCode, Iupd, Iuv, NoticeNumber, OutboxEvent, PositionDraft, PositionStatus, ReceiptId,
+    DomainError, EnteId, FiscalCode, Iupd, Iuv, NoticeNumber, PositionDraft, PositionStatus, ReceiptId,
     SpontaneousService,
 };
 
@@ -336,8 +336,7 @@ pub(crate) async fn replay_outbox(
         .await
         .map_err(DomainError::from)?
         .ok_or_else(|| ApiError::not_found(format!("outbox message {id}")))?;
-    let OutboxEvent::PaymentReceived(notification) = &message.event;
-    operator.0.check_ente(&notification.ente)?;
+    operator.0.check_ente(message.event.ente())?;
     state
         .ports
         .outbox

@@ -31,6 +31,7 @@ diesel::table! {
         created_at_us -> BigInt,
         updated_at_us -> BigInt,
         document -> Text,
+        expires_on -> Nullable<Text>,
     }
 }
 

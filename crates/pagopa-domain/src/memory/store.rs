@@ -4,11 +4,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Mutex;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use crate::model::{
-    Cart, CartId, DebtPosition, Ente, EnteLogo, Iupd, OutboxEvent, OutboxMessage, ReceiptId, ServiceCode,
-    SpontaneousService, StoredReceipt,
+    Cart, CartId, DebtPosition, Ente, EnteLogo, ExpiryNotification, Iupd, OutboxEvent, OutboxMessage, PositionStatus,
+    ReceiptId, ServiceCode, SpontaneousService, StoredReceipt,
 };
 use crate::ports::{
     CartRepository, CatalogueRepository, EnteRepository, EnteSaved, IuvAllocator, Outbox, Page, PositionCursor,
@@ -316,6 +316,35 @@ impl PositionRepository for MemoryStore {
         });
         let items: Vec<DebtPosition> = matches.take(limit + 1).cloned().collect();
         Ok(Page::from_overfetch(items, limit, PositionCursor::after))
+    }
+
+    async fn expire_due(
+        &self,
+        today: NaiveDate,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<DebtPosition>, StorageError> {
+        let mut state = self.state();
+        let due: Vec<DebtPosition> = state
+            .positions
+            .values()
+            .filter(|p| p.status == PositionStatus::Valid && p.expires_on().is_some_and(|on| on <= today))
+            .take(limit as usize)
+            .cloned()
+            .collect();
+        let mut expired = Vec::new();
+        for mut position in due {
+            if !position.expire_if_due(today, now) {
+                continue;
+            }
+            let Some(notification) = ExpiryNotification::of(&position, now) else {
+                continue;
+            };
+            let stored = state.update_position(&position)?;
+            state.enqueue(&[OutboxEvent::PositionExpired(notification)], now);
+            expired.push(stored);
+        }
+        Ok(expired)
     }
 }
 

@@ -19,7 +19,7 @@ pub use catalogue::{
 };
 pub use ente::{Ente, EnteLogo, EnteSettingsError, LogoFormat, MAX_LOGO_BYTES, NoticeLanguage};
 pub use ids::{CartId, IdentifierError, Iupd, PartyId, ReceiptId, ServiceCode};
-pub use outbox::{OutboxEvent, OutboxMessage, PaymentNotification, RetryPolicy};
+pub use outbox::{ExpiryNotification, OutboxEvent, OutboxMessage, PaymentNotification, RetryPolicy};
 pub use position::{
     DebtPosition, Instalment, NotPayable, OptionPayment, Origin, PayabilityError, PaymentEffect, PaymentOption,
     PositionDraft, PositionError, PositionStatus, StampRequest, Transfer, TransferAccount,

@@ -224,6 +224,18 @@ pub trait PositionRepository: Send + Sync {
     async fn update(&self, position: &DebtPosition) -> Result<DebtPosition, StorageError>;
     /// An operator's search.
     async fn search(&self, query: &PositionQuery) -> Result<Page<DebtPosition, PositionCursor>, StorageError>;
+    /// Expires up to `limit` positions whose expiry is due on `today` (an Italian date): each
+    /// one [`DebtPosition::expire_if_due`] moves to `Expired` is stored with its
+    /// [`OutboxEvent::PositionExpired`] message, in one transaction per call. Positions another
+    /// caller is expiring at the same time are skipped (row locks, `SKIP LOCKED`), so several
+    /// instances sharing the storage never expire or notify one position twice. Returns the
+    /// positions as stored.
+    async fn expire_due(
+        &self,
+        today: NaiveDate,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<DebtPosition>, StorageError>;
 }
 
 /// What one receipt changes, written in one transaction.

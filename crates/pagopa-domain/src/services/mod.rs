@@ -1,12 +1,14 @@
 //! The use cases. Each service owns its rules and calls the ports; none does I/O of its own.
 
 mod cart;
+mod expiry;
 mod node;
 mod notify;
 mod positions;
 mod spontaneous;
 
 pub use cart::{CartPayments, StartCart};
+pub use expiry::PositionExpiry;
 pub use node::{
     ActivateRequest, ActivatedPayment, NodeOperations, NoticeInfo, ReceiptOutcome, StationIds, TransferType,
 };
@@ -43,6 +45,8 @@ pub struct Services {
     pub node: NodeOperations,
     /// The outbox dispatcher.
     pub notifier: GestionaleNotifier,
+    /// Expiry by time.
+    pub expiry: PositionExpiry,
 }
 
 impl Services {
@@ -53,6 +57,7 @@ impl Services {
             spontaneous: SpontaneousPayments::new(ports.clone()),
             carts: CartPayments::new(ports.clone(), CartPayments::DEFAULT_SESSION_LIFETIME),
             node: NodeOperations::new(ports.clone()),
+            expiry: PositionExpiry::new(ports.clone()),
             notifier: GestionaleNotifier::new(
                 ports,
                 crate::model::RetryPolicy::default(),

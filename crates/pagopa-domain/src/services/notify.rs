@@ -48,6 +48,7 @@ impl GestionaleNotifier {
             }
             let result = match &message.event {
                 OutboxEvent::PaymentReceived(notification) => self.ports.gestionale.notify_payment(notification).await,
+                OutboxEvent::PositionExpired(notification) => self.ports.gestionale.notify_expiry(notification).await,
             };
             let now = self.ports.clock.now();
             let written = match result {

@@ -1,7 +1,7 @@
 //! `POST …/payments`: a payment the gestionale is told about.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use pagopa_domain::{Iupd, PaymentNotification, ReceiptDisposition, ReceiptId};
+use pagopa_domain::{ExpiryNotification, Iupd, PaymentNotification, ReceiptDisposition, ReceiptId};
 
 use super::{MappingError, amount, parse, parse_optional};
 
@@ -146,5 +146,41 @@ impl PaymentNotificationDto {
             disposition,
             psp_name: self.psp_name.clone(),
         })
+    }
+}
+
+/// The body we send when a position expired by itself (`POST …/expirations`): its last due
+/// date passed on the Italian calendar and it expires after its due dates. Idempotent on the
+/// Ente, the iupd and the due date.
+///
+/// ```json
+/// {"ente": "80012345676", "iupd": "MENSA-2025-03", "noticeNumbers": ["302503000001942NN"],
+///  "lastDueDate": "2025-04-30", "expiredAt": "2025-05-01T00:05:00Z"}
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExpiryNotificationDto {
+    /// The creditor Ente's fiscal code.
+    pub ente: String,
+    /// The position's iupd.
+    pub iupd: String,
+    /// Its notice numbers, none paid.
+    pub notice_numbers: Vec<String>,
+    /// Its last due date (`YYYY-MM-DD`).
+    pub last_due_date: String,
+    /// When it was expired, RFC 3339 in UTC.
+    pub expired_at: String,
+}
+
+impl ExpiryNotificationDto {
+    /// The body for `notification`.
+    pub fn from_notification(notification: &ExpiryNotification) -> Self {
+        Self {
+            ente: notification.ente.to_string(),
+            iupd: notification.iupd.to_string(),
+            notice_numbers: notification.notices.iter().map(ToString::to_string).collect(),
+            last_due_date: notification.last_due_date.format("%Y-%m-%d").to_string(),
+            expired_at: notification.expired_at.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+        }
     }
 }

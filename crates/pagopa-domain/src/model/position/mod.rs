@@ -389,6 +389,25 @@ impl DebtPosition {
         self.status == PositionStatus::Expired || (self.expires_after_due_date && option.due_date < today)
     }
 
+    /// The first Italian day on which the whole position counts as expired: the day after its
+    /// last due date, for a position that expires after its due dates; `None` otherwise.
+    pub fn expires_on(&self) -> Option<NaiveDate> {
+        if !self.expires_after_due_date {
+            return None;
+        }
+        self.options.iter().map(|o| o.due_date).max()?.succ_opt()
+    }
+
+    /// Moves a `Valid` position whose last due date has passed on `today` (an Italian date) to
+    /// `Expired`, and says whether it did. Any other position is left as it is: one with a
+    /// payment is `PartiallyPaid` or `Paid`, never expired by time.
+    pub fn expire_if_due(&mut self, today: NaiveDate, now: DateTime<Utc>) -> bool {
+        let due = self.status == PositionStatus::Valid
+            && !self.options.iter().any(PaymentOption::is_paid)
+            && self.expires_on().is_some_and(|on| on <= today);
+        due && self.transition(PositionStatus::Expired, now).is_ok()
+    }
+
     /// The option with this notice if it can be paid now, or why not, with `today` the Italian
     /// day of `now`. Never changes the position: verify and activation are reads.
     pub fn payable_option(&self, notice: &NoticeNumber, now: DateTime<Utc>) -> Result<&PaymentOption, PayabilityError> {
