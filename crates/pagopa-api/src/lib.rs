@@ -12,6 +12,7 @@ mod handlers;
 pub mod metrics;
 pub mod openapi;
 pub mod problem;
+mod quarantine;
 pub mod schema;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -82,7 +83,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/admin/entes/{ente}/services/{code}").put(admin::put_service))
             .service(web::resource("/admin/positions").get(admin::search_positions))
             .service(web::resource("/admin/receipts").get(admin::search_receipts))
-            .service(web::resource("/admin/outbox/{id}/replay").post(admin::replay_outbox)),
+            .service(web::resource("/admin/outbox/{id}/replay").post(admin::replay_outbox))
+            .service(web::resource("/admin/quarantine").get(quarantine::list_quarantine)),
     )
     .service(web::resource("/health/live").get(handlers::live))
     .service(web::resource("/health/ready").get(handlers::ready))

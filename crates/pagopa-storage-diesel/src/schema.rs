@@ -146,6 +146,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    quarantine (id) {
+        id -> BigInt,
+        received_at_us -> BigInt,
+        peer -> Nullable<Text>,
+        operation -> Nullable<Text>,
+        ente -> Nullable<Text>,
+        reason -> Text,
+        raw -> Text,
+        size -> Nullable<BigInt>,
+        truncated -> Bool,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     entes,
     catalogue_services,
@@ -159,4 +173,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     cart_holds,
     outbox,
     audit_log,
+    quarantine,
 );

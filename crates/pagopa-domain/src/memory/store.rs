@@ -8,12 +8,12 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use crate::model::{
     Cart, CartId, DebtPosition, Ente, EnteLogo, ExpiryNotification, Iupd, OutboxEvent, OutboxMessage, PositionStatus,
-    ReceiptId, ServiceCode, SpontaneousService, StoredReceipt,
+    QuarantineEntry, QuarantinedMessage, ReceiptId, ServiceCode, SpontaneousService, StoredReceipt,
 };
 use crate::ports::{
     CartRepository, CatalogueRepository, EnteRepository, EnteSaved, IuvAllocator, Outbox, Page, PositionCursor,
-    PositionQuery, PositionRepository, ReceiptCursor, ReceiptQuery, ReceiptRepository, ReceiptWrite, RecordOutcome,
-    StorageError,
+    PositionQuery, PositionRepository, Quarantine, QuarantineQuery, ReceiptCursor, ReceiptQuery, ReceiptRepository,
+    ReceiptWrite, RecordOutcome, StorageError,
 };
 use crate::value::{EnteId, FiscalCode, NoticeLayout, NoticeNumber};
 
@@ -29,6 +29,7 @@ struct State {
     outbox: BTreeMap<u64, Leased>,
     outbox_keys: HashSet<String>,
     iuv: HashMap<(EnteId, u8, Option<u8>), u64>,
+    quarantine: BTreeMap<u64, QuarantinedMessage>,
 }
 
 #[derive(Debug)]
@@ -562,5 +563,36 @@ impl IuvAllocator for MemoryStore {
             .or_insert(0);
         *counter += 1;
         Ok(*counter)
+    }
+}
+
+#[async_trait]
+impl Quarantine for MemoryStore {
+    async fn keep(&self, entry: &QuarantineEntry) -> Result<u64, StorageError> {
+        let mut state = self.state();
+        let id = state.quarantine.keys().next_back().map_or(1, |last| last + 1);
+        state.quarantine.insert(
+            id,
+            QuarantinedMessage {
+                id,
+                entry: entry.clone(),
+            },
+        );
+        Ok(id)
+    }
+
+    async fn list(&self, query: &QuarantineQuery) -> Result<Page<QuarantinedMessage, u64>, StorageError> {
+        let limit = query.page_size();
+        let items: Vec<QuarantinedMessage> = self
+            .state()
+            .quarantine
+            .values()
+            .rev()
+            .filter(|m| query.before.is_none_or(|before| m.id < before))
+            .filter(|m| query.ente.is_none() || m.entry.ente == query.ente)
+            .take(limit + 1)
+            .cloned()
+            .collect();
+        Ok(Page::from_overfetch(items, limit, |m| m.id))
     }
 }

@@ -8,6 +8,7 @@ pub mod ente;
 mod ids;
 pub mod outbox;
 pub mod position;
+pub mod quarantine;
 pub mod receipt;
 mod subject;
 
@@ -24,6 +25,7 @@ pub use position::{
     DebtPosition, Instalment, NotPayable, OptionPayment, Origin, PayabilityError, PaymentEffect, PaymentOption,
     PositionDraft, PositionError, PositionStatus, StampRequest, Transfer, TransferAccount,
 };
+pub use quarantine::{MAX_QUARANTINED_BYTES, QuarantineEntry, QuarantinedMessage};
 pub use receipt::{Delivery, PrimitiveVersion, Psp, Receipt, ReceiptDisposition, ReceiptTransfer, StoredReceipt};
 pub use subject::{
     CountryCode, Email, InvalidText, Metadata, MetadataEntry, Province, Subject, SubjectId, TooManyEntries,

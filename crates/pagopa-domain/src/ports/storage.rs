@@ -11,8 +11,8 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::BoxError;
 use crate::model::{
-    Cart, CartId, DebtPosition, Ente, EnteLogo, Iupd, OutboxEvent, OutboxMessage, PositionStatus, ReceiptId,
-    ServiceCode, SpontaneousService, StoredReceipt,
+    Cart, CartId, DebtPosition, Ente, EnteLogo, Iupd, OutboxEvent, OutboxMessage, PositionStatus, QuarantineEntry,
+    QuarantinedMessage, ReceiptId, ServiceCode, SpontaneousService, StoredReceipt,
 };
 use crate::value::{EnteId, FiscalCode, Iuv, NoticeNumber};
 
@@ -286,6 +286,33 @@ pub trait CartRepository: Send + Sync {
     async fn update(&self, cart: &Cart) -> Result<Cart, StorageError>;
     /// The carts whose status still holds their notices and that contain this notice.
     async fn holding(&self, ente: &EnteId, notice: &NoticeNumber) -> Result<Vec<Cart>, StorageError>;
+}
+
+/// A page request of the quarantine, newest first.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct QuarantineQuery {
+    /// Only entries naming this Ente.
+    pub ente: Option<EnteId>,
+    /// Only entries older than this id.
+    pub before: Option<u64>,
+    /// Page size (capped at [`MAX_PAGE`]).
+    pub limit: u32,
+}
+
+impl QuarantineQuery {
+    /// The page size to fetch: `limit` within 1..=[`MAX_PAGE`].
+    pub fn page_size(&self) -> usize {
+        self.limit.clamp(1, MAX_PAGE) as usize
+    }
+}
+
+/// What the Node sent that could not be read (see [`QuarantineEntry`]).
+#[async_trait]
+pub trait Quarantine: Send + Sync {
+    /// Keeps an entry durably before the caller answers; returns its id.
+    async fn keep(&self, entry: &QuarantineEntry) -> Result<u64, StorageError>;
+    /// Entries, newest first; the cursor is the id to pass as `before`.
+    async fn list(&self, query: &QuarantineQuery) -> Result<Page<QuarantinedMessage, u64>, StorageError>;
 }
 
 /// The outbox of messages for the gestionale.

@@ -10,7 +10,8 @@ use crate::FaultCode;
 use crate::error::DomainError;
 use crate::model::{
     DebtPosition, Ente, FieldKind, OptionPayment, OutboxEvent, PaymentNotification, PaymentOption, PositionError,
-    PositionStatus, PrimitiveVersion, Receipt, ReceiptDisposition, StoredReceipt, SubjectId, Transfer, TransferAccount,
+    PositionStatus, PrimitiveVersion, QuarantineEntry, Receipt, ReceiptDisposition, StoredReceipt, SubjectId, Transfer,
+    TransferAccount,
 };
 use crate::ports::{Ports, ReceiptWrite, RecordOutcome, StorageError};
 use crate::value::{AmountCents, EnteId, NoticeNumber, Text};
@@ -336,6 +337,12 @@ impl NodeOperations {
             }) => Ok((ReceiptDisposition::UnknownNotice, None)),
             Err(_) => Ok((ReceiptDisposition::DoublePayment { settled_by: None }, None)),
         }
+    }
+
+    /// Keeps what the Node sent that could not be read as a receipt (see [`QuarantineEntry`]),
+    /// durably, before the caller answers; returns its id.
+    pub async fn quarantine(&self, entry: QuarantineEntry) -> Result<u64, DomainError> {
+        Ok(self.ports.quarantine.keep(&entry).await?)
     }
 
     /// `paDemandPaymentNotice`: a PSP asks, for a payer, for a notice of the catalogue service

@@ -7,6 +7,7 @@ mod expiry;
 mod iuv;
 mod outbox;
 mod positions;
+mod quarantine;
 mod receipts;
 
 pub(crate) use expiry::ExpiryStore;
