@@ -154,7 +154,7 @@ impl PaymentNotificationDto {
 /// Ente, the iupd and the due date.
 ///
 /// ```json
-/// {"ente": "80012345676", "iupd": "MENSA-2025-03", "noticeNumbers": ["302503000001942NN"],
+/// {"ente": "80012345676", "iupd": "MENSA-2025-03", "noticeNumbers": ["305250300000194264"],
 ///  "lastDueDate": "2025-04-30", "expiredAt": "2025-05-01T00:05:00Z"}
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

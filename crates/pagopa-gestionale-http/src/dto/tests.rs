@@ -592,6 +592,17 @@ fn the_documented_examples_map() {
                 notification(ReceiptDisposition::Settled)
             );
             kinds.push("payment");
+        } else if block.get("lastDueDate").is_some() {
+            let dto: ExpiryNotificationDto = serde_json::from_value(block).unwrap();
+            let expiry = pagopa_domain::ExpiryNotification {
+                ente: comune_id(),
+                iupd: "MENSA-2025-03".parse().unwrap(),
+                notices: vec![demo::comune_notice(2_503_000_001_942)],
+                last_due_date: chrono::NaiveDate::from_ymd_opt(2025, 4, 30).unwrap(),
+                expired_at: Utc.with_ymd_and_hms(2025, 4, 30, 22, 5, 0).unwrap(),
+            };
+            assert_eq!(dto, ExpiryNotificationDto::from_notification(&expiry));
+            kinds.push("expiry");
         } else if block.get("service").is_some() {
             let dto: PricingRequestDto = serde_json::from_value(block).unwrap();
             let request = dto.to_request(comune_id()).unwrap();
@@ -609,5 +620,5 @@ fn the_documented_examples_map() {
         }
     }
     kinds.sort_unstable();
-    assert_eq!(kinds, ["payment", "positions", "pricing", "quote", "refusal"]);
+    assert_eq!(kinds, ["expiry", "payment", "positions", "pricing", "quote", "refusal"]);
 }
