@@ -318,7 +318,7 @@ async fn handle(request: HttpRequest, payload: web::Payload, endpoint: web::Data
                     endpoint.clock.now(),
                     request.peer_addr().map(|peer| peer.to_string()),
                     operation.map(|o| o.name().to_owned()),
-                    named_ente,
+                    named_ente.or_else(|| raw_body.as_deref().and_then(scan_id_pa)),
                     reason,
                     raw_body.as_deref(),
                 );
@@ -358,6 +358,15 @@ async fn handle(request: HttpRequest, payload: web::Payload, endpoint: web::Data
             xml_response(StatusCode::OK, encode::ko(operation, &fault))
         }
     }
+}
+
+/// The `idPA` of a body the decoder gave up on before reading it, found by a plain scan, so an
+/// operator limited to that Ente sees the quarantined message; `None` if there is no valid one.
+fn scan_id_pa(body: &[u8]) -> Option<pagopa_domain::EnteId> {
+    let text = std::str::from_utf8(body).ok()?;
+    let start = text.find("<idPA>")? + "<idPA>".len();
+    let end = start + text[start..].find("</idPA>")?;
+    text[start..end].trim().parse().ok()
 }
 
 fn answer_decode_error(endpoint: &SoapEndpoint, error: DecodeError) -> HttpResponse {
