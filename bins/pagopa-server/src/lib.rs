@@ -85,7 +85,11 @@ fn spawn_outbox_worker(ports: Ports, settings: &settings::OutboxSettings) {
     let notifier = GestionaleNotifier::new(ports, retry, chrono::Duration::seconds(settings.lease_secs));
     let interval = std::time::Duration::from_millis(settings.interval_ms);
     let batch = settings.batch;
-    let worker = format!("pagopa-server-{}", std::process::id());
+    // The lease owner must differ between instances, and containers often all run as pid 1.
+    let worker = match random_key() {
+        Ok(key) => format!("pagopa-server-{}-{}", std::process::id(), key.get(..12).unwrap_or(&key)),
+        Err(_) => format!("pagopa-server-{}", std::process::id()),
+    };
     actix_web::rt::spawn(async move {
         loop {
             let full = match notifier.dispatch_once(&worker, batch).await {
