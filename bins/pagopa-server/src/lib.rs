@@ -14,7 +14,7 @@ use anyhow::Context;
 use pagopa_api::{ApiKeyEntry, ApiKeys, ApiState, Role, configure, problem_details, request_id};
 use pagopa_domain::model::RetryPolicy;
 use pagopa_domain::ports::{Clock, Gestionale, PagoPaCheckout, Ports, SystemClock};
-use pagopa_domain::services::{CartPayments, GestionaleNotifier, NodeOperations, Services};
+use pagopa_domain::services::{CartPayments, GestionaleNotifier, NodeOperations, PositionExpiry, Services};
 use pagopa_gestionale_http::GestionaleHttp;
 use pagopa_nodo::checkout::CheckoutClient;
 use pagopa_nodo::soap::SoapEndpoint;
@@ -87,7 +87,11 @@ fn spawn_outbox_worker(ports: Ports, settings: &settings::OutboxSettings) {
     let notifier = GestionaleNotifier::new(ports, retry, chrono::Duration::seconds(settings.lease_secs));
     let interval = std::time::Duration::from_millis(settings.interval_ms);
     let batch = settings.batch;
-    let worker = format!("pagopa-server-{}", std::process::id());
+    // The lease owner must differ between instances, and containers often all run as pid 1.
+    let worker = match random_key() {
+        Ok(key) => format!("pagopa-server-{}-{}", std::process::id(), key.get(..12).unwrap_or(&key)),
+        Err(_) => format!("pagopa-server-{}", std::process::id()),
+    };
     actix_web::rt::spawn(async move {
         loop {
             let full = match notifier.dispatch_once(&worker, batch).await {
@@ -103,6 +107,33 @@ fn spawn_outbox_worker(ports: Ports, settings: &settings::OutboxSettings) {
                 }
                 Err(error) => {
                     tracing::warn!(%error, "outbox round failed");
+                    false
+                }
+            };
+            if !full {
+                actix_web::rt::time::sleep(interval).await;
+            }
+        }
+    });
+}
+
+/// Expires due positions until the server stops: a round every `interval_secs` when nothing
+/// was due, at once again when a round was full.
+fn spawn_expiry_job(ports: Ports, settings: &settings::ExpirySettings) {
+    let job = PositionExpiry::new(ports);
+    let interval = std::time::Duration::from_secs(settings.interval_secs);
+    let batch = settings.batch;
+    actix_web::rt::spawn(async move {
+        loop {
+            let full = match job.run_once(batch).await {
+                Ok(expired) => {
+                    if !expired.is_empty() {
+                        tracing::info!(expired = expired.len(), "expiry round");
+                    }
+                    expired.len() >= batch as usize
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "expiry round failed");
                     false
                 }
             };
@@ -268,6 +299,9 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
     );
     if settings.outbox.enabled {
         spawn_outbox_worker(state.ports.clone(), &settings.outbox);
+    }
+    if settings.expiry.enabled {
+        spawn_expiry_job(state.ports.clone(), &settings.expiry);
     }
     let own_node_listener = settings.node.listen.clone();
     let api_soap = own_node_listener.is_none().then(|| soap.clone());

@@ -152,7 +152,7 @@ pub(crate) async fn get_notice(
 
 /// Query of `GET /api/v1/me/positions`.
 #[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+// Unknown query parameters are ignored, on every route alike (README).
 pub(crate) struct PositionsQuery {
     /// Ask the Enti's back offices first (default: false, the stored positions only).
     #[serde(default)]

@@ -126,3 +126,57 @@ async fn a_checkout_failure_fails_the_cart() {
     // The notice is not held by a failed cart.
     s.services.carts.start(cart_of(vec![n1()])).await.unwrap();
 }
+
+#[tokio::test]
+async fn a_cart_left_created_ends_after_the_session_lifetime() {
+    let s = seeded().await;
+    // The second write of a start failed (or the process died during the Checkout call): the
+    // cart stays `Created`, holding its notice.
+    let item = CartItem {
+        ente: comune(),
+        notice_number: n1(),
+        amount: AmountCents::new(24_570).unwrap(),
+        company_name: "Comune di Valdesempio".parse().unwrap(),
+        description: "TARI 2026 saldo".parse().unwrap(),
+    };
+    let stuck = Cart::new(
+        "stuck-cart".parse().unwrap(),
+        vec![item],
+        None,
+        None,
+        cart_of(vec![]).return_urls,
+        s.now(),
+    )
+    .unwrap();
+    pagopa_domain::ports::CartRepository::insert(&*s.world.store, &stuck)
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.services.carts.start(cart_of(vec![n1()])).await,
+        Err(DomainError::PaymentInProgress(_))
+    ));
+    s.world.clock.advance(Duration::minutes(31));
+    let ended = s.services.carts.status(&stuck.id, None).await.unwrap();
+    assert_eq!(ended.status, CartStatus::Uncertain, "a late receipt may still come");
+    assert!(!ended.status.holds_notices());
+    s.services.carts.start(cart_of(vec![n1()])).await.unwrap();
+}
+
+#[tokio::test]
+async fn concurrent_carts_for_one_notice_give_one_holder() {
+    let s = seeded().await;
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let carts = s.services.carts.clone();
+        tasks.push(tokio::spawn(async move { carts.start(cart_of(vec![n1()])).await }));
+    }
+    let mut started = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(_) => started += 1,
+            Err(DomainError::PaymentInProgress(_)) => {}
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(started, 1);
+}

@@ -272,3 +272,159 @@ async fn a_receipt_addressed_to_another_ente_than_the_request_is_refused() {
         .unwrap();
     assert!(stored.is_none());
 }
+
+fn imu_notices() -> (NoticeNumber, Vec<NoticeNumber>) {
+    let single = demo::comune_notice(2_601_000_005_000);
+    let instalments = (5_001..=5_003)
+        .map(|b| demo::comune_notice(2_601_000_000_000 + b))
+        .collect();
+    (single, instalments)
+}
+
+async fn imu(s: &Setup) -> DebtPosition {
+    PositionRepository::get(&*s.world.store, &comune(), &"IMU-2026-5000".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+/// The disposition the gestionale was told about for `receipt_id`.
+async fn notified_disposition(s: &Setup, receipt_id: &str) -> ReceiptDisposition {
+    s.services.notifier.dispatch_once("test", 100).await.unwrap();
+    s.world
+        .gestionale
+        .notifications()
+        .into_iter()
+        .find(|n| n.receipt_id.as_str() == receipt_id)
+        .unwrap()
+        .disposition
+}
+
+#[tokio::test]
+async fn a_single_solution_after_an_instalment_is_recorded_and_flagged() {
+    let s = seeded().await;
+    let node = &s.services.node;
+    let (single, instalments) = imu_notices();
+    node.accept_receipt(&station(), receipt("rata-1", &instalments[0], 20_000, s.now()))
+        .await
+        .unwrap();
+    let out = node
+        .accept_receipt(&station(), receipt("unica", &single, 60_000, s.now()))
+        .await
+        .unwrap();
+    assert!(out.disposition.needs_review(), "{:?}", out.disposition);
+    assert_eq!(out.disposition.as_str(), "plan_overlap");
+    assert_eq!(out.fault(), None, "the receipt settled its own notice");
+    let position = imu(&s).await;
+    assert_eq!(position.status, PositionStatus::Paid);
+    assert!(position.option(&single).unwrap().is_paid(), "the money was collected");
+    assert!(position.option(&instalments[0]).unwrap().is_paid());
+    assert_eq!(notified_disposition(&s, "unica").await, out.disposition);
+}
+
+#[tokio::test]
+async fn an_instalment_after_the_single_solution_is_recorded_and_flagged_alike() {
+    let s = seeded().await;
+    let node = &s.services.node;
+    let (single, instalments) = imu_notices();
+    node.accept_receipt(&station(), receipt("unica", &single, 60_000, s.now()))
+        .await
+        .unwrap();
+    let out = node
+        .accept_receipt(&station(), receipt("rata-2", &instalments[1], 20_000, s.now()))
+        .await
+        .unwrap();
+    assert!(out.disposition.needs_review(), "{:?}", out.disposition);
+    assert_eq!(out.disposition.as_str(), "plan_overlap");
+    assert_eq!(out.fault(), None, "treated as the other order is");
+    let position = imu(&s).await;
+    assert_eq!(position.status, PositionStatus::Paid);
+    assert!(
+        position.option(&instalments[1]).unwrap().is_paid(),
+        "the money was collected"
+    );
+    assert_eq!(notified_disposition(&s, "rata-2").await, out.disposition);
+}
+
+#[tokio::test]
+async fn a_receipt_for_another_amount_settles_and_is_flagged_with_both_amounts() {
+    let s = seeded().await;
+    let out = s
+        .services
+        .node
+        .accept_receipt(&station(), receipt("old-amount", &n1(), 24_000, s.now()))
+        .await
+        .unwrap();
+    assert!(out.disposition.needs_review(), "{:?}", out.disposition);
+    assert_eq!(out.disposition.as_str(), "amount_differs");
+    assert_eq!(out.fault(), None);
+    let paid = s.world.store.find_by_notice(&comune(), &n1()).await.unwrap().unwrap();
+    assert_eq!(paid.status, PositionStatus::Paid);
+    assert_eq!(notified_disposition(&s, "old-amount").await, out.disposition);
+}
+
+#[tokio::test]
+async fn a_receipt_whose_transfers_differ_settles_and_is_flagged() {
+    let s = seeded().await;
+    let mut wrong_iban = receipt("other-iban", &n1(), 24_570, s.now());
+    wrong_iban.transfers[1].iban = Some("IT56M0306911200000000046020".parse().unwrap());
+    let out = s.services.node.accept_receipt(&station(), wrong_iban).await.unwrap();
+    assert!(out.disposition.needs_review(), "{:?}", out.disposition);
+    assert_eq!(out.disposition.as_str(), "transfers_differ");
+    assert_eq!(out.fault(), None);
+
+    let s = seeded().await;
+    let mut one_transfer = receipt("one-transfer", &n1(), 24_570, s.now());
+    one_transfer.transfers.truncate(1);
+    one_transfer.transfers[0].amount = AmountCents::new(24_570).unwrap();
+    let out = s.services.node.accept_receipt(&station(), one_transfer).await.unwrap();
+    assert_eq!(out.disposition.as_str(), "transfers_differ");
+
+    let s = seeded().await;
+    let clean = s
+        .services
+        .node
+        .accept_receipt(&station(), receipt("clean", &n1(), 24_570, s.now()))
+        .await
+        .unwrap();
+    assert_eq!(
+        clean.disposition,
+        ReceiptDisposition::Settled,
+        "the same transfers are clean"
+    );
+}
+
+#[tokio::test]
+async fn the_qr_code_ente_must_be_served_by_the_calling_station() {
+    let s = seeded().await;
+    let mut other = demo::provincia();
+    other.id = "02345678904".parse().unwrap();
+    other.station_id = "02345678904_01".parse().unwrap();
+    other.broker_id = "02345678904".parse().unwrap();
+    pagopa_domain::ports::EnteRepository::upsert(&*s.world.store, &other)
+        .await
+        .unwrap();
+    let mut option = demo::simple_option(1, 1_000, "Diritti", "2026-12-31");
+    option.notice_number = NoticeNumber::build(other.notice_layout, 2_601_000_000_001).unwrap();
+    option.transfers[0].ente = other.id.clone();
+    let draft = demo::draft("DIRITTI-1", demo::debtor(), "Diritti", vec![option.clone()]);
+    let position = DebtPosition::create(&other.id, other.notice_layout, draft, s.now()).unwrap();
+    s.world.store.insert(&position).await.unwrap();
+
+    let err = s
+        .services
+        .node
+        .verify(&station(), &other.id, &option.notice_number)
+        .await
+        .unwrap_err();
+    assert_eq!(err.fault_code(), FaultCode::IdDominioErrato);
+    // An Ente served through the same station is fine.
+    let provincia: EnteId = demo::PROVINCIA.parse().unwrap();
+    let err = s
+        .services
+        .node
+        .verify(&station(), &provincia, &demo::comune_notice(9))
+        .await
+        .unwrap_err();
+    assert_eq!(err.fault_code(), FaultCode::PagamentoSconosciuto);
+}

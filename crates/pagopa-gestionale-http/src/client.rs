@@ -7,11 +7,11 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use pagopa_domain::ports::{Gestionale, GestionaleError, GestionaleQuote, PricingRequest};
-use pagopa_domain::{Ente, EnteId, FiscalCode, PaymentNotification, PositionDraft};
+use pagopa_domain::{Ente, EnteId, ExpiryNotification, FiscalCode, PaymentNotification, PositionDraft};
 use reqwest::header::{ACCEPT, HeaderName, HeaderValue};
 use reqwest::{Method, Url};
 
-use crate::dto::{PaymentNotificationDto, PricingRequestDto};
+use crate::dto::{ExpiryNotificationDto, PaymentNotificationDto, PricingRequestDto};
 use crate::exchange::{GestionaleFailure, parse_payment_response, parse_positions_response, parse_pricing_response};
 use crate::settings::{ConfigError, GestionaleHttpSettings, base_url, credential, is_loopback};
 
@@ -33,6 +33,7 @@ pub struct GestionaleHttp {
     base_url: Url,
     credential: Option<(HeaderName, HeaderValue)>,
     timeout_ms: u64,
+    expirations: bool,
 }
 
 impl fmt::Debug for GestionaleHttp {
@@ -84,6 +85,7 @@ impl GestionaleHttp {
             base_url,
             credential,
             timeout_ms: settings.timeout_ms,
+            expirations: settings.expirations,
         })
     }
 
@@ -229,6 +231,26 @@ impl Gestionale for GestionaleHttp {
             operation: "notify_payment",
             method: Method::POST,
             url: self.endpoint(&notification.ente, &["payments"]),
+            body: Some(body),
+            idempotency_key: Some(key.as_str()),
+        };
+        self.run(call, &notification.ente, parse_payment_response).await
+    }
+
+    async fn notify_expiry(&self, notification: &ExpiryNotification) -> Result<(), GestionaleError> {
+        if !self.expirations {
+            return Err(GestionaleError::Unsupported);
+        }
+        let body = serde_json::to_value(ExpiryNotificationDto::from_notification(notification))
+            .map_err(|e| GestionaleError::Protocol(format!("cannot encode the expiry notice: {e}")))?;
+        let key = format!(
+            "{}:expiry:{}:{}",
+            notification.ente, notification.iupd, notification.last_due_date
+        );
+        let call = Call {
+            operation: "notify_expiry",
+            method: Method::POST,
+            url: self.endpoint(&notification.ente, &["expirations"]),
             body: Some(body),
             idempotency_key: Some(key.as_str()),
         };

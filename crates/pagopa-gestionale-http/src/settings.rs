@@ -19,6 +19,7 @@ pub const DEFAULT_TIMEOUT_MS: u64 = 5_000;
 /// token = "…"                # optional: no credential header without it
 /// header = "Authorization"   # optional, default Authorization (sent as "Bearer <token>")
 /// timeout_ms = 5000          # optional, default 5000
+/// expirations = false        # optional: send expiry notices (POST …/expirations)
 /// ```
 ///
 /// `Debug` never shows the token.
@@ -40,6 +41,11 @@ pub struct GestionaleHttpSettings {
     /// How long a whole call may take, connection included, in milliseconds (default 5000).
     #[serde(default = "default_timeout_ms")]
     pub timeout_ms: u64,
+    /// Whether the gestionale takes expiry notices (`POST …/entes/{ente}/expirations`, default
+    /// false: without it they are acknowledged unsent, as a gestionale written before them
+    /// would answer 404 for ever).
+    #[serde(default)]
+    pub expirations: bool,
 }
 
 fn default_header() -> String {
@@ -58,6 +64,7 @@ impl GestionaleHttpSettings {
             token: None,
             header: default_header(),
             timeout_ms: DEFAULT_TIMEOUT_MS,
+            expirations: false,
         }
     }
 }
@@ -69,6 +76,7 @@ impl fmt::Debug for GestionaleHttpSettings {
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
             .field("header", &self.header)
             .field("timeout_ms", &self.timeout_ms)
+            .field("expirations", &self.expirations)
             .finish()
     }
 }

@@ -417,6 +417,7 @@ async fn a_payment_is_acknowledged_once_and_a_repeat_is_ok() {
             "receiptId": "c2e0f1a4b5d6", "ente": COMUNE, "noticeNumber": "305260100000471130",
             "iuv": "05260100000471130", "iupd": "TARI-2026-4711", "amount": 24570,
             "paidAt": "2026-11-25T10:00:00Z", "disposition": "settled", "settledBy": null,
+            "expectedAmount": null, "otherReceipts": null, "problem": null,
             "pspName": "Banca Esempio S.p.A."
         })
     );
@@ -596,4 +597,43 @@ async fn the_outbox_delivers_through_the_adapter_and_retries_a_failure() {
     assert_eq!((report.delivered, report.rescheduled), (0, 1));
     assert_eq!(ports.outbox.backlog().await.unwrap(), 1);
     down.stop().await;
+}
+
+#[actix_web::test]
+async fn expiry_notices_are_sent_only_to_a_gestionale_that_takes_them() {
+    let fake = Fake::answering(204, "").await;
+    let notice = pagopa_domain::ExpiryNotification {
+        ente: COMUNE.parse().unwrap(),
+        iupd: "MENSA-2025-03".parse().unwrap(),
+        notices: vec![demo::comune_notice(2_503_000_001_942)],
+        last_due_date: chrono::NaiveDate::from_ymd_opt(2025, 4, 30).unwrap(),
+        expired_at: Utc.with_ymd_and_hms(2025, 4, 30, 22, 5, 0).unwrap(),
+    };
+    assert!(matches!(
+        fake.client().notify_expiry(&notice).await,
+        Err(GestionaleError::Unsupported)
+    ));
+    assert!(fake.seen().is_empty(), "nothing sent by default");
+
+    let client = GestionaleHttp::new(GestionaleHttpSettings {
+        expirations: true,
+        ..fake.settings()
+    })
+    .unwrap();
+    client.notify_expiry(&notice).await.unwrap();
+    let seen = fake.seen();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].path, format!("/pagopa/v1/entes/{COMUNE}/expirations"));
+    assert_eq!(
+        seen[0].idempotency_key.as_deref(),
+        Some(format!("{COMUNE}:expiry:MENSA-2025-03:2025-04-30").as_str())
+    );
+    assert_eq!(
+        seen[0].body.as_ref().unwrap(),
+        &json!({
+            "ente": COMUNE, "iupd": "MENSA-2025-03", "noticeNumbers": [demo::comune_notice(2_503_000_001_942).to_string()],
+            "lastDueDate": "2025-04-30", "expiredAt": "2025-04-30T22:05:00Z"
+        })
+    );
+    fake.stop().await;
 }

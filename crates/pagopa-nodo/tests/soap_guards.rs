@@ -138,6 +138,14 @@ impl pagopa_domain::ports::PositionRepository for Down {
     > {
         Err(down())
     }
+    async fn expire_due(
+        &self,
+        _: chrono::NaiveDate,
+        _: chrono::DateTime<chrono::Utc>,
+        _: u32,
+    ) -> Result<Vec<pagopa_domain::DebtPosition>, pagopa_domain::ports::StorageError> {
+        Err(down())
+    }
 }
 
 #[actix_web::test]

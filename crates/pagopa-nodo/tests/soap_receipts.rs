@@ -154,3 +154,71 @@ async fn a_receipt_with_outcome_ko_settles_nothing() {
         .unwrap();
     assert_eq!(position.status, PositionStatus::Valid);
 }
+
+#[actix_web::test]
+async fn unreadable_receipts_are_answered_as_before_and_quarantined() {
+    let h = harness().await;
+    let app = test::init_service(App::new().configure(|cfg| h.endpoint.configure(cfg))).await;
+    let sample = fixture("samples/paSendRTV2Request.xml");
+    let cases = [
+        (
+            "a notice number with wrong check digits",
+            with(
+                &sample,
+                "<noticeNumber>305260100000471130<",
+                "<noticeNumber>305260100000471131<",
+            ),
+            "PAA_SINTASSI_EXTRAXSD",
+        ),
+        (
+            "an element the schema does not know",
+            with(&sample, "<noticeNumber>", "<unexpected>1</unexpected><noticeNumber>"),
+            "PAA_SINTASSI_XSD",
+        ),
+    ];
+    for (what, body, fault) in &cases {
+        let (status, answer) = call(&app, Some("paSendRTV2"), body).await;
+        assert_eq!(status, 200, "{what}");
+        let response = parse_response(&answer).unwrap();
+        assert!(!response.ok, "{what}");
+        assert_eq!(
+            response.fault_code.as_deref(),
+            Some(*fault),
+            "{what}: answered as before"
+        );
+    }
+    let kept = h
+        .world
+        .ports()
+        .quarantine
+        .list(&pagopa_domain::ports::QuarantineQuery {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(kept.items.len(), cases.len(), "nothing the Node sent is only logged");
+    // Newest first.
+    for (message, (what, body, _)) in kept.items.iter().rev().zip(&cases) {
+        assert_eq!(&message.entry.raw, body, "{what}: the raw envelope as received");
+        assert_eq!(message.entry.operation.as_deref(), Some("paSendRTV2"));
+        assert_eq!(message.entry.ente, Some(demo::COMUNE.parse().unwrap()), "{what}");
+        assert!(!message.entry.reason.is_empty());
+        assert!(!message.entry.truncated);
+        assert_eq!(
+            message.entry.received_at,
+            pagopa_domain::ports::Clock::now(&*h.world.clock)
+        );
+    }
+    assert_eq!(
+        h.world
+            .ports()
+            .receipts
+            .search(&Default::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        0
+    );
+}

@@ -31,6 +31,7 @@ diesel::table! {
         created_at_us -> BigInt,
         updated_at_us -> BigInt,
         document -> Text,
+        expires_on -> Nullable<Text>,
     }
 }
 
@@ -107,6 +108,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    cart_holds (ente, notice_number) {
+        ente -> Text,
+        notice_number -> Text,
+        cart_id -> Text,
+    }
+}
+
+diesel::table! {
     outbox (id) {
         id -> BigInt,
         dedup_key -> Text,
@@ -137,6 +146,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    quarantine (id) {
+        id -> BigInt,
+        received_at_us -> BigInt,
+        peer -> Nullable<Text>,
+        operation -> Nullable<Text>,
+        ente -> Nullable<Text>,
+        reason -> Text,
+        raw -> Text,
+        size -> Nullable<BigInt>,
+        truncated -> Bool,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     entes,
     catalogue_services,
@@ -147,6 +170,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     receipts,
     carts,
     cart_items,
+    cart_holds,
     outbox,
     audit_log,
+    quarantine,
 );

@@ -19,7 +19,10 @@ contract!(
     concurrent_different_receipts_pay_once_and_are_all_kept,
     outbox_claims_never_overlap_and_leases_expire,
     outbox_acknowledge_reschedule_replay,
+    a_slow_worker_cannot_clear_the_lease_of_the_worker_that_reclaimed,
     carts_round_trip_and_hold_notices,
+    a_notice_is_held_by_one_open_cart_at_a_time,
+    concurrent_carts_for_one_notice_give_one_holder,
 );
 
 async fn a_receipt_is_recorded_once_with_its_effects(db: &TestDb) {
@@ -255,10 +258,10 @@ async fn outbox_acknowledge_reschedule_replay(db: &TestDb) {
     let claimed = f.ports.outbox.claim("w", now, Duration::minutes(5), 10).await.unwrap();
     assert_eq!(claimed.len(), 2);
     assert_eq!(claimed[0].event, event(1));
-    f.ports.outbox.acknowledge(claimed[0].id, now).await.unwrap();
+    f.ports.outbox.acknowledge(claimed[0].id, "w", now).await.unwrap();
     f.ports
         .outbox
-        .reschedule(claimed[1].id, "gestionale down", now + Duration::seconds(30))
+        .reschedule(claimed[1].id, "w", "gestionale down", now + Duration::seconds(30))
         .await
         .unwrap();
     let retried = f.ports.outbox.get(claimed[1].id).await.unwrap().unwrap();
@@ -298,10 +301,63 @@ async fn outbox_acknowledge_reschedule_replay(db: &TestDb) {
             .is_none()
     );
     assert!(matches!(
-        f.ports.outbox.acknowledge(9_999, now).await,
+        f.ports.outbox.acknowledge(9_999, "w", now).await,
         Err(StorageError::NotFound(_))
     ));
     assert_eq!(f.ports.outbox.get(9_999).await.unwrap(), None);
+}
+
+async fn a_slow_worker_cannot_clear_the_lease_of_the_worker_that_reclaimed(db: &TestDb) {
+    let f = seeded(db).await;
+    let now = f.world.clock.now();
+    f.ports.outbox.enqueue(&[event(1)], now).await.unwrap();
+    let slow = f
+        .ports
+        .outbox
+        .claim("slow", now, Duration::minutes(1), 10)
+        .await
+        .unwrap();
+    assert_eq!(slow.len(), 1);
+    // The slow worker's lease runs out while it waits on the gestionale; another re-claims.
+    let rescued = f
+        .ports
+        .outbox
+        .claim("rescuer", now + Duration::minutes(2), Duration::minutes(5), 10)
+        .await
+        .unwrap();
+    assert_eq!(rescued.len(), 1);
+    // The slow worker's late answer must not end the rescuer's lease.
+    assert!(matches!(
+        f.ports
+            .outbox
+            .reschedule(slow[0].id, "slow", "timeout", now + Duration::minutes(2))
+            .await,
+        Err(StorageError::Conflict(_))
+    ));
+    assert!(
+        f.ports
+            .outbox
+            .claim("third", now + Duration::minutes(3), Duration::minutes(5), 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "the message is still leased to the rescuer"
+    );
+    assert!(matches!(
+        f.ports
+            .outbox
+            .acknowledge(slow[0].id, "slow", now + Duration::minutes(3))
+            .await,
+        Err(StorageError::Conflict(_))
+    ));
+    assert_eq!(f.ports.outbox.get(slow[0].id).await.unwrap().unwrap().attempts, 0);
+    f.ports
+        .outbox
+        .acknowledge(rescued[0].id, "rescuer", now + Duration::minutes(3))
+        .await
+        .unwrap();
+    let delivered = f.ports.outbox.get(slow[0].id).await.unwrap().unwrap();
+    assert_eq!((delivered.attempts, delivered.delivered_at.is_some()), (1, true));
 }
 
 async fn carts_round_trip_and_hold_notices(db: &TestDb) {
@@ -345,4 +401,80 @@ async fn carts_round_trip_and_hold_notices(db: &TestDb) {
         f.ports.carts.insert(&started).await,
         Err(StorageError::Duplicate(_))
     ));
+}
+
+fn start_cart(notice: NoticeNumber) -> pagopa_domain::services::StartCart {
+    pagopa_domain::services::StartCart {
+        notices: vec![(comune(), notice)],
+        citizen: None,
+        email: None,
+        return_urls: ReturnUrls {
+            ok: "https://fe/ok".into(),
+            cancel: "https://fe/ko".into(),
+            error: "https://fe/err".into(),
+            waiting: None,
+        },
+    }
+}
+
+fn open_cart(id: &str, notice: &NoticeNumber, now: chrono::DateTime<chrono::Utc>) -> Cart {
+    let item = CartItem {
+        ente: comune(),
+        notice_number: notice.clone(),
+        amount: AmountCents::new(24_570).unwrap(),
+        company_name: "Comune di Valdesempio".parse().unwrap(),
+        description: "TARI 2026 saldo".parse().unwrap(),
+    };
+    Cart::new(
+        id.parse().unwrap(),
+        vec![item],
+        None,
+        None,
+        start_cart(notice.clone()).return_urls,
+        now,
+    )
+    .unwrap()
+}
+
+async fn a_notice_is_held_by_one_open_cart_at_a_time(db: &TestDb) {
+    let f = seeded(db).await;
+    let now = f.world.clock.now();
+    let first = f.ports.carts.insert(&open_cart("cart-a", &n1(), now)).await.unwrap();
+    assert!(
+        matches!(
+            f.ports.carts.insert(&open_cart("cart-b", &n1(), now)).await,
+            Err(StorageError::Duplicate(_))
+        ),
+        "the database refuses a second holder"
+    );
+    assert_eq!(
+        f.ports.carts.get(&"cart-b".parse().unwrap()).await.unwrap(),
+        None,
+        "nothing written"
+    );
+    // Once the first cart stops holding, the notice is free.
+    let mut failed = first.clone();
+    failed.transition(CartStatus::Failed, now).unwrap();
+    f.ports.carts.update(&failed).await.unwrap();
+    f.ports.carts.insert(&open_cart("cart-c", &n1(), now)).await.unwrap();
+    assert_eq!(f.ports.carts.holding(&comune(), &n1()).await.unwrap().len(), 1);
+}
+
+async fn concurrent_carts_for_one_notice_give_one_holder(db: &TestDb) {
+    let f = seeded(db).await;
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let carts = f.services.carts.clone();
+        tasks.push(tokio::spawn(async move { carts.start(start_cart(n1())).await }));
+    }
+    let mut started = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(_) => started += 1,
+            Err(DomainError::PaymentInProgress(_)) => {}
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(started, 1, "exactly one cart holds the notice");
+    assert_eq!(f.ports.carts.holding(&comune(), &n1()).await.unwrap().len(), 1);
 }

@@ -56,6 +56,21 @@ pub struct Settings {
     /// What loading noticed without refusing (secret files others can read, …), to log.
     #[serde(skip)]
     pub warnings: Vec<String>,
+    /// Expiry by time of positions that expire after their due dates.
+    pub expiry: ExpirySettings,
+}
+
+/// The expiry job: moves `Valid` positions that expire after their due dates to `Expired` once
+/// the last one has passed (Italian day) and tells the gestionale.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpirySettings {
+    /// Whether this instance runs it (several instances may; positions are row-locked).
+    pub enabled: bool,
+    /// Pause between rounds when nothing was due, in seconds (1..=86400).
+    pub interval_secs: u64,
+    /// Positions expired per transaction (1..=10000).
+    pub batch: u32,
 }
 
 /// Checkout carts.
@@ -178,6 +193,11 @@ batch = 50
 lease_secs = 300
 retry_base_secs = 10
 retry_max_secs = 3600
+
+[expiry]
+enabled = true
+interval_secs = 300
+batch = 100
 "#;
 
 /// The longest duration any setting takes: 30 days, in seconds.

@@ -5,6 +5,7 @@ mod catalogue;
 mod entes;
 mod outbox;
 mod positions;
+mod quarantine;
 mod receipts;
 
 use actix_web::http::StatusCode;
@@ -14,6 +15,7 @@ pub(crate) use catalogue::*;
 pub(crate) use entes::*;
 pub(crate) use outbox::*;
 pub(crate) use positions::*;
+pub(crate) use quarantine::*;
 pub(crate) use receipts::*;
 
 use crate::auth::Principal;

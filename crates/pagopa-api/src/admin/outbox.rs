@@ -1,7 +1,7 @@
 //! Gestionale notifications in the outbox.
 
 use actix_web::{HttpResponse, web};
-use pagopa_domain::{DomainError, OutboxEvent};
+use pagopa_domain::DomainError;
 
 use crate::ApiState;
 use crate::auth::Operator;
@@ -29,8 +29,7 @@ pub(crate) async fn replay_outbox(
         .await
         .map_err(DomainError::from)?
         .ok_or_else(|| ApiError::not_found(format!("outbox message {id}")))?;
-    let OutboxEvent::PaymentReceived(notification) = &message.event;
-    operator.0.check_ente(&notification.ente)?;
+    operator.0.check_ente(message.event.ente())?;
     state
         .ports
         .outbox

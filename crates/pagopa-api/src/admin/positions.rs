@@ -151,7 +151,7 @@ fn conflict_on_duplicate(error: DomainError) -> ApiError {
 
 /// Query of the position search.
 #[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+// Unknown query parameters are ignored, on every route alike (README).
 pub(crate) struct PositionSearch {
     ente: Option<String>,
     debtor: Option<String>,

@@ -12,7 +12,7 @@ use crate::problem::{ApiError, parse_optional};
 
 /// Query of the receipt search.
 #[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+// Unknown query parameters are ignored, on every route alike (README).
 pub(crate) struct ReceiptSearch {
     recipient: Option<String>,
     debtor: Option<String>,

@@ -129,6 +129,14 @@ pub(super) fn operation(method: &str, path: &str) -> (Option<Value>, Option<Valu
             (service.clone(), service)
         }
         ("post", "/api/v1/admin/outbox/{id}/replay") => (None, Some(json!({ "id": 1, "status": "replayed" }))),
+        ("get", "/api/v1/admin/quarantine") => (
+            None,
+            Some(json!({ "items": [{
+                "id": 7, "received_at": "2026-12-01T10:15:00Z", "peer": "10.0.0.5", "operation": "paSendRTV2",
+                "ente": demo::COMUNE, "reason": "the notice number's check digits are wrong",
+                "raw": "<soapenv:Envelope>…</soapenv:Envelope>", "size": 2950, "truncated": false
+            }] })),
+        ),
         ("get", "/health/live") => (None, Some(json!({ "status": "live" }))),
         ("get", "/health/ready") => (None, Some(json!({ "status": "ready", "warnings": [] }))),
         _ => (None, None),

@@ -92,6 +92,7 @@ impl Modify for Security {
         crate::admin::search_receipts,
         crate::admin::put_service,
         crate::admin::replay_outbox,
+        crate::admin::list_quarantine,
     ),
     components(schemas(
         Problem, ProblemField, EnteDto, ServiceSummaryDto, ServiceDto, SpontaneousRequestDto, PaymentDto, NoticeDto,

@@ -329,7 +329,7 @@ pub fn receipt_for(option: &PaymentOption, receipt_id: &str, at: DateTime<Utc>) 
         bundle_id: None,
         ci_bundle_id: None,
         payment_date_time: Some(at),
-        application_date: Some(at.date_naive()),
+        application_date: Some(crate::model::calendar::italian_date(at)),
         transfer_date: None,
         metadata: option.metadata.clone(),
         stand_in: false,

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 
-use crate::model::{CartId, Ente, PaymentNotification, PositionDraft};
+use crate::model::{CartId, Ente, ExpiryNotification, PaymentNotification, PositionDraft};
 use crate::ports::{
     CheckoutCart, CheckoutError, CheckoutRedirect, Clock, Gestionale, GestionaleError, GestionaleQuote, IdGenerator,
     PagoPaCheckout, PricingRequest,
@@ -67,6 +67,7 @@ pub struct FakeGestionale {
     quotes: Mutex<HashMap<String, GestionaleQuote>>,
     rejections: Mutex<HashMap<String, GestionaleError>>,
     notifications: Mutex<Vec<PaymentNotification>>,
+    expiries: Mutex<Vec<ExpiryNotification>>,
     down: Mutex<bool>,
 }
 
@@ -94,6 +95,11 @@ impl FakeGestionale {
     /// The notifications received so far.
     pub fn notifications(&self) -> Vec<PaymentNotification> {
         lock(&self.notifications).clone()
+    }
+
+    /// The expiry notices received so far (each position and due date once).
+    pub fn expiries(&self) -> Vec<ExpiryNotification> {
+        lock(&self.expiries).clone()
     }
 
     fn check_up(&self) -> Result<(), GestionaleError> {
@@ -133,6 +139,17 @@ impl Gestionale for FakeGestionale {
             .iter()
             .any(|n| n.receipt_id == notification.receipt_id && n.ente == notification.ente)
         {
+            received.push(notification.clone());
+        }
+        Ok(())
+    }
+
+    async fn notify_expiry(&self, notification: &ExpiryNotification) -> Result<(), GestionaleError> {
+        self.check_up()?;
+        let mut received = lock(&self.expiries);
+        if !received.iter().any(|n| {
+            n.ente == notification.ente && n.iupd == notification.iupd && n.last_due_date == notification.last_due_date
+        }) {
             received.push(notification.clone());
         }
         Ok(())

@@ -4,16 +4,16 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Mutex;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use crate::model::{
-    Cart, CartId, DebtPosition, Ente, EnteLogo, Iupd, OutboxEvent, OutboxMessage, ReceiptId, ServiceCode,
-    SpontaneousService, StoredReceipt,
+    Cart, CartId, DebtPosition, Ente, EnteLogo, ExpiryNotification, Iupd, OutboxEvent, OutboxMessage, PositionStatus,
+    QuarantineEntry, QuarantinedMessage, ReceiptId, ServiceCode, SpontaneousService, StoredReceipt,
 };
 use crate::ports::{
     CartRepository, CatalogueRepository, EnteRepository, EnteSaved, IuvAllocator, Outbox, Page, PositionCursor,
-    PositionQuery, PositionRepository, ReceiptCursor, ReceiptQuery, ReceiptRepository, ReceiptWrite, RecordOutcome,
-    StorageError,
+    PositionQuery, PositionRepository, Quarantine, QuarantineQuery, ReceiptCursor, ReceiptQuery, ReceiptRepository,
+    ReceiptWrite, RecordOutcome, StorageError,
 };
 use crate::value::{EnteId, FiscalCode, NoticeLayout, NoticeNumber};
 
@@ -29,12 +29,28 @@ struct State {
     outbox: BTreeMap<u64, Leased>,
     outbox_keys: HashSet<String>,
     iuv: HashMap<(EnteId, u8, Option<u8>), u64>,
+    quarantine: BTreeMap<u64, QuarantinedMessage>,
 }
 
 #[derive(Debug)]
 struct Leased {
     message: OutboxMessage,
     lease_until: Option<DateTime<Utc>>,
+    owner: Option<String>,
+}
+
+impl Leased {
+    /// The message, if `worker` holds its lease (`Conflict` otherwise).
+    fn held_by(&mut self, worker: &str) -> Result<&mut Self, StorageError> {
+        if self.owner.as_deref() == Some(worker) {
+            Ok(self)
+        } else {
+            Err(StorageError::Conflict(format!(
+                "the lease of outbox message {}",
+                self.message.id
+            )))
+        }
+    }
 }
 
 /// Every storage port in memory. Each call holds one lock, so it is atomic and isolated like a
@@ -124,6 +140,7 @@ impl State {
                 Leased {
                     message,
                     lease_until: None,
+                    owner: None,
                 },
             );
         }
@@ -301,6 +318,35 @@ impl PositionRepository for MemoryStore {
         let items: Vec<DebtPosition> = matches.take(limit + 1).cloned().collect();
         Ok(Page::from_overfetch(items, limit, PositionCursor::after))
     }
+
+    async fn expire_due(
+        &self,
+        today: NaiveDate,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<DebtPosition>, StorageError> {
+        let mut state = self.state();
+        let due: Vec<DebtPosition> = state
+            .positions
+            .values()
+            .filter(|p| p.status == PositionStatus::Valid && p.expires_on().is_some_and(|on| on <= today))
+            .take(limit as usize)
+            .cloned()
+            .collect();
+        let mut expired = Vec::new();
+        for mut position in due {
+            if !position.expire_if_due(today, now) {
+                continue;
+            }
+            let Some(notification) = ExpiryNotification::of(&position, now) else {
+                continue;
+            };
+            let stored = state.update_position(&position)?;
+            state.enqueue(&[OutboxEvent::PositionExpired(notification)], now);
+            expired.push(stored);
+        }
+        Ok(expired)
+    }
 }
 
 #[async_trait]
@@ -364,6 +410,21 @@ impl CartRepository for MemoryStore {
         if state.carts.contains_key(&cart.id) {
             return Err(StorageError::Duplicate(format!("cart {}", cart.id)));
         }
+        if cart.status.holds_notices() {
+            let held = state.carts.values().filter(|c| c.status.holds_notices()).find_map(|c| {
+                c.items.iter().find(|held| {
+                    cart.items
+                        .iter()
+                        .any(|i| i.ente == held.ente && i.notice_number == held.notice_number)
+                })
+            });
+            if let Some(item) = held {
+                return Err(StorageError::Duplicate(format!(
+                    "the hold on notice {}",
+                    item.notice_number
+                )));
+            }
+        }
         state.carts.insert(cart.id.clone(), cart.clone());
         Ok(cart.clone())
     }
@@ -414,7 +475,6 @@ impl Outbox for MemoryStore {
         lease: Duration,
         limit: u32,
     ) -> Result<Vec<OutboxMessage>, StorageError> {
-        let _ = worker;
         let mut state = self.state();
         let mut claimed = Vec::new();
         for leased in state.outbox.values_mut() {
@@ -424,34 +484,45 @@ impl Outbox for MemoryStore {
             let free = leased.lease_until.is_none_or(|until| until <= now);
             if leased.message.delivered_at.is_none() && leased.message.available_at <= now && free {
                 leased.lease_until = Some(now + lease);
+                leased.owner = Some(worker.to_owned());
                 claimed.push(leased.message.clone());
             }
         }
         Ok(claimed)
     }
 
-    async fn acknowledge(&self, id: u64, now: DateTime<Utc>) -> Result<(), StorageError> {
+    async fn acknowledge(&self, id: u64, worker: &str, now: DateTime<Utc>) -> Result<(), StorageError> {
         let mut state = self.state();
         let leased = state
             .outbox
             .get_mut(&id)
-            .ok_or_else(|| StorageError::NotFound(format!("outbox message {id}")))?;
+            .ok_or_else(|| StorageError::NotFound(format!("outbox message {id}")))?
+            .held_by(worker)?;
         leased.message.delivered_at = Some(now);
         leased.message.attempts += 1;
         leased.lease_until = None;
+        leased.owner = None;
         Ok(())
     }
 
-    async fn reschedule(&self, id: u64, error: &str, available_at: DateTime<Utc>) -> Result<(), StorageError> {
+    async fn reschedule(
+        &self,
+        id: u64,
+        worker: &str,
+        error: &str,
+        available_at: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
         let mut state = self.state();
         let leased = state
             .outbox
             .get_mut(&id)
-            .ok_or_else(|| StorageError::NotFound(format!("outbox message {id}")))?;
+            .ok_or_else(|| StorageError::NotFound(format!("outbox message {id}")))?
+            .held_by(worker)?;
         leased.message.attempts += 1;
         leased.message.last_error = Some(error.to_owned());
         leased.message.available_at = available_at;
         leased.lease_until = None;
+        leased.owner = None;
         Ok(())
     }
 
@@ -464,6 +535,7 @@ impl Outbox for MemoryStore {
         leased.message.delivered_at = None;
         leased.message.available_at = now;
         leased.lease_until = None;
+        leased.owner = None;
         Ok(())
     }
 
@@ -491,5 +563,36 @@ impl IuvAllocator for MemoryStore {
             .or_insert(0);
         *counter += 1;
         Ok(*counter)
+    }
+}
+
+#[async_trait]
+impl Quarantine for MemoryStore {
+    async fn keep(&self, entry: &QuarantineEntry) -> Result<u64, StorageError> {
+        let mut state = self.state();
+        let id = state.quarantine.keys().next_back().map_or(1, |last| last + 1);
+        state.quarantine.insert(
+            id,
+            QuarantinedMessage {
+                id,
+                entry: entry.clone(),
+            },
+        );
+        Ok(id)
+    }
+
+    async fn list(&self, query: &QuarantineQuery) -> Result<Page<QuarantinedMessage, u64>, StorageError> {
+        let limit = query.page_size();
+        let items: Vec<QuarantinedMessage> = self
+            .state()
+            .quarantine
+            .values()
+            .rev()
+            .filter(|m| query.before.is_none_or(|before| m.id < before))
+            .filter(|m| query.ente.is_none() || m.entry.ente == query.ente)
+            .take(limit + 1)
+            .cloned()
+            .collect();
+        Ok(Page::from_overfetch(items, limit, |m| m.id))
     }
 }

@@ -41,7 +41,7 @@ pub struct ReturnUrls {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CartStatus {
-    /// Stored, Checkout not answered yet.
+    /// Stored, Checkout not answered yet (past the session lifetime it becomes `Uncertain`).
     Created,
     /// Checkout gave a redirect URL; the citizen is paying.
     InProgress,
@@ -60,7 +60,9 @@ impl CartStatus {
         use CartStatus::*;
         matches!(
             (self, to),
-            (Created, InProgress | Failed | Paid) | (InProgress, Paid | Uncertain | Failed) | (Uncertain, Paid)
+            (Created, InProgress | Failed | Paid | Uncertain)
+                | (InProgress, Paid | Uncertain | Failed)
+                | (Uncertain, Paid)
         )
     }
 
@@ -189,7 +191,12 @@ impl Cart {
         let all_paid = !items_paid.is_empty() && items_paid.len() == self.items.len() && items_paid.iter().all(|p| *p);
         match self.status {
             CartStatus::Created | CartStatus::InProgress | CartStatus::Uncertain if all_paid => CartStatus::Paid,
-            CartStatus::InProgress if now >= self.created_at + session_lifetime => CartStatus::Uncertain,
+            // A cart left `Created` (its second write failed, or the process died during the
+            // Checkout call) may have a live Checkout session just as one in progress: past the
+            // session lifetime both are uncertain, and their notices are free again.
+            CartStatus::Created | CartStatus::InProgress if now >= self.created_at + session_lifetime => {
+                CartStatus::Uncertain
+            }
             other => other,
         }
     }

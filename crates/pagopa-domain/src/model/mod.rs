@@ -1,6 +1,7 @@
 //! The payment models: Enti, debt positions, receipts, carts, the spontaneous catalogue and the
 //! outbox. Pure data and rules; storage and transport live in adapters.
 
+pub mod calendar;
 pub mod cart;
 pub mod catalogue;
 pub mod ente;
@@ -8,6 +9,7 @@ mod ente_settings;
 mod ids;
 pub mod outbox;
 pub mod position;
+pub mod quarantine;
 pub mod receipt;
 mod subject;
 
@@ -20,11 +22,12 @@ pub use catalogue::{
 pub use ente::{Ente, EnteLogo, EnteSettingsError, LogoFormat, MAX_LOGO_BYTES, NoticeLanguage};
 pub use ente_settings::{EnteSettings, EnteSettingsFieldError};
 pub use ids::{CartId, IdentifierError, Iupd, PartyId, ReceiptId, ServiceCode};
-pub use outbox::{OutboxEvent, OutboxMessage, PaymentNotification, RetryPolicy};
+pub use outbox::{ExpiryNotification, OutboxEvent, OutboxMessage, PaymentNotification, RetryPolicy};
 pub use position::{
     DebtPosition, Instalment, NotPayable, OptionPayment, Origin, PayabilityError, PaymentEffect, PaymentOption,
     PositionDraft, PositionError, PositionStatus, StampRequest, Transfer, TransferAccount,
 };
+pub use quarantine::{MAX_QUARANTINED_BYTES, QuarantineEntry, QuarantinedMessage};
 pub use receipt::{Delivery, PrimitiveVersion, Psp, Receipt, ReceiptDisposition, ReceiptTransfer, StoredReceipt};
 pub use subject::{
     CountryCode, Email, InvalidText, Metadata, MetadataEntry, Province, Subject, SubjectId, TooManyEntries,

@@ -1,9 +1,9 @@
 //! The outbox: messages to the gestionale written in the same transaction as the change they
 //! report, and delivered until acknowledged.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use crate::model::{Iupd, ReceiptDisposition, ReceiptId};
+use crate::model::{DebtPosition, Iupd, ReceiptDisposition, ReceiptId};
 use crate::value::{AmountCents, EnteId, Iuv, NoticeNumber};
 
 /// What the gestionale is told about a payment.
@@ -29,12 +29,44 @@ pub struct PaymentNotification {
     pub psp_name: String,
 }
 
+/// What the gestionale is told when a position expires: its last due date passed (on the
+/// Italian calendar) and it expires after its due dates, so it is no longer payable.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ExpiryNotification {
+    /// The creditor Ente.
+    pub ente: EnteId,
+    /// The position.
+    pub iupd: Iupd,
+    /// Its notices, none of them paid.
+    pub notices: Vec<NoticeNumber>,
+    /// Its last due date.
+    pub last_due_date: NaiveDate,
+    /// When it was moved to expired.
+    pub expired_at: DateTime<Utc>,
+}
+
+impl ExpiryNotification {
+    /// The notification for `position`, just expired at `now`; `None` if it has no due date
+    /// after which it expires.
+    pub fn of(position: &DebtPosition, now: DateTime<Utc>) -> Option<Self> {
+        Some(Self {
+            ente: position.ente.clone(),
+            iupd: position.iupd.clone(),
+            notices: position.options.iter().map(|o| o.notice_number.clone()).collect(),
+            last_due_date: position.expires_on()?.pred_opt()?,
+            expired_at: now,
+        })
+    }
+}
+
 /// A message for the gestionale.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum OutboxEvent {
     /// A receipt arrived.
     PaymentReceived(PaymentNotification),
+    /// A position expired by itself.
+    PositionExpired(ExpiryNotification),
 }
 
 impl OutboxEvent {
@@ -42,6 +74,7 @@ impl OutboxEvent {
     pub fn ente(&self) -> &EnteId {
         match self {
             Self::PaymentReceived(n) => &n.ente,
+            Self::PositionExpired(n) => &n.ente,
         }
     }
 
@@ -49,6 +82,7 @@ impl OutboxEvent {
     pub fn dedup_key(&self) -> String {
         match self {
             Self::PaymentReceived(n) => format!("payment:{}:{}", n.ente, n.receipt_id),
+            Self::PositionExpired(n) => format!("expiry:{}:{}:{}", n.ente, n.iupd, n.last_due_date),
         }
     }
 }

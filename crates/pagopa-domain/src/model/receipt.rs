@@ -176,9 +176,45 @@ pub enum ReceiptDisposition {
     /// A copy delivered to a secondary beneficiary of a multi-beneficiary payment whose primary
     /// Ente is not served here.
     SecondaryBeneficiary,
+    /// It paid an option of an instalment plan whose other kind was already paid: the single
+    /// solution after an instalment, or an instalment after the single solution (in either
+    /// order). The payment is recorded on its option and the position is paid, but the debtor
+    /// paid more than the debt: refund or offset.
+    PlanOverlap {
+        /// The receipts that had paid the other kind of option.
+        other_receipts: Vec<ReceiptId>,
+    },
+    /// It paid an open option, but not the option's current amount (changed after the
+    /// activation, or a Stand-In payment on an old copy): settled, and the difference is the
+    /// Ente's to sort out.
+    AmountDiffers {
+        /// The option's amount when the receipt arrived.
+        expected: AmountCents,
+        /// The receipt's `paymentAmount`.
+        paid: AmountCents,
+    },
+    /// It paid an open option for its amount, but its transfers (count, amounts, Enti,
+    /// accounts) are not those we would have answered at activation.
+    TransfersDiffer {
+        /// What differs, for the operator.
+        problem: String,
+    },
 }
 
 impl ReceiptDisposition {
+    /// Every stored name, for parsing and documentation.
+    pub const NAMES: [&'static str; 9] = [
+        "settled",
+        "settled_after_expiry",
+        "double_payment",
+        "unknown_notice",
+        "cancelled_position",
+        "secondary_beneficiary",
+        "plan_overlap",
+        "amount_differs",
+        "transfers_differ",
+    ];
+
     /// Whether an operator must look at the receipt.
     pub fn needs_review(&self) -> bool {
         !matches!(self, Self::Settled | Self::SecondaryBeneficiary)
@@ -193,6 +229,9 @@ impl ReceiptDisposition {
             Self::UnknownNotice => "unknown_notice",
             Self::CancelledPosition => "cancelled_position",
             Self::SecondaryBeneficiary => "secondary_beneficiary",
+            Self::PlanOverlap { .. } => "plan_overlap",
+            Self::AmountDiffers { .. } => "amount_differs",
+            Self::TransfersDiffer { .. } => "transfers_differ",
         }
     }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 
 use super::BoxError;
-use crate::model::{Ente, FieldError, PaymentNotification, PositionDraft, ServiceCode, Transfer};
+use crate::model::{Ente, ExpiryNotification, FieldError, PaymentNotification, PositionDraft, ServiceCode, Transfer};
 use crate::value::{AmountCents, EnteId, FiscalCode, Text};
 
 /// A spontaneous request the gestionale must validate and price.
@@ -72,4 +72,11 @@ pub trait Gestionale: Send + Sync {
 
     /// Tells the gestionale about a payment.
     async fn notify_payment(&self, notification: &PaymentNotification) -> Result<(), GestionaleError>;
+    /// Tells the gestionale that a position expired by itself; idempotent like
+    /// `notify_payment`. A gestionale that takes no such notice answers `Unsupported` (the
+    /// default), and the message is then acknowledged.
+    async fn notify_expiry(&self, notification: &ExpiryNotification) -> Result<(), GestionaleError> {
+        let _ = notification;
+        Err(GestionaleError::Unsupported)
+    }
 }

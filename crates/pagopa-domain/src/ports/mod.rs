@@ -13,8 +13,8 @@ pub use checkout::{CheckoutCart, CheckoutError, CheckoutNotice, CheckoutRedirect
 pub use gestionale::{Gestionale, GestionaleError, GestionaleQuote, PricingRequest};
 pub use storage::{
     CartRepository, CatalogueRepository, EnteRepository, EnteSaved, MAX_PAGE, Outbox, Page, PositionCursor,
-    PositionQuery, PositionRepository, ReceiptCursor, ReceiptQuery, ReceiptRepository, ReceiptWrite, RecordOutcome,
-    StorageError,
+    PositionQuery, PositionRepository, Quarantine, QuarantineQuery, ReceiptCursor, ReceiptQuery, ReceiptRepository,
+    ReceiptWrite, RecordOutcome, StorageError,
 };
 pub use system::{Clock, IdGenerator, IuvAllocator, SystemClock};
 
@@ -36,6 +36,8 @@ pub struct Ports {
     pub carts: Arc<dyn CartRepository>,
     /// Messages for the gestionale.
     pub outbox: Arc<dyn Outbox>,
+    /// What the Node sent that could not be read.
+    pub quarantine: Arc<dyn Quarantine>,
     /// IUV bases.
     pub iuv: Arc<dyn IuvAllocator>,
     /// The Enti's gestionali.
@@ -65,6 +67,7 @@ impl Ports {
             + ReceiptRepository
             + CartRepository
             + Outbox
+            + Quarantine
             + IuvAllocator
             + 'static,
     {
@@ -75,6 +78,7 @@ impl Ports {
             receipts: store.clone(),
             carts: store.clone(),
             outbox: store.clone(),
+            quarantine: store.clone(),
             iuv: store,
             gestionale,
             checkout,

@@ -11,8 +11,8 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::BoxError;
 use crate::model::{
-    Cart, CartId, DebtPosition, Ente, EnteLogo, Iupd, OutboxEvent, OutboxMessage, PositionStatus, ReceiptId,
-    ServiceCode, SpontaneousService, StoredReceipt,
+    Cart, CartId, DebtPosition, Ente, EnteLogo, Iupd, OutboxEvent, OutboxMessage, PositionStatus, QuarantineEntry,
+    QuarantinedMessage, ReceiptId, ServiceCode, SpontaneousService, StoredReceipt,
 };
 use crate::value::{EnteId, FiscalCode, Iuv, NoticeNumber};
 
@@ -224,6 +224,18 @@ pub trait PositionRepository: Send + Sync {
     async fn update(&self, position: &DebtPosition) -> Result<DebtPosition, StorageError>;
     /// An operator's search.
     async fn search(&self, query: &PositionQuery) -> Result<Page<DebtPosition, PositionCursor>, StorageError>;
+    /// Expires up to `limit` positions whose expiry is due on `today` (an Italian date): each
+    /// one [`DebtPosition::expire_if_due`] moves to `Expired` is stored with its
+    /// [`OutboxEvent::PositionExpired`] message, in one transaction per call. Positions another
+    /// caller is expiring at the same time are skipped (row locks, `SKIP LOCKED`), so several
+    /// instances sharing the storage never expire or notify one position twice. Returns the
+    /// positions as stored.
+    async fn expire_due(
+        &self,
+        today: NaiveDate,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<DebtPosition>, StorageError>;
 }
 
 /// What one receipt changes, written in one transaction.
@@ -263,14 +275,44 @@ pub trait ReceiptRepository: Send + Sync {
 /// Checkout carts.
 #[async_trait]
 pub trait CartRepository: Send + Sync {
-    /// Stores a new cart. `Duplicate` if the id is taken.
+    /// Stores a new cart. `Duplicate` (nothing written) if the id is taken or, for a cart whose
+    /// status holds its notices, if another such cart holds one of them: the storage enforces
+    /// one holder per notice, whatever the interleaving of concurrent inserts.
     async fn insert(&self, cart: &Cart) -> Result<Cart, StorageError>;
     /// A cart.
     async fn get(&self, id: &CartId) -> Result<Option<Cart>, StorageError>;
-    /// Replaces a cart under the same version rule as positions.
+    /// Replaces a cart under the same version rule as positions; a status that no longer holds
+    /// notices releases them.
     async fn update(&self, cart: &Cart) -> Result<Cart, StorageError>;
     /// The carts whose status still holds their notices and that contain this notice.
     async fn holding(&self, ente: &EnteId, notice: &NoticeNumber) -> Result<Vec<Cart>, StorageError>;
+}
+
+/// A page request of the quarantine, newest first.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct QuarantineQuery {
+    /// Only entries naming this Ente.
+    pub ente: Option<EnteId>,
+    /// Only entries older than this id.
+    pub before: Option<u64>,
+    /// Page size (capped at [`MAX_PAGE`]).
+    pub limit: u32,
+}
+
+impl QuarantineQuery {
+    /// The page size to fetch: `limit` within 1..=[`MAX_PAGE`].
+    pub fn page_size(&self) -> usize {
+        self.limit.clamp(1, MAX_PAGE) as usize
+    }
+}
+
+/// What the Node sent that could not be read (see [`QuarantineEntry`]).
+#[async_trait]
+pub trait Quarantine: Send + Sync {
+    /// Keeps an entry durably before the caller answers; returns its id.
+    async fn keep(&self, entry: &QuarantineEntry) -> Result<u64, StorageError>;
+    /// Entries, newest first; the cursor is the id to pass as `before`.
+    async fn list(&self, query: &QuarantineQuery) -> Result<Page<QuarantinedMessage, u64>, StorageError>;
 }
 
 /// The outbox of messages for the gestionale.
@@ -290,10 +332,19 @@ pub trait Outbox: Send + Sync {
         lease: Duration,
         limit: u32,
     ) -> Result<Vec<OutboxMessage>, StorageError>;
-    /// Marks a message delivered. `NotFound` if unknown.
-    async fn acknowledge(&self, id: u64, now: DateTime<Utc>) -> Result<(), StorageError>;
-    /// Records a failed attempt and when to try again; ends the lease.
-    async fn reschedule(&self, id: u64, error: &str, available_at: DateTime<Utc>) -> Result<(), StorageError>;
+    /// Marks a message delivered, if it is still leased to `worker`. `NotFound` if unknown,
+    /// `Conflict` (nothing changed) if another worker claimed it since or it is not leased: a
+    /// worker whose lease ran out must not touch the lease of the one that re-claimed it.
+    async fn acknowledge(&self, id: u64, worker: &str, now: DateTime<Utc>) -> Result<(), StorageError>;
+    /// Records a failed attempt and when to try again, and ends the lease, under the same rule
+    /// as [`acknowledge`](Self::acknowledge).
+    async fn reschedule(
+        &self,
+        id: u64,
+        worker: &str,
+        error: &str,
+        available_at: DateTime<Utc>,
+    ) -> Result<(), StorageError>;
     /// An operator's replay: makes a message (delivered or not) available again at `now`.
     async fn replay(&self, id: u64, now: DateTime<Utc>) -> Result<(), StorageError>;
     /// One message.

@@ -1,7 +1,7 @@
 //! Time, identifiers and IUV allocation.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::StorageError;
 use crate::model::CartId;
@@ -11,6 +11,12 @@ use crate::value::{EnteId, NoticeLayout};
 pub trait Clock: Send + Sync {
     /// Now, in UTC.
     fn now(&self) -> DateTime<Utc>;
+
+    /// Today on the Italian calendar (Europe/Rome, summer time included): the day due dates,
+    /// expiry and spontaneous due dates are decided on.
+    fn today(&self) -> NaiveDate {
+        crate::model::calendar::italian_date(self.now())
+    }
 }
 
 /// The system clock.

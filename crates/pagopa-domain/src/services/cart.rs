@@ -56,7 +56,7 @@ impl CartPayments {
                 .await?
                 .ok_or_else(|| DomainError::UnknownNotice(notice.clone()))?;
             let option = position
-                .payable_option(notice, now)
+                .payable_option_on(notice, now, self.ports.clock.today())
                 .map_err(|e| DomainError::not_payable(notice, e))?;
             for holder in self.ports.carts.holding(ente_id, notice).await? {
                 if self.refresh(holder).await?.status.holds_notices() {
@@ -80,7 +80,24 @@ impl CartPayments {
             request.return_urls,
             now,
         )?;
-        let mut cart = self.ports.carts.insert(&cart).await?;
+        let mut cart = match self.ports.carts.insert(&cart).await {
+            Ok(cart) => cart,
+            // Another start took one of the notices between our check and our insert.
+            Err(StorageError::Duplicate(_)) => {
+                let mut held = None;
+                for (ente, notice) in &request.notices {
+                    if held.is_none() && !self.ports.carts.holding(ente, notice).await?.is_empty() {
+                        held = Some(notice.clone());
+                    }
+                }
+                let notice = held.or_else(|| request.notices.first().map(|(_, n)| n.clone()));
+                return Err(match notice {
+                    Some(notice) => DomainError::PaymentInProgress(notice),
+                    None => DomainError::Conflict(format!("cart {}", cart.id)),
+                });
+            }
+            Err(other) => return Err(other.into()),
+        };
         let checkout = CheckoutCart {
             cart_id: cart.id.clone(),
             notices: cart

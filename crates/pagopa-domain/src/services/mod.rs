@@ -2,6 +2,7 @@
 
 mod cart;
 mod entes;
+mod expiry;
 mod node;
 mod notify;
 mod positions;
@@ -9,6 +10,7 @@ mod spontaneous;
 
 pub use cart::{CartPayments, StartCart};
 pub use entes::EnteAdmin;
+pub use expiry::PositionExpiry;
 pub use node::{
     ActivateRequest, ActivatedPayment, NodeOperations, NoticeInfo, ReceiptOutcome, StationIds, TransferType,
 };
@@ -47,6 +49,8 @@ pub struct Services {
     pub notifier: GestionaleNotifier,
     /// Operators' management of Enti.
     pub entes: EnteAdmin,
+    /// Expiry by time.
+    pub expiry: PositionExpiry,
 }
 
 impl Services {
@@ -58,6 +62,7 @@ impl Services {
             carts: CartPayments::new(ports.clone(), CartPayments::DEFAULT_SESSION_LIFETIME),
             node: NodeOperations::new(ports.clone()),
             entes: EnteAdmin::new(ports.clone()),
+            expiry: PositionExpiry::new(ports.clone()),
             notifier: GestionaleNotifier::new(
                 ports,
                 crate::model::RetryPolicy::default(),

@@ -10,7 +10,8 @@ use crate::FaultCode;
 use crate::error::DomainError;
 use crate::model::{
     DebtPosition, Ente, FieldKind, OptionPayment, OutboxEvent, PaymentNotification, PaymentOption, PositionError,
-    PositionStatus, PrimitiveVersion, Receipt, ReceiptDisposition, StoredReceipt, SubjectId, Transfer, TransferAccount,
+    PositionStatus, PrimitiveVersion, QuarantineEntry, Receipt, ReceiptDisposition, StoredReceipt, SubjectId, Transfer,
+    TransferAccount,
 };
 use crate::ports::{Ports, ReceiptWrite, RecordOutcome, StorageError};
 use crate::value::{AmountCents, EnteId, NoticeNumber, Text};
@@ -95,7 +96,9 @@ pub struct ReceiptOutcome {
 impl ReceiptOutcome {
     /// The fault to answer the Node with, or `None` for OK. A repeated delivery is always OK; a
     /// receipt for an unknown notice is `PAA_PAGAMENTO_SCONOSCIUTO` and a double payment
-    /// `PAA_RECEIPT_DUPLICATA`, as GPD and GovPay answer; both are stored first.
+    /// `PAA_RECEIPT_DUPLICATA`, as GPD and GovPay answer; both are stored first. Every other
+    /// disposition, flagged or not, is OK: the receipt settled its own notice (a plan overlap
+    /// too, in either order) or cannot be refused.
     pub fn fault(&self) -> Option<FaultCode> {
         if self.repeated_delivery {
             return None;
@@ -145,7 +148,13 @@ impl NodeOperations {
         let ente = if ente_id == &station_ente.id {
             station_ente
         } else {
-            super::served_ente(&self.ports, ente_id).await?
+            // The qrCode Ente must be served through the calling broker and station too
+            // (protocol §5: PAA_ID_DOMINIO_ERRATO otherwise).
+            let ente = super::served_ente(&self.ports, ente_id).await?;
+            if ente.broker_id != station_ente.broker_id || ente.station_id != station_ente.station_id {
+                return Err(DomainError::UnknownEnte(ente_id.clone()));
+            }
+            ente
         };
         let position = self
             .ports
@@ -154,7 +163,7 @@ impl NodeOperations {
             .await?
             .ok_or_else(|| DomainError::UnknownNotice(notice.clone()))?;
         let option = position
-            .payable_option(notice, self.ports.clock.now())
+            .payable_option_on(notice, self.ports.clock.now(), self.ports.clock.today())
             .map_err(|e| DomainError::not_payable(notice, e))?
             .clone();
         Ok((ente, position, option))
@@ -290,11 +299,34 @@ impl NodeOperations {
             paid_at: receipt.paid_at(),
             amount: receipt.amount,
         };
+        let Some(option) = position.option(notice).cloned() else {
+            return Ok((ReceiptDisposition::UnknownNotice, None));
+        };
+        // Decided before the payment changes the position: late is an expired status, or a due
+        // date already past on today's Italian calendar for a position that expires after it;
+        // an overlap is a payment of the plan's other kind, or a position already paid.
+        let late = position.is_expired_at(&option, self.ports.clock.today());
+        let other_receipts = position.overlapping_payments(notice);
+        let overlap =
+            !other_receipts.is_empty() || matches!(position.status, PositionStatus::Paid | PositionStatus::Reported);
         match position.record_payment(notice, payment, self.ports.clock.now()) {
-            Ok(effect) if effect.from == PositionStatus::Expired => {
-                Ok((ReceiptDisposition::SettledAfterExpiry, Some(position)))
+            Ok(_) => {
+                let disposition = if overlap {
+                    ReceiptDisposition::PlanOverlap { other_receipts }
+                } else if receipt.amount != option.amount {
+                    ReceiptDisposition::AmountDiffers {
+                        expected: option.amount,
+                        paid: receipt.amount,
+                    }
+                } else if let Some(problem) = transfers_problem(&option, receipt) {
+                    ReceiptDisposition::TransfersDiffer { problem }
+                } else if late {
+                    ReceiptDisposition::SettledAfterExpiry
+                } else {
+                    ReceiptDisposition::Settled
+                };
+                Ok((disposition, Some(position)))
             }
-            Ok(_) => Ok((ReceiptDisposition::Settled, Some(position))),
             Err(PositionError::IllegalTransition {
                 from: PositionStatus::Cancelled,
                 ..
@@ -305,6 +337,12 @@ impl NodeOperations {
             }) => Ok((ReceiptDisposition::UnknownNotice, None)),
             Err(_) => Ok((ReceiptDisposition::DoublePayment { settled_by: None }, None)),
         }
+    }
+
+    /// Keeps what the Node sent that could not be read as a receipt (see [`QuarantineEntry`]),
+    /// durably, before the caller answers; returns its id.
+    pub async fn quarantine(&self, entry: QuarantineEntry) -> Result<u64, DomainError> {
+        Ok(self.ports.quarantine.keep(&entry).await?)
     }
 
     /// `paDemandPaymentNotice`: a PSP asks, for a payer, for a notice of the catalogue service
@@ -355,6 +393,52 @@ impl NodeOperations {
             ente,
         })
     }
+}
+
+/// How the receipt's transfers differ from the option's as an activation would have answered
+/// them (an account may be the transfer's IBAN or its postal alternative), or `None`.
+fn transfers_problem(option: &PaymentOption, receipt: &Receipt) -> Option<String> {
+    if option.transfers.len() != receipt.transfers.len() {
+        return Some(format!(
+            "{} transfers instead of {}",
+            receipt.transfers.len(),
+            option.transfers.len()
+        ));
+    }
+    for (expected, paid) in option.transfers.iter().zip(&receipt.transfers) {
+        let id = expected.id;
+        if paid.amount != expected.amount {
+            return Some(format!(
+                "transfer {id}: {} cents instead of {}",
+                paid.amount.cents(),
+                expected.amount.cents()
+            ));
+        }
+        if paid.ente != expected.ente {
+            return Some(format!(
+                "transfer {id}: credited to {} instead of {}",
+                paid.ente, expected.ente
+            ));
+        }
+        let account_matches = match (&expected.account, &paid.iban) {
+            (
+                TransferAccount::Iban {
+                    iban,
+                    postal_alternative,
+                },
+                Some(paid_iban),
+            ) => paid_iban == iban || postal_alternative.as_ref() == Some(paid_iban),
+            (TransferAccount::Stamp(_), None) => true,
+            _ => false,
+        };
+        if !account_matches {
+            let paid_account = paid.iban.as_ref().map_or("a digital stamp", |iban| iban.as_str());
+            return Some(format!(
+                "transfer {id}: paid to {paid_account}, not to the account we gave"
+            ));
+        }
+    }
+    None
 }
 
 fn use_postal_account(transfer: &mut Transfer) -> Result<(), DomainError> {

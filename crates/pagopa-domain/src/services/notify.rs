@@ -4,7 +4,7 @@ use chrono::Duration;
 
 use crate::error::DomainError;
 use crate::model::{OutboxEvent, RetryPolicy};
-use crate::ports::{GestionaleError, Ports};
+use crate::ports::{GestionaleError, Ports, StorageError};
 
 /// What one dispatch round did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -13,6 +13,9 @@ pub struct DispatchReport {
     pub delivered: usize,
     /// Messages that failed and were rescheduled.
     pub rescheduled: usize,
+    /// Messages left undelivered or unrecorded because the round's lease ran out (another
+    /// worker re-claims them).
+    pub left_to_others: usize,
 }
 
 /// Delivers outbox messages to the gestionale: at least once, with exponential back-off.
@@ -30,30 +33,45 @@ impl GestionaleNotifier {
     }
 
     /// Claims up to `limit` due messages as `worker` and delivers them. Storage failures end the
-    /// round with an error; gestionale failures reschedule the message.
+    /// round with an error; gestionale failures reschedule the message. The round stops
+    /// delivering once the lease of its batch has run out (another worker may have re-claimed
+    /// the rest), and a message whose lease was taken over meanwhile is left to its new holder.
     pub async fn dispatch_once(&self, worker: &str, limit: u32) -> Result<DispatchReport, DomainError> {
-        let now = self.ports.clock.now();
-        let messages = self.ports.outbox.claim(worker, now, self.lease, limit).await?;
+        let claimed_at = self.ports.clock.now();
+        let lease_ends = claimed_at + self.lease;
+        let messages = self.ports.outbox.claim(worker, claimed_at, self.lease, limit).await?;
         let mut report = DispatchReport::default();
         for message in messages {
+            if self.ports.clock.now() >= lease_ends {
+                report.left_to_others += 1;
+                continue;
+            }
             let result = match &message.event {
                 OutboxEvent::PaymentReceived(notification) => self.ports.gestionale.notify_payment(notification).await,
+                OutboxEvent::PositionExpired(notification) => self.ports.gestionale.notify_expiry(notification).await,
             };
             let now = self.ports.clock.now();
-            match result {
+            let written = match result {
                 // A gestionale that takes no notifications has nothing more to receive.
                 Ok(()) | Err(GestionaleError::Unsupported) => {
-                    self.ports.outbox.acknowledge(message.id, now).await?;
-                    report.delivered += 1;
+                    self.ports.outbox.acknowledge(message.id, worker, now).await.map(|()| {
+                        report.delivered += 1;
+                    })
                 }
                 Err(error) => {
                     let retry_at = now + self.retry.delay(message.attempts + 1);
                     self.ports
                         .outbox
-                        .reschedule(message.id, &error.to_string(), retry_at)
-                        .await?;
-                    report.rescheduled += 1;
+                        .reschedule(message.id, worker, &error.to_string(), retry_at)
+                        .await
+                        .map(|()| report.rescheduled += 1)
                 }
+            };
+            match written {
+                Ok(()) => {}
+                // The lease ran out and another worker holds the message now: it delivers it.
+                Err(StorageError::Conflict(_)) => report.left_to_others += 1,
+                Err(other) => return Err(other.into()),
             }
         }
         Ok(report)

@@ -162,7 +162,7 @@ impl Positions {
         let option = position
             .option(notice)
             .ok_or_else(|| DomainError::UnknownNotice(notice.clone()))?;
-        let state = match position.payable_option(notice, self.ports.clock.now()) {
+        let state = match position.payable_option_on(notice, self.ports.clock.now(), self.ports.clock.today()) {
             Ok(_) => NoticeState::Payable,
             Err(PayabilityError::NotPayable(NotPayable::AlreadyPaid)) => NoticeState::Paid,
             Err(PayabilityError::NotPayable(NotPayable::Expired)) => NoticeState::Expired,

@@ -112,10 +112,10 @@ impl SpontaneousPayments {
         let description = description.unwrap_or_else(|| render_template(&service.payment_description, &values));
 
         let now = self.ports.clock.now();
-        let due_date = now
-            .date_naive()
+        let today = self.ports.clock.today();
+        let due_date = today
             .checked_add_days(Days::new(u64::from(service.due_in_days)))
-            .unwrap_or(now.date_naive());
+            .unwrap_or(today);
         let full_name = request
             .debtor_name
             .clone()

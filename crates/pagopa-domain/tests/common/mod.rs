@@ -43,9 +43,23 @@ pub fn n1() -> NoticeNumber {
     "305260100000471130".parse().unwrap()
 }
 
-/// A receipt for `notice` of the Comune, as the Node would send it.
+/// A receipt for `notice` of the Comune, as the Node would send it: the transfers of the demo
+/// option with that notice (a single transfer to the Comune for any other notice), for
+/// `amount_cents` (a single transfer follows the amount).
 pub fn receipt(receipt_id: &str, notice: &NoticeNumber, amount_cents: u64, received_at: DateTime<Utc>) -> Receipt {
-    let mut option = demo::simple_option(1, amount_cents, "Pagamento", "2026-12-31");
-    option.notice_number = notice.clone();
-    demo::receipt_for(&option, receipt_id, received_at)
+    let option = demo::positions()
+        .into_iter()
+        .flat_map(|draft| draft.options)
+        .find(|o| &o.notice_number == notice)
+        .unwrap_or_else(|| {
+            let mut option = demo::simple_option(1, amount_cents, "Pagamento", "2026-12-31");
+            option.notice_number = notice.clone();
+            option
+        });
+    let mut receipt = demo::receipt_for(&option, receipt_id, received_at);
+    receipt.amount = AmountCents::new(amount_cents).unwrap();
+    if receipt.transfers.len() == 1 {
+        receipt.transfers[0].amount = receipt.amount;
+    }
+    receipt
 }

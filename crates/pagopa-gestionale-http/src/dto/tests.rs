@@ -466,6 +466,7 @@ fn payment_notifications_map_both_ways() {
             "receiptId": "c2e0f1a4b5d6", "ente": "80012345676", "noticeNumber": "305260100000471130",
             "iuv": "05260100000471130", "iupd": "TARI-2026-4711", "amount": 24570,
             "paidAt": "2026-11-25T10:00:00Z", "disposition": "settled", "settledBy": null,
+            "expectedAmount": null, "otherReceipts": null, "problem": null,
             "pspName": "Banca Esempio S.p.A."
         })
     );
@@ -482,6 +483,25 @@ fn payment_notifications_map_both_ways() {
         (ReceiptDisposition::UnknownNotice, "unknown_notice"),
         (ReceiptDisposition::CancelledPosition, "cancelled_position"),
         (ReceiptDisposition::SecondaryBeneficiary, "secondary_beneficiary"),
+        (
+            ReceiptDisposition::PlanOverlap {
+                other_receipts: vec!["rata-1".parse().unwrap(), "rata-2".parse().unwrap()],
+            },
+            "plan_overlap",
+        ),
+        (
+            ReceiptDisposition::AmountDiffers {
+                expected: AmountCents::new(25_000).unwrap(),
+                paid: AmountCents::new(24_570).unwrap(),
+            },
+            "amount_differs",
+        ),
+        (
+            ReceiptDisposition::TransfersDiffer {
+                problem: "transfer 2: 1170 cents instead of 1200".into(),
+            },
+            "transfers_differ",
+        ),
     ];
     for (disposition, name) in dispositions {
         let mut original = notification(disposition);
@@ -572,6 +592,17 @@ fn the_documented_examples_map() {
                 notification(ReceiptDisposition::Settled)
             );
             kinds.push("payment");
+        } else if block.get("lastDueDate").is_some() {
+            let dto: ExpiryNotificationDto = serde_json::from_value(block).unwrap();
+            let expiry = pagopa_domain::ExpiryNotification {
+                ente: comune_id(),
+                iupd: "MENSA-2025-03".parse().unwrap(),
+                notices: vec![demo::comune_notice(2_503_000_001_942)],
+                last_due_date: chrono::NaiveDate::from_ymd_opt(2025, 4, 30).unwrap(),
+                expired_at: Utc.with_ymd_and_hms(2025, 4, 30, 22, 5, 0).unwrap(),
+            };
+            assert_eq!(dto, ExpiryNotificationDto::from_notification(&expiry));
+            kinds.push("expiry");
         } else if block.get("service").is_some() {
             let dto: PricingRequestDto = serde_json::from_value(block).unwrap();
             let request = dto.to_request(comune_id()).unwrap();
@@ -589,5 +620,5 @@ fn the_documented_examples_map() {
         }
     }
     kinds.sort_unstable();
-    assert_eq!(kinds, ["payment", "positions", "pricing", "quote", "refusal"]);
+    assert_eq!(kinds, ["expiry", "payment", "positions", "pricing", "quote", "refusal"]);
 }

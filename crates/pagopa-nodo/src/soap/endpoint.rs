@@ -17,6 +17,7 @@ use actix_web::http::header::ContentType;
 use actix_web::{HttpRequest, HttpResponse, web};
 use pagopa_domain::DomainError;
 use pagopa_domain::FaultCode;
+use pagopa_domain::QuarantineEntry;
 use pagopa_domain::ports::Clock;
 use pagopa_domain::services::NodeOperations;
 
@@ -280,11 +281,16 @@ async fn handle(request: HttpRequest, payload: web::Payload, endpoint: web::Data
 
     // The body, capped while it streams in.
     let limit = endpoint.settings.max_body_bytes;
+    let mut raw_body = None;
     let decoded = match payload.to_bytes_limited(limit).await {
-        Ok(Ok(body)) => match std::str::from_utf8(&body) {
-            Ok(text) => decode_request(text, action.as_deref(), endpoint.clock.now()),
-            Err(_) => Err(DecodeError::syntax(action_operation, "the request is not UTF-8")),
-        },
+        Ok(Ok(body)) => {
+            let decoded = match std::str::from_utf8(&body) {
+                Ok(text) => decode_request(text, action.as_deref(), endpoint.clock.now()),
+                Err(_) => Err(DecodeError::syntax(action_operation, "the request is not UTF-8")),
+            };
+            raw_body = Some(body);
+            decoded
+        }
         Ok(Err(_)) => Err(DecodeError::syntax(
             action_operation,
             format!("the request body exceeds {limit} bytes"),
@@ -300,12 +306,39 @@ async fn handle(request: HttpRequest, payload: web::Payload, endpoint: web::Data
     let request = match decoded {
         Ok(request) => request,
         Err(mut e) => {
+            let reason = e.description.clone();
+            let named_ente = e.station.as_ref().map(|s| s.ente.clone());
             // A request that is not for one of our stations is answered as such first.
             if let Some(station) = e.station.take()
                 && let Err(wrong) = endpoint.node.check_station(&station).await
             {
                 e.fault = wrong.fault_code();
                 e.description = public_description(&wrong);
+            }
+            let operation = e.operation.or(action_operation);
+            if matches!(operation, Some(Operation::SendRt | Operation::SendRtV2)) {
+                // A receipt we cannot read still proves a payment: keep it for operators, and
+                // answer as usual only once it is stored (else the Node is asked to retry).
+                let entry = QuarantineEntry::capture(
+                    endpoint.clock.now(),
+                    request.peer_addr().map(|peer| peer.to_string()),
+                    operation.map(|o| o.name().to_owned()),
+                    named_ente.or_else(|| raw_body.as_deref().and_then(scan_id_pa)),
+                    reason,
+                    raw_body.as_deref(),
+                );
+                match endpoint.node.quarantine(entry).await {
+                    Ok(id) => tracing::warn!(
+                        quarantine_id = id,
+                        fault = e.fault.as_str(),
+                        "unreadable receipt quarantined"
+                    ),
+                    Err(error) => {
+                        tracing::error!(%error, "an unreadable receipt could not be quarantined");
+                        e.fault = error.fault_code();
+                        e.description = public_description(&error);
+                    }
+                }
             }
             return answer_decode_error(&endpoint, e);
         }
@@ -330,6 +363,15 @@ async fn handle(request: HttpRequest, payload: web::Payload, endpoint: web::Data
             xml_response(StatusCode::OK, encode::ko(operation, &fault))
         }
     }
+}
+
+/// The `idPA` of a body the decoder gave up on before reading it, found by a plain scan, so an
+/// operator limited to that Ente sees the quarantined message; `None` if there is no valid one.
+fn scan_id_pa(body: &[u8]) -> Option<pagopa_domain::EnteId> {
+    let text = std::str::from_utf8(body).ok()?;
+    let start = text.find("<idPA>")? + "<idPA>".len();
+    let end = start + text[start..].find("</idPA>")?;
+    text[start..end].trim().parse().ok()
 }
 
 fn answer_decode_error(endpoint: &SoapEndpoint, error: DecodeError) -> HttpResponse {

@@ -7,7 +7,7 @@ use pagopa_domain::{Cart, CartId, CartStatus, EnteId, FiscalCode, NoticeNumber};
 
 use crate::DieselStore;
 use crate::db::{Backend, DbError, from_json, to_i64, to_json, to_u64, to_us, with_read_conn, with_write_conn};
-use crate::schema::{cart_items, carts};
+use crate::schema::{cart_holds, cart_items, carts};
 
 fn decode(version: i64, document: &str) -> Result<Cart, DbError> {
     let mut cart: Cart = from_json(document)?;
@@ -40,6 +40,17 @@ impl CartRepository for DieselStore {
                             cart_items::notice_number.eq(item.notice_number.as_str()),
                         ))
                         .execute(c)?;
+                    if cart.status.holds_notices() {
+                        // A notice another open cart holds violates the key: the whole insert
+                        // is undone and the caller gets `Duplicate`.
+                        diesel::insert_into(cart_holds::table)
+                            .values((
+                                cart_holds::ente.eq(item.ente.as_str()),
+                                cart_holds::notice_number.eq(item.notice_number.as_str()),
+                                cart_holds::cart_id.eq(cart.id.as_str()),
+                            ))
+                            .execute(c)?;
+                    }
                 }
                 Ok(())
             })?;
@@ -85,6 +96,9 @@ impl CartRepository for DieselStore {
                         StorageError::Conflict(format!("cart {}", cart.id))
                     };
                     return Err(error.into());
+                }
+                if !next.status.holds_notices() {
+                    diesel::delete(cart_holds::table.filter(cart_holds::cart_id.eq(cart.id.as_str()))).execute(c)?;
                 }
                 Ok(next)
             })

@@ -3,10 +3,13 @@
 pub(crate) mod audit;
 mod carts;
 mod entes;
+mod expiry;
 mod iuv;
 mod outbox;
 mod positions;
+mod quarantine;
 mod receipts;
 
+pub(crate) use expiry::ExpiryStore;
 pub(crate) use outbox::OutboxStore;
 pub(crate) use positions::PositionStore;

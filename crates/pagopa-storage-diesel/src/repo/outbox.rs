@@ -143,9 +143,11 @@ impl Outbox for DieselStore {
         with_write_conn!(self, |conn| { conn.claim_messages(&worker, now, lease, limit) })
     }
 
-    async fn acknowledge(&self, id: u64, now: DateTime<Utc>) -> Result<(), StorageError> {
+    async fn acknowledge(&self, id: u64, worker: &str, now: DateTime<Utc>) -> Result<(), StorageError> {
+        let worker = worker.to_owned();
         with_write_conn!(self, |conn| {
             let changed = diesel::update(outbox::table.find(db_id(id)?))
+                .filter(outbox::lease_owner.eq(&worker))
                 .set((
                     outbox::delivered_at_us.eq(Some(to_us(now))),
                     outbox::attempts.eq(outbox::attempts + 1),
@@ -153,14 +155,35 @@ impl Outbox for DieselStore {
                     outbox::lease_until_us.eq(None::<i64>),
                 ))
                 .execute(conn)?;
-            exists(changed, id)
+            if changed == 0 {
+                // Unknown, or leased to someone else (or to nobody): say which.
+                let known: i64 = outbox::table
+                    .filter(outbox::id.eq(db_id(id)?))
+                    .count()
+                    .get_result(conn)?;
+                let error = if known == 0 {
+                    StorageError::NotFound(format!("outbox message {id}"))
+                } else {
+                    StorageError::Conflict(format!("the lease of outbox message {id}"))
+                };
+                return Err(error.into());
+            }
+            Ok(())
         })
     }
 
-    async fn reschedule(&self, id: u64, error: &str, available_at: DateTime<Utc>) -> Result<(), StorageError> {
+    async fn reschedule(
+        &self,
+        id: u64,
+        worker: &str,
+        error: &str,
+        available_at: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
         let error: String = error.chars().take(2000).collect();
+        let worker = worker.to_owned();
         with_write_conn!(self, |conn| {
             let changed = diesel::update(outbox::table.find(db_id(id)?))
+                .filter(outbox::lease_owner.eq(&worker))
                 .set((
                     outbox::attempts.eq(outbox::attempts + 1),
                     outbox::last_error.eq(Some(&error)),
@@ -169,7 +192,20 @@ impl Outbox for DieselStore {
                     outbox::lease_until_us.eq(None::<i64>),
                 ))
                 .execute(conn)?;
-            exists(changed, id)
+            if changed == 0 {
+                // Unknown, or leased to someone else (or to nobody): say which.
+                let known: i64 = outbox::table
+                    .filter(outbox::id.eq(db_id(id)?))
+                    .count()
+                    .get_result(conn)?;
+                let error = if known == 0 {
+                    StorageError::NotFound(format!("outbox message {id}"))
+                } else {
+                    StorageError::Conflict(format!("the lease of outbox message {id}"))
+                };
+                return Err(error.into());
+            }
+            Ok(())
         })
     }
 

@@ -1,7 +1,7 @@
 //! Debt positions: the document plus one row per option and per transfer.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 use pagopa_domain::ports::{Page, PositionCursor, PositionQuery, PositionRepository, StorageError};
@@ -29,6 +29,7 @@ pub(crate) struct PositionRow<'a> {
     created_at_us: i64,
     updated_at_us: i64,
     document: String,
+    expires_on: Option<String>,
 }
 
 #[derive(Insertable)]
@@ -66,6 +67,7 @@ fn position_row(position: &DebtPosition) -> Result<PositionRow<'_>, DbError> {
         created_at_us: to_us(position.created_at),
         updated_at_us: to_us(position.updated_at),
         document: to_json(position)?,
+        expires_on: position.expires_on().map(date_text),
     })
 }
 
@@ -280,6 +282,7 @@ impl_for_both!(PositionStore {
                 positions::version.eq(row.version),
                 positions::updated_at_us.eq(row.updated_at_us),
                 positions::document.eq(&row.document),
+                positions::expires_on.eq(&row.expires_on),
             ))
             .execute(self)?;
         if changed == 0 {
@@ -432,5 +435,15 @@ impl PositionRepository for DieselStore {
     async fn search(&self, query: &PositionQuery) -> Result<Page<DebtPosition, PositionCursor>, StorageError> {
         let query = query.clone();
         with_conn!(self, |conn| { conn.search_positions(&query) })
+    }
+
+    async fn expire_due(
+        &self,
+        today: NaiveDate,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<DebtPosition>, StorageError> {
+        use super::ExpiryStore;
+        with_write_conn!(self, |conn| { conn.expire_due_positions(today, now, limit) })
     }
 }

@@ -31,7 +31,8 @@ pub enum DecimalError {
 }
 
 const SCALE: i128 = 1_000_000;
-/// Numbers beyond ±10^15 are refused, so products of two stay far inside i128.
+/// Numbers beyond ±10^15 are refused. Two operands may still multiply past i128 (10^21 raw
+/// each), so every operation is checked before the bound is applied.
 const LIMIT: i128 = 1_000_000_000_000_000 * SCALE;
 
 impl Decimal {
@@ -48,9 +49,9 @@ impl Decimal {
         }
     }
 
-    /// An integer.
+    /// An integer (an `i64` times the scale always fits an `i128`).
     pub fn from_int(value: i64) -> Self {
-        Self(i128::from(value) * SCALE)
+        Self(i128::from(value).saturating_mul(SCALE))
     }
 
     /// How many fractional digits the number needs (0..=6).
@@ -69,17 +70,18 @@ impl Decimal {
 
     /// `self + other`.
     pub fn checked_add(self, other: Self) -> Result<Self, DecimalError> {
-        Self::checked(self.0 + other.0)
+        Self::checked(self.0.checked_add(other.0).ok_or(DecimalError::Overflow)?)
     }
 
     /// `self - other`.
     pub fn checked_sub(self, other: Self) -> Result<Self, DecimalError> {
-        Self::checked(self.0 - other.0)
+        Self::checked(self.0.checked_sub(other.0).ok_or(DecimalError::Overflow)?)
     }
 
     /// `self × other`, rounded half away from zero to six decimals.
     pub fn checked_mul(self, other: Self) -> Result<Self, DecimalError> {
-        Self::checked(div_round(self.0 * other.0, SCALE))
+        let product = self.0.checked_mul(other.0).ok_or(DecimalError::Overflow)?;
+        Self::checked(div_round(product, SCALE))
     }
 
     /// `self ÷ other`, rounded half away from zero to six decimals.
@@ -87,7 +89,8 @@ impl Decimal {
         if other.0 == 0 {
             return Err(DecimalError::DivisionByZero);
         }
-        Self::checked(div_round(self.0 * SCALE, other.0))
+        let scaled = self.0.checked_mul(SCALE).ok_or(DecimalError::Overflow)?;
+        Self::checked(div_round(scaled, other.0))
     }
 
     /// Rounded half away from zero to a whole number.
@@ -99,6 +102,8 @@ impl Decimal {
 fn div_round(numerator: i128, denominator: i128) -> i128 {
     let quotient = numerator / denominator;
     let remainder = numerator % denominator;
+    // |remainder| < |denominator| ≤ i128::MAX / 2 for every divisor used here (SCALE or a
+    // bounded decimal), so doubling it cannot overflow.
     if remainder.abs() * 2 >= denominator.abs() {
         quotient + numerator.signum() * denominator.signum()
     } else {

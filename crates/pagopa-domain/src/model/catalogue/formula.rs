@@ -314,6 +314,7 @@ crate::value::serde_via_str!(Formula);
 mod tests {
     use proptest::prelude::*;
 
+    use super::super::DecimalError;
     use super::*;
 
     fn values(pairs: &[(&str, FieldValue)]) -> FormValues {
@@ -363,7 +364,37 @@ mod tests {
         );
     }
 
+    /// The exact result of `a * b * 150` in millionths-free integers, or `None` past the
+    /// decimal's range (±10^15).
+    fn exact_price(a: i64, b: i64) -> Option<i128> {
+        let product = i128::from(a).checked_mul(i128::from(b))?.checked_mul(150)?;
+        (product.abs() <= 1_000_000_000_000_000).then_some(product)
+    }
+
     proptest! {
+        #[test]
+        fn huge_field_values_are_priced_exactly_or_refused(
+            a in -999_999_999_999_999i64..=999_999_999_999_999,
+            b in -999_999_999_999_999i64..=999_999_999_999_999,
+        ) {
+            let formula: Formula = "length * width * 150".parse().unwrap();
+            let v = values(&[("length", num(&a.to_string())), ("width", num(&b.to_string()))]);
+            match (formula.evaluate(&v), exact_price(a, b)) {
+                (Ok(price), Some(exact)) => prop_assert_eq!(price.round_to_integer(), exact),
+                (Err(FormulaError::Arithmetic(DecimalError::Overflow)), None) => {}
+                (got, want) => prop_assert!(false, "{a} * {b} * 150: got {got:?}, want {want:?}"),
+            }
+        }
+
+        #[test]
+        fn huge_divisions_never_wrap(a in -999_999_999_999_999i64..=999_999_999_999_999, b in 1i64..1000) {
+            let formula: Formula = "a / (b / 1000000)".parse().unwrap();
+            let v = values(&[("a", num(&a.to_string())), ("b", num(&b.to_string()))]);
+            if let Ok(result) = formula.evaluate(&v) {
+                prop_assert!(result.round_to_integer().abs() <= 1_000_000_000_000_000);
+            }
+        }
+
         #[test]
         fn arbitrary_input_never_panics(raw in "[-+*/()a-z0-9., ]{0,60}") {
             if let Ok(formula) = raw.parse::<Formula>() {

@@ -389,9 +389,39 @@ impl DebtPosition {
         self.status == PositionStatus::Expired || (self.expires_after_due_date && option.due_date < today)
     }
 
-    /// The option with this notice if it can be paid now, or why not. Never changes the position:
-    /// verify and activation are reads.
+    /// The first Italian day on which the whole position counts as expired: the day after its
+    /// last due date, for a position that expires after its due dates; `None` otherwise.
+    pub fn expires_on(&self) -> Option<NaiveDate> {
+        if !self.expires_after_due_date {
+            return None;
+        }
+        self.options.iter().map(|o| o.due_date).max()?.succ_opt()
+    }
+
+    /// Moves a `Valid` position whose last due date has passed on `today` (an Italian date) to
+    /// `Expired`, and says whether it did. Any other position is left as it is: one with a
+    /// payment is `PartiallyPaid` or `Paid`, never expired by time.
+    pub fn expire_if_due(&mut self, today: NaiveDate, now: DateTime<Utc>) -> bool {
+        let due = self.status == PositionStatus::Valid
+            && !self.options.iter().any(PaymentOption::is_paid)
+            && self.expires_on().is_some_and(|on| on <= today);
+        due && self.transition(PositionStatus::Expired, now).is_ok()
+    }
+
+    /// The option with this notice if it can be paid now, or why not, with `today` the Italian
+    /// day of `now`. Never changes the position: verify and activation are reads.
     pub fn payable_option(&self, notice: &NoticeNumber, now: DateTime<Utc>) -> Result<&PaymentOption, PayabilityError> {
+        self.payable_option_on(notice, now, crate::model::calendar::italian_date(now))
+    }
+
+    /// [`payable_option`](Self::payable_option) with the Italian day given (services take it
+    /// from [`Clock::today`](crate::ports::Clock::today)).
+    pub fn payable_option_on(
+        &self,
+        notice: &NoticeNumber,
+        now: DateTime<Utc>,
+        today: NaiveDate,
+    ) -> Result<&PaymentOption, PayabilityError> {
         let option = self.option(notice).ok_or(PayabilityError::UnknownNotice)?;
         let reason = match self.status {
             PositionStatus::Draft => Some(NotPayable::NotPublished),
@@ -399,7 +429,7 @@ impl DebtPosition {
             PositionStatus::Paid | PositionStatus::Reported => Some(NotPayable::AlreadyPaid),
             _ if option.is_paid() => Some(NotPayable::AlreadyPaid),
             _ if self.valid_from.is_some_and(|from| from > now) => Some(NotPayable::NotPublished),
-            _ if self.is_expired_at(option, now.date_naive()) => Some(NotPayable::Expired),
+            _ if self.is_expired_at(option, today) => Some(NotPayable::Expired),
             _ if option.instalment.is_none() && self.options.iter().any(PaymentOption::is_paid) => {
                 Some(NotPayable::InstalmentsStarted)
             }
@@ -412,9 +442,11 @@ impl DebtPosition {
     }
 
     /// Records that a receipt paid the option `notice`, moving the position to `PartiallyPaid` or
-    /// `Paid`. A late receipt settles an `Expired` position too: the money was collected. A
-    /// `Cancelled` position, a paid option or an unknown notice is an error (the caller keeps the
-    /// receipt for an operator).
+    /// `Paid`. A late receipt settles an `Expired` position too: the money was collected. So
+    /// does a receipt for an unpaid option of a position already `Paid` or `Reported` (the
+    /// other kind of option of its plan was paid): the payment is recorded and the status
+    /// stays. A `Cancelled` position, a paid option or an unknown notice is an error (the caller
+    /// keeps the receipt for an operator).
     pub fn record_payment(
         &mut self,
         notice: &NoticeNumber,
@@ -442,14 +474,37 @@ impl DebtPosition {
         } else {
             PositionStatus::PartiallyPaid
         };
+        let to = if matches!(from, PositionStatus::Paid | PositionStatus::Reported) {
+            from
+        } else {
+            to
+        };
         if from != to {
             self.transition(to, now)?;
-        } else if !matches!(from, PositionStatus::PartiallyPaid) {
+        } else if !matches!(
+            from,
+            PositionStatus::PartiallyPaid | PositionStatus::Paid | PositionStatus::Reported
+        ) {
             return Err(PositionError::IllegalTransition { from, to });
         }
         self.options[index].payment = Some(payment);
         self.updated_at = now;
         Ok(PaymentEffect { from, to })
+    }
+
+    /// The receipts that paid options of the other kind than `notice` (instalments for the
+    /// single solution, the single solution for an instalment): not empty when a payment of
+    /// `notice` overlaps the plan.
+    pub fn overlapping_payments(&self, notice: &NoticeNumber) -> Vec<crate::model::ReceiptId> {
+        let Some(option) = self.option(notice) else {
+            return Vec::new();
+        };
+        let single = option.instalment.is_none();
+        self.options
+            .iter()
+            .filter(|o| o.instalment.is_none() != single)
+            .filter_map(|o| o.payment.as_ref().map(|p| p.receipt_id.clone()))
+            .collect()
     }
 }
 

@@ -1,0 +1,2 @@
+DROP INDEX positions_expiry;
+ALTER TABLE positions DROP COLUMN expires_on;
