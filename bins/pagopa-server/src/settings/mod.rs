@@ -320,6 +320,8 @@ impl Settings {
             outbox.retry_base_secs,
             MAX_SECS,
         )?;
+        within("expiry.interval_secs", self.expiry.interval_secs, 1, 86_400)?;
+        within("expiry.batch", self.expiry.batch, 1, 10_000)?;
         if let Some(tokens) = &self.citizen_tokens {
             within(
                 "citizen_tokens.max_lifetime_secs",
