@@ -1,0 +1,146 @@
+//! The Bollettino Postale PA of one option, with its Data Matrix.
+
+use pagopa_domain::PaymentOption;
+
+use super::Context;
+use super::blocks::{BAND_HEIGHT, BODY, CODE, LABEL, band};
+use super::payment::{option_subject, symbol};
+use crate::DocumentError;
+use crate::barcodes::{PostalSlip, data_matrix, data_matrix_payload};
+use crate::format::{italian_amount, italian_date};
+use crate::layout::{CONTENT_WIDTH, INK, MARGIN, MUTED, RULE, Sheet, Style};
+use crate::text::Face;
+
+/// The side of the Data Matrix: about 23 mm.
+const DATA_MATRIX_SIDE: f32 = 23.0 * 72.0 / 25.4;
+
+/// The postal slip of `option`.
+pub(crate) fn slip(context: &Context<'_>, option: &PaymentOption) -> Result<(Sheet, f32), DocumentError> {
+    let labels = &context.labels;
+    let mut sheet = context.sheet();
+    let Some(account) = context.postal_account else {
+        return Ok((sheet, 0.0));
+    };
+    // The cut line above the slip.
+    sheet.rect(MARGIN, 0.0, CONTENT_WIDTH, 0.5, RULE);
+    let top = 8.0;
+    let title = match option.instalment {
+        None => format!(
+            "{} {} {}",
+            labels.single_solution,
+            labels.by,
+            italian_date(option.due_date)
+        ),
+        Some(i) => format!(
+            "{} {} {} {}",
+            labels.instalment,
+            i.number,
+            labels.by,
+            italian_date(option.due_date)
+        ),
+    };
+    band(
+        &mut sheet,
+        MARGIN,
+        top,
+        CONTENT_WIDTH,
+        &format!("{}    BancoPosta", labels.postal_title),
+        Some((Style::new(Face::Bold, 8.0, INK), &title)),
+    );
+    let body_top = top + BAND_HEIGHT + 10.0;
+    let left_width = 110.0;
+    sheet.text(Style::new(Face::Bold, 14.0, INK), MARGIN, body_top, "Poste Italiane");
+    let mut left = sheet.paragraph(BODY, MARGIN, body_top + 26.0, left_width, &labels.postal_text);
+    if let Some(authorisation) = &context.ente.poste_authorisation {
+        left = sheet.paragraph(
+            Style::new(Face::Regular, 6.0, MUTED),
+            MARGIN,
+            left + 6.0,
+            left_width,
+            authorisation.as_str(),
+        );
+    }
+
+    let x = MARGIN + left_width + 16.0;
+    let right = MARGIN + CONTENT_WIDTH;
+    let big = Style::new(Face::Mono, 12.0, INK);
+    let drawn = sheet.text(
+        Style::new(Face::Regular, 9.0, INK),
+        x,
+        body_top + 2.0,
+        &labels.postal_account,
+    );
+    sheet.text(big, x + drawn + 4.0, body_top, account);
+    let amount_text = italian_amount(option.amount.cents());
+    let amount_width = sheet.fonts.width(big.face, &amount_text, big.size);
+    sheet.text_right(big, right, body_top, &amount_text);
+    sheet.text_right(
+        Style::new(Face::Regular, 9.0, INK),
+        right - amount_width - 4.0,
+        body_top + 2.0,
+        &labels.euro,
+    );
+
+    let debtor = &context.position.debtor;
+    let subject = option_subject(context, option);
+    let payload = data_matrix_payload(&PostalSlip {
+        notice: &option.notice_number,
+        postal_account: account,
+        amount: option.amount,
+        ente: &context.ente.id,
+        debtor_id: debtor.id.value(),
+        debtor_name: debtor.full_name.as_str(),
+        subject,
+    });
+    let matrix_x = right - DATA_MATRIX_SIDE;
+    let text_width = matrix_x - x - 12.0;
+    let mut y = body_top + 24.0;
+    for (label, value) in [
+        (&labels.holder, context.ente.name.as_str()),
+        (&labels.recipient_short, debtor.full_name.as_str()),
+        (&labels.postal_subject, subject),
+    ] {
+        let drawn = sheet.text(LABEL, x, y + 0.5, label);
+        y = sheet.paragraph(
+            Style::new(Face::Bold, 7.5, INK),
+            x + drawn + 5.0,
+            y,
+            text_width - drawn - 5.0,
+            value,
+        ) + 2.0;
+    }
+    let mut matrix_bottom = body_top + 24.0;
+    match payload {
+        Some(payload) => {
+            symbol(
+                &mut sheet,
+                data_matrix(&payload)?,
+                matrix_x,
+                body_top + 22.0,
+                DATA_MATRIX_SIDE,
+            );
+            matrix_bottom += DATA_MATRIX_SIDE;
+        }
+        None => {
+            matrix_bottom = sheet.paragraph(
+                BODY,
+                matrix_x - 40.0,
+                body_top + 24.0,
+                DATA_MATRIX_SIDE + 40.0,
+                &labels.postal_too_large,
+            );
+        }
+    }
+    let codes_top = y.max(body_top + 62.0) + 6.0;
+    let line = codes_top + LABEL.size * 1.3;
+    sheet.text(LABEL, x, codes_top, &labels.notice_code);
+    sheet.text(CODE, x, line, &option.notice_number.to_print_form());
+    let kind_x = x + 150.0;
+    sheet.text(LABEL, kind_x, codes_top, &labels.kind);
+    sheet.text(CODE, kind_x, line, "P1");
+    let fiscal_right = matrix_x - 10.0;
+    sheet.text_right(LABEL, fiscal_right, codes_top, &labels.creditor_fiscal_code);
+    sheet.text_right(CODE, fiscal_right, line, context.ente.id.as_str());
+    let bottom = (line + CODE.size * 1.4).max(left).max(matrix_bottom);
+    Ok((sheet, bottom + 12.0))
+}
