@@ -30,6 +30,15 @@ pub enum DocumentError {
     /// through a printed notice.
     #[error("notice {0} only sells digital stamps, which cannot be paid from a printed notice")]
     StampOnlyOption(NoticeNumber),
+    /// The instalments of a plan printed whole do not add up to its single solution: a notice
+    /// offering both would state two different debts.
+    #[error("the instalments add up to {instalments} cents, the single solution is {single} cents")]
+    InstalmentsDoNotAddUp {
+        /// The single solution, in cents.
+        single: u64,
+        /// The sum of the instalments, in cents.
+        instalments: u64,
+    },
     /// No option of the position has this notice number.
     #[error("notice {0} is not an option of this position")]
     UnknownNotice(NoticeNumber),
@@ -66,6 +75,7 @@ impl DocumentError {
             Self::OptionAlreadyPaid(_) => "NOTICE_OPTION_PAID",
             Self::InstalmentsStarted(_) => "NOTICE_INSTALMENTS_STARTED",
             Self::StampOnlyOption(_) => "NOTICE_STAMP_ONLY",
+            Self::InstalmentsDoNotAddUp { .. } => "NOTICE_INSTALMENTS_DO_NOT_ADD_UP",
             Self::UnknownNotice(_) => "NOTICE_UNKNOWN",
             Self::NothingToPrint => "NOTICE_NOTHING_TO_PRINT",
             Self::Logo(_) => "DOCUMENT_LOGO",
@@ -87,6 +97,7 @@ impl DocumentError {
                 | Self::OptionAlreadyPaid(_)
                 | Self::InstalmentsStarted(_)
                 | Self::StampOnlyOption(_)
+                | Self::InstalmentsDoNotAddUp { .. }
                 | Self::UnknownNotice(_)
                 | Self::NothingToPrint
         )

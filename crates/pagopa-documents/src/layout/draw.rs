@@ -84,15 +84,14 @@ pub(crate) fn draw_page(surface: &mut Surface<'_>, fonts: &Fonts, ops: &[Op]) {
     }
 }
 
-/// A barcode as one path: each row's runs of dark modules become one rectangle, slightly
-/// overlapping the next row so no hairline gaps show between rows.
+/// A barcode as one path in module units (small integers keep the content stream short): each
+/// row's runs of dark modules become one rectangle.
 fn draw_modules(surface: &mut Surface<'_>, x: f32, y: f32, module: f32, columns: usize, dark: &[bool]) {
     if columns == 0 {
         return;
     }
     let mut path = PathBuilder::new();
     for (row, cells) in dark.chunks(columns).enumerate() {
-        let top = y + row as f32 * module;
         let mut column = 0;
         while column < cells.len() {
             if !cells[column] {
@@ -103,15 +102,15 @@ fn draw_modules(surface: &mut Surface<'_>, x: f32, y: f32, module: f32, columns:
             while column < cells.len() && cells[column] {
                 column += 1;
             }
-            let left = x + start as f32 * module;
-            let width = (column - start) as f32 * module;
-            if let Some(rect) = Rect::from_xywh(left, top, width, module) {
+            if let Some(rect) = Rect::from_xywh(start as f32, row as f32, (column - start) as f32, 1.0) {
                 path.push_rect(rect);
             }
         }
     }
     if let Some(path) = path.finish() {
+        surface.push_transform(&Transform::from_row(module, 0.0, 0.0, module, x, y));
         surface.set_fill(Some(fill(super::BLACK)));
         surface.draw_path(&path);
+        surface.pop();
     }
 }

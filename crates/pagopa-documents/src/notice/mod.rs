@@ -123,6 +123,17 @@ pub(crate) fn select<'a>(
                 }
             }
             instalments.sort_by_key(|o| o.instalment.map(|i| i.number));
+            if let Some(single) = single
+                && !instalments.is_empty()
+            {
+                let sum: u64 = instalments.iter().map(|o| o.amount.cents()).sum();
+                if sum != single.amount.cents() {
+                    return Err(DocumentError::InstalmentsDoNotAddUp {
+                        single: single.amount.cents(),
+                        instalments: sum,
+                    });
+                }
+            }
             if single.is_none() && instalments.is_empty() {
                 return Err(DocumentError::NothingToPrint);
             }

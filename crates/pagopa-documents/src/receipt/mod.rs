@@ -72,7 +72,14 @@ pub fn render_receipt(ente: &Ente, stored: &StoredReceipt) -> Result<Vec<u8>, Do
     let height = footer.paragraph(Style::new(Face::Regular, 8.5, MUTED), MARGIN, 6.0, CONTENT_WIDTH, &text);
     pages.place(footer, height + 6.0);
     let title = format!("Ricevuta di pagamento {}", receipt.receipt_id.as_str());
-    write_pdf(fonts, &pages.into_pages(), DocumentKind::Receipt { title: &title })
+    write_pdf(
+        fonts,
+        &pages.into_pages(),
+        DocumentKind::Receipt {
+            title: &title,
+            date: receipt.delivery.received_at,
+        },
+    )
 }
 
 type Row = (String, String, Style);
