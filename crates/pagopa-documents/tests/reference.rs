@@ -165,7 +165,10 @@ fn option(
 }
 
 /// The scenario as our model holds it, or why it cannot.
-fn express(scenario: &Scenario) -> Result<(Ente, DebtPosition, Vec<(String, String)>), String> {
+/// The reference's codes and ours: (theirs, ours).
+type Mapping = Vec<(String, String)>;
+
+fn express(scenario: &Scenario) -> Result<(Ente, DebtPosition, Mapping), String> {
     let e = &scenario.ente;
     let v = &scenario.vars;
     if v.get("Avviso.Data").is_none_or(|d| d.is_empty()) {
