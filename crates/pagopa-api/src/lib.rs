@@ -7,6 +7,7 @@ mod admin;
 pub mod auth;
 pub mod citizen;
 mod doc_types;
+mod documents;
 pub mod dto;
 mod handlers;
 pub mod metrics;
@@ -82,7 +83,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/admin/entes/{ente}/services/{code}").put(admin::put_service))
             .service(web::resource("/admin/positions").get(admin::search_positions))
             .service(web::resource("/admin/receipts").get(admin::search_receipts))
-            .service(web::resource("/admin/outbox/{id}/replay").post(admin::replay_outbox)),
+            .service(web::resource("/admin/outbox/{id}/replay").post(admin::replay_outbox))
+            .service(web::resource("/entes/{ente}/notices/{notice}/notice.pdf").get(documents::public_notice_pdf))
+            .service(web::resource("/me/positions/{ente}/{iupd}/notice.pdf").get(documents::my_notice_pdf))
+            .service(web::resource("/me/receipts/{recipient}/{receipt_id}/receipt.pdf").get(documents::my_receipt_pdf))
+            .service(web::resource("/admin/entes/{ente}/positions/{iupd}/notice.pdf").get(documents::admin_notice_pdf))
+            .service(web::resource("/admin/entes/{ente}/notices.zip").post(documents::notices_zip))
+            .service(
+                web::resource("/admin/receipts/{recipient}/{receipt_id}/receipt.pdf").get(documents::admin_receipt_pdf),
+            ),
     )
     .service(web::resource("/health/live").get(handlers::live))
     .service(web::resource("/health/ready").get(handlers::ready))

@@ -68,20 +68,20 @@ impl DocumentError {
     /// A stable code for the error, as the API's problem documents carry it.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::Draft => "NOTICE_POSITION_DRAFT",
-            Self::Cancelled => "NOTICE_POSITION_CANCELLED",
-            Self::Paid => "NOTICE_POSITION_PAID",
-            Self::Expired => "NOTICE_POSITION_EXPIRED",
-            Self::OptionAlreadyPaid(_) => "NOTICE_OPTION_PAID",
-            Self::InstalmentsStarted(_) => "NOTICE_INSTALMENTS_STARTED",
-            Self::StampOnlyOption(_) => "NOTICE_STAMP_ONLY",
-            Self::InstalmentsDoNotAddUp { .. } => "NOTICE_INSTALMENTS_DO_NOT_ADD_UP",
-            Self::UnknownNotice(_) => "NOTICE_UNKNOWN",
-            Self::NothingToPrint => "NOTICE_NOTHING_TO_PRINT",
-            Self::Logo(_) => "DOCUMENT_LOGO",
-            Self::Barcode { .. } => "DOCUMENT_BARCODE",
-            Self::Font(_) => "DOCUMENT_FONT",
-            Self::Pdf(_) => "DOCUMENT_PDF",
+            Self::Draft => "notice_position_draft",
+            Self::Cancelled => "notice_position_cancelled",
+            Self::Paid => "notice_position_paid",
+            Self::Expired => "notice_position_expired",
+            Self::OptionAlreadyPaid(_) => "notice_option_paid",
+            Self::InstalmentsStarted(_) => "notice_instalments_started",
+            Self::StampOnlyOption(_) => "notice_stamp_only",
+            Self::InstalmentsDoNotAddUp { .. } => "notice_instalments_do_not_add_up",
+            Self::UnknownNotice(_) => "notice_unknown",
+            Self::NothingToPrint => "notice_nothing_to_print",
+            Self::Logo(_) => "document_logo",
+            Self::Barcode { .. } => "document_barcode",
+            Self::Font(_) => "document_font",
+            Self::Pdf(_) => "document_pdf",
         }
     }
 

@@ -27,11 +27,11 @@ fn paid(position: &mut DebtPosition, index: usize) {
 #[test]
 fn positions_that_cannot_be_paid_are_refused() {
     for (status, code) in [
-        (PositionStatus::Draft, "NOTICE_POSITION_DRAFT"),
-        (PositionStatus::Cancelled, "NOTICE_POSITION_CANCELLED"),
-        (PositionStatus::Paid, "NOTICE_POSITION_PAID"),
-        (PositionStatus::Reported, "NOTICE_POSITION_PAID"),
-        (PositionStatus::Expired, "NOTICE_POSITION_EXPIRED"),
+        (PositionStatus::Draft, "notice_position_draft"),
+        (PositionStatus::Cancelled, "notice_position_cancelled"),
+        (PositionStatus::Paid, "notice_position_paid"),
+        (PositionStatus::Reported, "notice_position_paid"),
+        (PositionStatus::Expired, "notice_position_expired"),
     ] {
         let mut tari = position(demo::tari());
         tari.status = status;
@@ -49,11 +49,11 @@ fn an_option_already_paid_is_refused_and_left_out_of_the_whole_notice() {
     let first = imu.options[1].notice_number.clone();
     let error = render(&imu, OptionSelection::Only(&first)).unwrap_err();
     assert!(matches!(error, DocumentError::OptionAlreadyPaid(ref n) if *n == first));
-    assert_eq!(error.code(), "NOTICE_OPTION_PAID");
+    assert_eq!(error.code(), "notice_option_paid");
     // The single solution is no longer payable once an instalment is paid.
     let single = imu.options[0].notice_number.clone();
     let error = render(&imu, OptionSelection::Only(&single)).unwrap_err();
-    assert_eq!(error.code(), "NOTICE_INSTALMENTS_STARTED");
+    assert_eq!(error.code(), "notice_instalments_started");
     // The whole notice prints the two instalments left.
     let options = pagopa_documents::printable_options(&imu, OptionSelection::Payable).unwrap();
     let numbers: Vec<_> = options.iter().map(|o| o.instalment.map(|i| i.number)).collect();
@@ -76,7 +76,7 @@ fn stamp_only_options_are_refused() {
     let notice = option.notice_number.clone();
     for selection in [OptionSelection::Payable, OptionSelection::Only(&notice)] {
         let error = render(&tari, selection).unwrap_err();
-        assert_eq!(error.code(), "NOTICE_STAMP_ONLY");
+        assert_eq!(error.code(), "notice_stamp_only");
     }
 }
 
@@ -86,12 +86,12 @@ fn unknown_notices_and_plans_that_do_not_add_up_are_refused() {
     let other = demo::comune_notice(9_999_999);
     assert_eq!(
         render(&tari, OptionSelection::Only(&other)).unwrap_err().code(),
-        "NOTICE_UNKNOWN"
+        "notice_unknown"
     );
     let mut imu = position(demo::imu_plan());
     imu.options[0].amount = "650.00".parse().unwrap();
     let error = render(&imu, OptionSelection::Payable).unwrap_err();
-    assert_eq!(error.code(), "NOTICE_INSTALMENTS_DO_NOT_ADD_UP");
+    assert_eq!(error.code(), "notice_instalments_do_not_add_up");
 }
 
 #[test]

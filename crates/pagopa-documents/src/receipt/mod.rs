@@ -30,7 +30,7 @@ pub fn render_receipt(ente: &Ente, stored: &StoredReceipt) -> Result<Vec<u8>, Do
     );
     // Rows are laid out as one block per section so a section never splits badly.
     let mut rest = Vec::new();
-    rest.push(rows(fonts, "Dati del pagamento", &payment_rows(ente, receipt)));
+    rest.push(rows(fonts, "Dati del pagamento", &payment_rows(receipt)));
     rest.push(rows(fonts, "Prestatore di servizi di pagamento", &psp_rows(receipt)));
     rest.push(rows(fonts, "Soggetti", &subject_rows(receipt)));
     for transfer in &receipt.transfers {
@@ -88,9 +88,9 @@ fn row(label: &str, value: String, style: Style) -> Row {
     (label.to_owned(), value, style)
 }
 
-fn payment_rows(ente: &Ente, receipt: &Receipt) -> Vec<Row> {
+fn payment_rows(receipt: &Receipt) -> Vec<Row> {
     let mut list = vec![
-        row("Ente creditore", ente.name.as_str().to_owned(), VALUE),
+        row("Ente creditore", receipt.company_name.as_str().to_owned(), VALUE),
         row("Codice fiscale Ente", receipt.ente.as_str().to_owned(), CODE),
         row("Oggetto del pagamento", receipt.description.as_str().to_owned(), VALUE),
         row("Codice avviso", receipt.notice_number.to_print_form(), CODE),
