@@ -155,3 +155,51 @@ fn without_postal_account_there_is_no_slip() {
     assert!(!rendered.text.contains("BOLLETTINO POSTALE PA"));
     assert_eq!(rendered.symbols, vec![expected_qr(&ente, &position.options[0])]);
 }
+
+#[test]
+fn a_bilingual_notice_has_italian_and_german_labels_and_the_same_symbols() {
+    let mut ente = demo::comune();
+    ente.second_language = Some(pagopa_domain::NoticeLanguage::De);
+    let position = position(demo::imu_plan());
+    let Some(rendered) = render("imu_de", &ente, &position) else {
+        return;
+    };
+    let text = &rendered.text;
+    for expected in [
+        "AVVISO DI PAGAMENTO / ZAHLUNGSAUFFORDERUNG",
+        "ENTE CREDITORE / GLÄUBIGERKÖRPERSCHAFT",
+        "DATI PER IL PAGAMENTO / ZAHLUNGSDATEN",
+        "BOLLETTINO POSTALE PA / POSTERLAGSCHEIN PA",
+        "Sie können den Gesamtbetrag oder in 3 Raten zahlen",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing:\n{text}");
+    }
+    let mut expected: Vec<Symbol> = position
+        .options
+        .iter()
+        .flat_map(|o| [expected_qr(&ente, o), expected_data_matrix(&ente, &position, o)])
+        .collect();
+    expected.sort();
+    assert_eq!(rendered.symbols, expected);
+}
+
+#[test]
+fn the_ente_logo_is_drawn_when_configured() {
+    let ente = demo::comune();
+    let position = position(demo::tari());
+    // A tiny valid PNG (1 × 1 pixel); the reference logo when the shared data is there.
+    let shared =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/pagopa-notices/reference/logo1.png");
+    let bytes = std::fs::read(&shared).unwrap_or_else(|_| {
+        vec![
+            0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0,
+            1, 8, 6, 0, 0, 0, 0x1F, 0x15, 0xC4, 0x89, 0, 0, 0, 13, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8,
+            0xCF, 0xC0, 0xF0, 0x1F, 0, 0x05, 0, 0x01, 0xFF, 0x89, 0x99, 0x3D, 0x1D, 0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44,
+            0xAE, 0x42, 0x60, 0x82,
+        ]
+    });
+    let logo = pagopa_domain::EnteLogo::from_bytes(bytes).unwrap();
+    let without = render_notice(&NoticeInput::new(&ente, None, &position)).unwrap();
+    let with = render_notice(&NoticeInput::new(&ente, Some(&logo), &position)).unwrap();
+    assert!(with.len() > without.len());
+}

@@ -63,6 +63,26 @@ pub(crate) fn field(
     sheet.paragraph(value_style, x, bottom, width, value)
 }
 
+/// Like [`field`], right-aligned at `right`.
+pub(crate) fn right_field(
+    sheet: &mut Sheet,
+    right: f32,
+    top: f32,
+    width: f32,
+    label: &str,
+    value_style: Style,
+    value: &str,
+) -> f32 {
+    let mut y = top;
+    for (style, text) in [(LABEL, label), (value_style, value)] {
+        for line in wrap_lines(sheet.fonts, style.face, style.size, text, width) {
+            sheet.text_right(style, right, y, &line);
+            y += style.size * 1.3;
+        }
+    }
+    y
+}
+
 /// The header of every page: the pagoPA wordmark, the title, the subject, the Ente logo.
 pub(crate) fn header(context: &Context<'_>) -> (Sheet, f32) {
     let mut sheet = context.sheet();

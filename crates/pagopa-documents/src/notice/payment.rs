@@ -3,7 +3,7 @@
 use pagopa_domain::PaymentOption;
 
 use super::Context;
-use super::blocks::{BAND_HEIGHT, CODE, LABEL, VALUE, band, field};
+use super::blocks::{BAND_HEIGHT, CODE, LABEL, VALUE, band, field, right_field};
 use crate::DocumentError;
 use crate::barcodes::{Matrix, qr_matrix, qr_payload};
 use crate::format::{italian_amount, italian_date};
@@ -114,9 +114,18 @@ pub(crate) fn single(context: &Context<'_>, option: &PaymentOption) -> Result<(S
         CODE,
         &option.notice_number.to_print_form(),
     );
-    sheet.text_right(LABEL, right, codes_top, &labels.ente_fiscal_code);
-    sheet.text_right(CODE, right, codes_top + LABEL.size * 1.3, context.ente.id.as_str());
-    let bottom = (codes_top + LABEL.size * 1.3 + CODE.size * 1.3).max(scan_bottom);
+    let fiscal_bottom = right_field(
+        &mut sheet,
+        right,
+        codes_top,
+        right - (cx + 160.0),
+        &labels.ente_fiscal_code,
+        CODE,
+        context.ente.id.as_str(),
+    );
+    let bottom = fiscal_bottom
+        .max(codes_top + LABEL.size * 1.3 + CODE.size * 1.3)
+        .max(scan_bottom);
     Ok((sheet, bottom + 14.0))
 }
 

@@ -3,7 +3,7 @@
 use pagopa_domain::PaymentOption;
 
 use super::Context;
-use super::blocks::{BAND_HEIGHT, BODY, CODE, LABEL, band};
+use super::blocks::{BAND_HEIGHT, BODY, CODE, LABEL, band, field, right_field};
 use super::payment::{option_subject, symbol};
 use crate::DocumentError;
 use crate::barcodes::{PostalSlip, data_matrix, data_matrix_payload};
@@ -132,15 +132,28 @@ pub(crate) fn slip(context: &Context<'_>, option: &PaymentOption) -> Result<(She
         }
     }
     let codes_top = y.max(body_top + 62.0) + 6.0;
-    let line = codes_top + LABEL.size * 1.3;
-    sheet.text(LABEL, x, codes_top, &labels.notice_code);
-    sheet.text(CODE, x, line, &option.notice_number.to_print_form());
     let kind_x = x + 150.0;
-    sheet.text(LABEL, kind_x, codes_top, &labels.kind);
-    sheet.text(CODE, kind_x, line, "P1");
     let fiscal_right = matrix_x - 10.0;
-    sheet.text_right(LABEL, fiscal_right, codes_top, &labels.creditor_fiscal_code);
-    sheet.text_right(CODE, fiscal_right, line, context.ente.id.as_str());
+    let notice_bottom = field(
+        &mut sheet,
+        x,
+        codes_top,
+        145.0,
+        &labels.notice_code,
+        CODE,
+        &option.notice_number.to_print_form(),
+    );
+    let kind_bottom = field(&mut sheet, kind_x, codes_top, 40.0, &labels.kind, CODE, "P1");
+    let fiscal_bottom = right_field(
+        &mut sheet,
+        fiscal_right,
+        codes_top,
+        fiscal_right - kind_x - 45.0,
+        &labels.creditor_fiscal_code,
+        CODE,
+        context.ente.id.as_str(),
+    );
+    let line = notice_bottom.max(kind_bottom).max(fiscal_bottom) - CODE.size * 1.4;
     let bottom = (line + CODE.size * 1.4).max(left).max(matrix_bottom);
     Ok((sheet, bottom + 12.0))
 }
