@@ -11,6 +11,13 @@ use crate::text::{Face, fit_lines, wrap_lines};
 pub(crate) const GUTTER: f32 = 16.0;
 /// Width of one of two columns.
 pub(crate) const HALF: f32 = (CONTENT_WIDTH - GUTTER) / 2.0;
+/// The least height of the header (the reference notices start their first section at about
+/// 125 pt).
+const HEADER_MIN_HEIGHT: f32 = 120.0;
+/// The least heights of the Ente/debtor and the amount/where sections, as pagoPA's layout has
+/// them (blocks with more text grow).
+const PARTIES_MIN_HEIGHT: f32 = 130.0;
+const AMOUNT_MIN_HEIGHT: f32 = 144.0;
 /// Height of a section band.
 pub(crate) const BAND_HEIGHT: f32 = 17.0;
 
@@ -92,7 +99,7 @@ pub(crate) fn header(context: &Context<'_>) -> (Sheet, f32) {
     let title = Style::new(Face::Bold, 8.0, INK);
     let title_lines = wrap_lines(sheet.fonts, title.face, title.size, &context.labels.title, 260.0);
     sheet.lines(title, MARGIN + width + 12.0, top + 4.0, 1.2, &title_lines);
-    let logo_size = 70.0;
+    let logo_size = 80.0;
     let text_width = CONTENT_WIDTH - logo_size - 16.0;
     let (size, lines) = fit_lines(
         sheet.fonts,
@@ -104,16 +111,18 @@ pub(crate) fn header(context: &Context<'_>) -> (Sheet, f32) {
         2,
     );
     let bottom = sheet.lines(Style::new(Face::Bold, size, INK), MARGIN, top + 30.0, 1.2, &lines);
-    let mut height = bottom + 10.0;
+    // The header keeps the logo's room whether or not there is one, so every notice has its
+    // sections where pagoPA's have them.
+    let mut height = (bottom + 10.0).max(HEADER_MIN_HEIGHT);
     if let Some(image) = &context.logo {
         sheet.ops.push(crate::layout::Op::Image {
             x: PAGE_WIDTH - MARGIN - logo_size,
-            y: 18.0,
+            y: 20.0,
             w: logo_size,
             h: logo_size,
             image: image.clone(),
         });
-        height = height.max(18.0 + logo_size + 8.0);
+        height = height.max(20.0 + logo_size + 14.0);
     }
     (sheet, height)
 }
@@ -200,7 +209,7 @@ pub(crate) fn parties(context: &Context<'_>) -> (Sheet, f32) {
     for line in address_lines(debtor) {
         right = sheet.paragraph(Style::new(Face::Regular, 10.0, INK), right_x, right, HALF, &line);
     }
-    (sheet, left.max(right) + 12.0)
+    (sheet, (left.max(right) + 12.0).max(PARTIES_MIN_HEIGHT))
 }
 
 /// How much and by when, and where to pay.
@@ -263,5 +272,5 @@ pub(crate) fn amount_and_where(context: &Context<'_>, printable: &Printable<'_>)
     right = sheet.paragraph(BODY, right_x, right, HALF, &labels.app_text) + 6.0;
     right = sheet.paragraph(title, right_x, right, HALF, &labels.territory_title);
     right = sheet.paragraph(BODY, right_x, right, HALF, &labels.territory_text);
-    (sheet, left.max(right) + 14.0)
+    (sheet, (left.max(right) + 14.0).max(AMOUNT_MIN_HEIGHT))
 }

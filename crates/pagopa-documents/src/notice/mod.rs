@@ -215,7 +215,7 @@ fn lay_out(context: &Context<'_>, printable: &Printable<'_>) -> Result<Vec<Vec<c
         let (block, height) = payment::single(context, single)?;
         pages.place(block, height);
         if context.postal_account.is_some() {
-            let (block, height) = postal::slip(context, single)?;
+            let (block, height) = postal::slip(context, single, printable.instalments.len())?;
             pages.place(block, height);
         }
     }
@@ -224,7 +224,7 @@ fn lay_out(context: &Context<'_>, printable: &Printable<'_>) -> Result<Vec<Vec<c
     }
     if context.postal_account.is_some() {
         for option in &printable.instalments {
-            let (block, height) = postal::slip(context, option)?;
+            let (block, height) = postal::slip(context, option, printable.instalments.len())?;
             pages.place(block, height);
         }
     }

@@ -13,6 +13,17 @@ use crate::text::{Face, fit_lines};
 /// The side of the QR code: 25 mm.
 pub(crate) const QR_SIDE: f32 = 25.0 * 72.0 / 25.4;
 
+/// The least heights of the single solution's block and of a row of instalment cards (by
+/// cards per row), as pagoPA's layout has them.
+const SINGLE_MIN_HEIGHT: f32 = 172.0;
+fn row_min_height(columns: usize) -> f32 {
+    match columns {
+        2 => 247.0,
+        3 => 188.0,
+        _ => 0.0,
+    }
+}
+
 /// Draws `matrix` as a square of `side` points at (`x`, `y`).
 pub(crate) fn symbol(sheet: &mut Sheet, matrix: Matrix, x: f32, y: f32, side: f32) {
     let module = side / matrix.columns as f32;
@@ -54,7 +65,6 @@ pub(crate) fn single(context: &Context<'_>, option: &PaymentOption) -> Result<(S
     );
     let top = BAND_HEIGHT + 12.0;
     symbol(&mut sheet, qr_of(context, option)?, MARGIN, top, QR_SIDE);
-    let scan_bottom = sheet.paragraph(LABEL, MARGIN, top + QR_SIDE + 8.0, 105.0, &labels.scan_beside);
 
     let x = MARGIN + 130.0;
     let amount_width = 130.0;
@@ -99,7 +109,9 @@ pub(crate) fn single(context: &Context<'_>, option: &PaymentOption) -> Result<(S
         &labels.euro,
     );
 
-    let codes_top = y.max(top + QR_SIDE - 18.0) + 8.0;
+    // The codes line up with the hint under the QR code, as on pagoPA's notices.
+    let codes_top = (y + 8.0).max(top + QR_SIDE + 30.0);
+    let scan_bottom = sheet.paragraph(LABEL, MARGIN, codes_top, 105.0, &labels.scan_beside);
     let mut cx = x;
     if let Some(cbill) = &context.ente.cbill {
         field(&mut sheet, cx, codes_top, 80.0, &labels.cbill, CODE, cbill.as_str());
@@ -126,7 +138,7 @@ pub(crate) fn single(context: &Context<'_>, option: &PaymentOption) -> Result<(S
     let bottom = fiscal_bottom
         .max(codes_top + LABEL.size * 1.3 + CODE.size * 1.3)
         .max(scan_bottom);
-    Ok((sheet, bottom + 14.0))
+    Ok((sheet, (bottom + 14.0).max(SINGLE_MIN_HEIGHT)))
 }
 
 /// The option's own description when it has one different from the position's, else the
@@ -181,7 +193,7 @@ pub(crate) fn instalment_rows(
             };
             height = height.max(card_height);
         }
-        rows.push((sheet, height + 14.0));
+        rows.push((sheet, (height + 14.0).max(row_min_height(columns))));
     }
     Ok(rows)
 }

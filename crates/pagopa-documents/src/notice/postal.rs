@@ -3,7 +3,7 @@
 use pagopa_domain::PaymentOption;
 
 use super::Context;
-use super::blocks::{BAND_HEIGHT, BODY, CODE, LABEL, band, field, right_field};
+use super::blocks::{BODY, CODE, LABEL, band, field, right_field};
 use super::payment::{option_subject, symbol};
 use crate::DocumentError;
 use crate::barcodes::{PostalSlip, data_matrix, data_matrix_payload};
@@ -14,8 +14,18 @@ use crate::text::Face;
 /// The side of the Data Matrix: about 23 mm.
 const DATA_MATRIX_SIDE: f32 = 23.0 * 72.0 / 25.4;
 
-/// The postal slip of `option`.
-pub(crate) fn slip(context: &Context<'_>, option: &PaymentOption) -> Result<(Sheet, f32), DocumentError> {
+/// The least height of a slip, as pagoPA's layout has it: three to a page after a row of
+/// three instalment cards, else two.
+fn min_height(instalments: usize) -> f32 {
+    if instalments >= 3 { 172.0 } else { 200.0 }
+}
+
+/// The postal slip of `option`, on a notice with `instalments` instalments.
+pub(crate) fn slip(
+    context: &Context<'_>,
+    option: &PaymentOption,
+    instalments: usize,
+) -> Result<(Sheet, f32), DocumentError> {
     let labels = &context.labels;
     let mut sheet = context.sheet();
     let Some(account) = context.postal_account else {
@@ -47,10 +57,12 @@ pub(crate) fn slip(context: &Context<'_>, option: &PaymentOption) -> Result<(She
         &format!("{}    BancoPosta", labels.postal_title),
         Some((Style::new(Face::Bold, 8.0, INK), &title)),
     );
-    let body_top = top + BAND_HEIGHT + 10.0;
+    // Vertical places follow pagoPA's slip: wordmark and account about 40 pt under the band,
+    // names from 70, the Data Matrix from 78, the codes from 128.
+    let body_top = top + 40.0;
     let left_width = 110.0;
     sheet.text(Style::new(Face::Bold, 14.0, INK), MARGIN, body_top, "Poste Italiane");
-    let mut left = sheet.paragraph(BODY, MARGIN, body_top + 26.0, left_width, &labels.postal_text);
+    let mut left = sheet.paragraph(BODY, MARGIN, top + 72.0, left_width, &labels.postal_text);
     if let Some(authorisation) = &context.ente.poste_authorisation {
         left = sheet.paragraph(
             Style::new(Face::Regular, 6.0, MUTED),
@@ -94,7 +106,7 @@ pub(crate) fn slip(context: &Context<'_>, option: &PaymentOption) -> Result<(She
     });
     let matrix_x = right - DATA_MATRIX_SIDE;
     let text_width = matrix_x - x - 12.0;
-    let mut y = body_top + 24.0;
+    let mut y = top + 72.0;
     for (label, value) in [
         (&labels.holder, context.ente.name.as_str()),
         (&labels.recipient_short, debtor.full_name.as_str()),
@@ -109,14 +121,15 @@ pub(crate) fn slip(context: &Context<'_>, option: &PaymentOption) -> Result<(She
             value,
         ) + 2.0;
     }
-    let mut matrix_bottom = body_top + 24.0;
+    let matrix_top = top + 78.0;
+    let mut matrix_bottom = matrix_top;
     match payload {
         Some(payload) => {
             symbol(
                 &mut sheet,
                 data_matrix(&payload)?,
                 matrix_x,
-                body_top + 22.0,
+                matrix_top,
                 DATA_MATRIX_SIDE,
             );
             matrix_bottom += DATA_MATRIX_SIDE;
@@ -125,13 +138,13 @@ pub(crate) fn slip(context: &Context<'_>, option: &PaymentOption) -> Result<(She
             matrix_bottom = sheet.paragraph(
                 BODY,
                 matrix_x - 40.0,
-                body_top + 24.0,
+                matrix_top,
                 DATA_MATRIX_SIDE + 40.0,
                 &labels.postal_too_large,
             );
         }
     }
-    let codes_top = y.max(body_top + 62.0) + 6.0;
+    let codes_top = (y + 6.0).max(top + 128.0);
     let kind_x = x + 150.0;
     let fiscal_right = matrix_x - 10.0;
     let notice_bottom = field(
@@ -155,5 +168,5 @@ pub(crate) fn slip(context: &Context<'_>, option: &PaymentOption) -> Result<(She
     );
     let line = notice_bottom.max(kind_bottom).max(fiscal_bottom) - CODE.size * 1.4;
     let bottom = (line + CODE.size * 1.4).max(left).max(matrix_bottom);
-    Ok((sheet, bottom + 12.0))
+    Ok((sheet, (bottom + 12.0).max(min_height(instalments))))
 }

@@ -129,3 +129,76 @@ pub fn decode(pages: &[PathBuf]) -> Vec<Symbol> {
     symbols.sort();
     symbols
 }
+
+/// The layout of a rasterised page, in points from the top left: the tops of the grey section
+/// bands, and each decoded symbol's format, left, top and width.
+#[derive(Debug, Clone)]
+pub struct PageLayout {
+    pub bands: Vec<f32>,
+    pub symbols: Vec<(String, f32, f32, f32)>,
+}
+
+const LAYOUT: &str = r#"
+import sys, zxingcpp
+path, dpi = sys.argv[1], float(sys.argv[2])
+data = open(path, 'rb').read()
+magic, size, depth, pixels = data.split(b'\n', 3)
+w, h = map(int, size.split())
+scale = 72.0 / dpi
+# A band: a row where most of the width is light grey (neither white paper nor ink).
+rows = []
+for y in range(h):
+    row = pixels[y * w:(y + 1) * w]
+    grey = sum(1 for v in row[::4] if 200 <= v <= 248)
+    rows.append(grey > (w // 4) * 0.35)
+start = None
+for y, band in enumerate(rows + [False]):
+    if band and start is None:
+        start = y
+    elif not band and start is not None:
+        if y - start >= 4:
+            print('band\t%.1f' % (start * scale))
+        start = None
+for r in zxingcpp.read_barcodes(memoryview(pixels).cast('B', (h, w))):
+    p = r.position
+    xs = [p.top_left.x, p.top_right.x, p.bottom_left.x, p.bottom_right.x]
+    ys = [p.top_left.y, p.top_right.y, p.bottom_left.y, p.bottom_right.y]
+    print('%s\t%.1f\t%.1f\t%.1f' % (str(r.format).replace(' ', ''), min(xs) * scale, min(ys) * scale, (max(xs) - min(xs)) * scale))
+"#;
+
+/// The bands and symbol positions of one rasterised page.
+pub fn page_layout(page: &Path, dpi: u32) -> PageLayout {
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(LAYOUT)
+        .arg(page)
+        .arg(dpi.to_string())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "layout failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut layout = PageLayout {
+        bands: Vec::new(),
+        symbols: Vec::new(),
+    };
+    for line in String::from_utf8(out.stdout).unwrap().lines() {
+        let cells: Vec<&str> = line.split('\t').collect();
+        match cells.as_slice() {
+            ["band", top] => layout.bands.push(top.parse().unwrap()),
+            [format, x, y, w] => layout.symbols.push((
+                format.to_string(),
+                x.parse().unwrap(),
+                y.parse().unwrap(),
+                w.parse().unwrap(),
+            )),
+            _ => {}
+        }
+    }
+    layout
+        .symbols
+        .sort_by(|a, b| a.2.total_cmp(&b.2).then(a.1.total_cmp(&b.1)));
+    layout
+}
