@@ -6,8 +6,9 @@ use super::{Op, Sheet};
 pub(crate) const PAGE_WIDTH: f32 = 595.92;
 /// A4 height in points.
 pub(crate) const PAGE_HEIGHT: f32 = 842.88;
-/// The bottom margin.
-const BOTTOM_MARGIN: f32 = 28.0;
+/// The bottom margin. Blocks end with their own white space, so the last one may come close to
+/// the edge, as on pagoPA's notices.
+const BOTTOM_MARGIN: f32 = 10.0;
 
 /// Blocks placed one under the other, on a new page (header first) when the next does not fit.
 #[derive(Debug)]

@@ -193,7 +193,8 @@ pub(crate) fn instalment_rows(
             };
             height = height.max(card_height);
         }
-        rows.push((sheet, (height + 14.0).max(row_min_height(columns))));
+        let padding = if columns == 3 { 2.0 } else { 14.0 };
+        rows.push((sheet, (height + padding).max(row_min_height(columns))));
     }
     Ok(rows)
 }
@@ -208,7 +209,8 @@ fn instalment_name(context: &Context<'_>, option: &PaymentOption) -> String {
     }
 }
 
-/// One instalment card; returns its height.
+/// One instalment card; returns its height. Three to a row, the card is set denser (a 20 mm QR
+/// code and smaller type, as pagoPA's three-column cards).
 fn card(
     context: &Context<'_>,
     sheet: &mut Sheet,
@@ -217,77 +219,47 @@ fn card(
     width: f32,
 ) -> Result<f32, DocumentError> {
     let labels = &context.labels;
+    let dense = width < 200.0;
+    let (qr_side, label, gap) = if dense {
+        (20.0 * 72.0 / 25.4, LABEL.sized(6.0), 2.0)
+    } else {
+        (QR_SIDE, LABEL, 3.0)
+    };
+    let field = |sheet: &mut Sheet, x: f32, top: f32, width: f32, name: &str, style: Style, value: &str| {
+        let bottom = sheet.paragraph(label, x, top, width, name);
+        sheet.paragraph(style, x, bottom, width, value)
+    };
     band(sheet, x, 0.0, width, &instalment_name(context, option), None);
-    let top = BAND_HEIGHT + 10.0;
+    let top = BAND_HEIGHT + if dense { 8.0 } else { 10.0 };
     let inner = x + 6.0;
-    let qr_x = x + width - QR_SIDE - 4.0;
-    symbol(sheet, qr_of(context, option)?, qr_x, top, QR_SIDE);
+    let text_width = width - 12.0;
+    let qr_x = x + width - qr_side - 4.0;
+    symbol(sheet, qr_of(context, option)?, qr_x, top, qr_side);
     let beside = qr_x - inner - 4.0;
-    let amount = Style::new(Face::Mono, 10.0, INK);
-    let mut y = field(
-        sheet,
-        inner,
-        top,
-        beside,
-        &labels.euro,
-        amount,
-        &italian_amount(option.amount.cents()),
-    );
-    y = field(
-        sheet,
-        inner,
-        y + 3.0,
-        beside,
-        &labels.by_capital,
-        amount,
-        &italian_date(option.due_date),
-    );
-    let code = Style::new(Face::Mono, 8.5, INK);
-    y = y.max(top + QR_SIDE) + 4.0;
-    y = field(
-        sheet,
-        inner,
-        y,
-        width - 12.0,
-        &labels.notice_code,
-        code,
-        &option.notice_number.to_print_form(),
-    );
-    let half = (width - 12.0) / 2.0;
-    let left = field(
-        sheet,
-        inner,
-        y + 3.0,
-        half,
-        &labels.ente_fiscal_code,
-        code,
-        context.ente.id.as_str(),
-    );
+    let amount = Style::new(Face::Mono, if dense { 9.0 } else { 10.0 }, INK);
+    let amount_text = italian_amount(option.amount.cents());
+    let mut y = field(sheet, inner, top, beside, &labels.euro, amount, &amount_text);
+    let due = italian_date(option.due_date);
+    y = field(sheet, inner, y + gap, beside, &labels.by_capital, amount, &due);
+    let code = Style::new(Face::Mono, if dense { 8.0 } else { 8.5 }, INK);
+    y = y.max(top + qr_side) + gap + 1.0;
+    let notice = option.notice_number.to_print_form();
+    y = field(sheet, inner, y, text_width, &labels.notice_code, code, &notice);
+    let half = text_width / 2.0;
+    let fiscal = context.ente.id.as_str();
+    let left = field(sheet, inner, y + gap, half, &labels.ente_fiscal_code, code, fiscal);
     let mut right = left;
     if let Some(cbill) = &context.ente.cbill {
-        right = field(sheet, inner + half, y + 3.0, half, &labels.cbill, code, cbill.as_str());
+        right = field(sheet, inner + half, y + gap, half, &labels.cbill, code, cbill.as_str());
     }
-    y = left.max(right) + 5.0;
+    y = left.max(right) + gap + 1.0;
     let value = Style::new(Face::Bold, 7.0, INK);
-    y = field(
-        sheet,
-        inner,
-        y,
-        width - 12.0,
-        &labels.subject,
-        value,
-        option_subject(context, option),
-    );
-    y = field(
-        sheet,
-        inner,
-        y + 3.0,
-        width - 12.0,
-        &labels.creditor_short,
-        value,
-        context.ente.name.as_str(),
-    );
-    y = sheet.paragraph(LABEL.sized(6.5), inner, y + 6.0, width - 12.0, &labels.scan_above);
+    let subject = option_subject(context, option);
+    y = field(sheet, inner, y, text_width, &labels.subject, value, subject);
+    let name = context.ente.name.as_str();
+    y = field(sheet, inner, y + gap, text_width, &labels.creditor_short, value, name);
+    let hint = LABEL.sized(if dense { 5.5 } else { 6.5 });
+    y = sheet.paragraph(hint, inner, y + 2.0 * gap, text_width, &labels.scan_above);
     Ok(y)
 }
 
