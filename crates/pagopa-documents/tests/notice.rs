@@ -203,3 +203,36 @@ fn the_ente_logo_is_drawn_when_configured() {
     let with = render_notice(&NoticeInput::new(&ente, Some(&logo), &position)).unwrap();
     assert!(with.len() > without.len());
 }
+
+#[test]
+fn ten_instalments_go_in_a_grid_with_a_slip_each() {
+    let ente = demo::comune();
+    let options = (0..10u8)
+        .map(|i| {
+            let mut option = demo::simple_option(
+                2_601_000_006_000 + u64::from(i),
+                10_000 + u64::from(i),
+                &format!("Canone 2027 rata {} di 10", i + 1),
+                &format!("2027-{:02}-15", i + 1),
+            );
+            option.instalment = Some(pagopa_domain::Instalment { number: i + 1, of: 10 });
+            option
+        })
+        .collect();
+    let position = position(demo::draft("CANONE-2027-10", demo::debtor(), "Canone 2027", options));
+    let Some(rendered) = render("ten", &ente, &position) else {
+        return;
+    };
+    assert!(rendered.text.contains("Puoi pagare in 10 rate"), "{}", rendered.text);
+    for (index, option) in position.options.iter().enumerate() {
+        assert!(rendered.text.contains(&format!("Rata {} di 10", index + 1)));
+        assert!(rendered.text.contains(&option.notice_number.to_print_form()));
+    }
+    let mut expected: Vec<Symbol> = position
+        .options
+        .iter()
+        .flat_map(|o| [expected_qr(&ente, o), expected_data_matrix(&ente, &position, o)])
+        .collect();
+    expected.sort();
+    assert_eq!(rendered.symbols, expected);
+}
