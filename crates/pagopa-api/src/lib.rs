@@ -7,6 +7,7 @@ mod admin;
 pub mod auth;
 pub mod citizen;
 mod doc_types;
+mod documents;
 pub mod dto;
 mod handlers;
 pub mod health;
@@ -89,7 +90,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource!("/admin/positions", get => admin::search_positions))
             .service(resource!("/admin/receipts", get => admin::search_receipts))
             .service(resource!("/admin/outbox/{id}/replay", post => admin::replay_outbox))
-            .service(resource!("/admin/quarantine", get => admin::list_quarantine)),
+            .service(resource!("/admin/quarantine", get => admin::list_quarantine))
+            .service(resource!("/entes/{ente}/notices/{notice}/notice.pdf", get => documents::public_notice_pdf))
+            .service(resource!("/me/positions/{ente}/{iupd}/notice.pdf", get => documents::my_notice_pdf))
+            .service(resource!("/me/receipts/{recipient}/{receipt_id}/receipt.pdf", get => documents::my_receipt_pdf))
+            .service(resource!("/admin/entes/{ente}/positions/{iupd}/notice.pdf", get => documents::admin_notice_pdf))
+            .service(resource!("/admin/entes/{ente}/notices.zip", post => documents::notices_zip))
+            .service(
+                resource!("/admin/receipts/{recipient}/{receipt_id}/receipt.pdf", get => documents::admin_receipt_pdf),
+            ),
     )
     .service(resource!("/health/live", get => health::live))
     .service(resource!("/health/ready", get => health::ready))

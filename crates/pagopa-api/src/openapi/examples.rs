@@ -137,6 +137,9 @@ pub(super) fn operation(method: &str, path: &str) -> (Option<Value>, Option<Valu
                 "raw": "<soapenv:Envelope>…</soapenv:Envelope>", "size": 2950, "truncated": false
             }] })),
         ),
+        ("post", "/api/v1/admin/entes/{ente}/notices.zip") => {
+            (Some(json!({ "status": "valid", "due_from": "2026-01-01", "due_to": "2026-12-31" })), None)
+        }
         ("get", "/health/live") => (None, Some(json!({ "status": "live" }))),
         ("get", "/health/ready") => (None, Some(json!({ "status": "ready", "warnings": [] }))),
         _ => (None, None),

@@ -93,11 +93,18 @@ impl Modify for Security {
         crate::admin::put_service,
         crate::admin::replay_outbox,
         crate::admin::list_quarantine,
+        crate::documents::notice::my_notice_pdf,
+        crate::documents::receipt::my_receipt_pdf,
+        crate::documents::notice::public_notice_pdf,
+        crate::documents::notice::admin_notice_pdf,
+        crate::documents::receipt::admin_receipt_pdf,
+        crate::documents::zip::notices_zip,
     ),
     components(schemas(
         Problem, ProblemField, EnteDto, ServiceSummaryDto, ServiceDto, SpontaneousRequestDto, PaymentDto, NoticeDto,
         PositionDto, OptionDto, MyPositionsDto, ReceiptDto, StartCartDto, CartNoticeDto, ReturnUrlsDto, CartDto,
-        crate::doc_types::PositionDraftDoc, crate::doc_types::DebtPositionDoc
+        crate::doc_types::PositionDraftDoc, crate::doc_types::DebtPositionDoc,
+        crate::documents::zip::NoticesFilter
     )),
     modifiers(&Security),
     tags(
