@@ -1,6 +1,7 @@
 //! The Front-End's operations under `/api/v1`.
 
-use actix_web::{HttpResponse, web};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
 use pagopa_domain::services::{SpontaneousRequest, StartCart};
 use pagopa_domain::{AmountRule, CartId, DomainError, EnteId, FiscalCode, NoticeNumber, ServiceCode, SubjectId};
 
@@ -77,18 +78,41 @@ pub(crate) async fn get_service(
 #[utoipa::path(post, path = "/api/v1/entes/{ente}/services/{code}/requests", tag = "front-end", security(("api_key" = [])),
     params(("ente" = String, Path, description = "The Ente's fiscal code"), ("code" = String, Path, description = "The service code")),
     request_body = SpontaneousRequestDto,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry safely: the same key with the same body within 24 hours answers the first answer (header `Idempotent-Replayed: true`), without a second position; with another body 422 `idempotency_key_reused`")),
     responses((status = 201, description = "The new payable notice", body = PaymentDto),
-        (status = 422, description = "`invalid_form` lists every bad field in `errors`", body = Problem),
+        (status = 422, description = "`invalid_form` lists every bad field in `errors`; `payer_mismatch`; `idempotency_key_reused`", body = Problem),
+        (status = 409, description = "`idempotency_in_progress`: the first request with this key is still running", body = Problem),
         (status = 404, body = Problem)))]
 pub(crate) async fn submit_request(
+    request: HttpRequest,
     caller: MaybeCitizen,
     state: web::Data<ApiState>,
     path: web::Path<(String, String)>,
-    body: web::Json<SpontaneousRequestDto>,
+    raw: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     let ente: EnteId = parse(&path.0, "invalid_ente_id")?;
     caller.principal.check_ente(&ente)?;
     let code: ServiceCode = parse(&path.1, "invalid_service_code")?;
+    let body: SpontaneousRequestDto =
+        serde_json::from_value(raw.0.clone()).map_err(|e| ApiError::bad_request("invalid_json", e.to_string()))?;
+    let scope = format!(
+        "{}|{}|POST /entes/{ente}/services/{code}/requests",
+        caller.principal.name,
+        caller.citizen.as_ref().map(ToString::to_string).unwrap_or_default()
+    );
+    crate::idempotency::once(&request, &state, scope, &raw, || {
+        submit(caller, &state, ente, code, body)
+    })
+    .await
+}
+
+async fn submit(
+    caller: MaybeCitizen,
+    state: &ApiState,
+    ente: EnteId,
+    code: ServiceCode,
+    body: SpontaneousRequestDto,
+) -> Result<(StatusCode, serde_json::Value), ApiError> {
     let values = body.text_values().map_err(DomainError::InvalidForm)?;
     let named = body
         .payer_fiscal_code
@@ -100,7 +124,7 @@ pub(crate) async fn submit_request(
     let (debtor, debtor_verified) = match (&caller.citizen, named) {
         (Some(citizen), Some(named)) if &named != citizen => {
             return Err(ApiError::new(
-                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+                StatusCode::UNPROCESSABLE_ENTITY,
                 "payer_mismatch",
                 "payer_fiscal_code differs from the citizen of the token",
             ));
@@ -123,14 +147,9 @@ pub(crate) async fn submit_request(
         values,
     };
     let created = state.services.spontaneous.submit(request).await?;
-    let payment = PaymentDto::first_option(&created.position).ok_or_else(|| {
-        ApiError::new(
-            actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "no option",
-        )
-    })?;
-    Ok(HttpResponse::Created().json(payment))
+    let payment = PaymentDto::first_option(&created.position)
+        .ok_or_else(|| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "no option"))?;
+    Ok((StatusCode::CREATED, serde_json::to_value(payment).unwrap_or_default()))
 }
 
 /// `GET /api/v1/entes/{ente}/notices/{notice}`: a notice by number, as printed on it (no
@@ -216,18 +235,21 @@ pub(crate) async fn metrics(state: web::Data<ApiState>, metrics: Option<web::Dat
 
 #[utoipa::path(post, path = "/api/v1/carts", tag = "front-end", security(("api_key" = []), ("api_key" = [], "citizen_token" = [])),
     request_body = StartCartDto,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry safely: the same key with the same body within 24 hours answers the same cart (header `Idempotent-Replayed: true`), without a second Checkout session; with another body 422 `idempotency_key_reused`")),
     responses((status = 201, description = "The cart, with the Checkout URL to send the browser to", body = CartDto),
-        (status = 422, description = "`invalid_cart` (0 or more than 5 notices, a duplicate) or a refusal by Checkout", body = Problem),
-        (status = 409, description = "A notice is paid, expired, cancelled or held by another cart", body = Problem),
+        (status = 422, description = "`invalid_cart` (0 or more than 5 notices, a duplicate), a refusal by Checkout, or `idempotency_key_reused`", body = Problem),
+        (status = 409, description = "A notice is paid, expired, cancelled or held by another cart; `idempotency_in_progress`", body = Problem),
         (status = 502, description = "Checkout is unavailable; the cart is stored as failed", body = Problem)))]
 /// `POST /api/v1/carts`: starts a Checkout cart of 1..5 notices. With a citizen token, only that
 /// citizen can read the cart afterwards.
 pub(crate) async fn start_cart(
+    request: HttpRequest,
     caller: MaybeCitizen,
     state: web::Data<ApiState>,
-    body: web::Json<StartCartDto>,
+    raw: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
+    let body: StartCartDto =
+        serde_json::from_value(raw.0.clone()).map_err(|e| ApiError::bad_request("invalid_json", e.to_string()))?;
     let notices = body
         .notices
         .iter()
@@ -244,14 +266,25 @@ pub(crate) async fn start_cart(
         error: body.return_urls.error,
         waiting: body.return_urls.waiting,
     };
-    let request = StartCart {
+    let scope = format!(
+        "{}|{}|POST /carts",
+        caller.principal.name,
+        caller.citizen.as_ref().map(ToString::to_string).unwrap_or_default()
+    );
+    let start = StartCart {
         notices,
         citizen: caller.citizen,
         email,
         return_urls,
     };
-    let cart = state.services.carts.start(request).await?;
-    Ok(HttpResponse::Created().json(CartDto::from(&cart)))
+    crate::idempotency::once(&request, &state, scope, &raw, || async {
+        let cart = state.services.carts.start(start).await?;
+        Ok((
+            StatusCode::CREATED,
+            serde_json::to_value(CartDto::from(&cart)).unwrap_or_default(),
+        ))
+    })
+    .await
 }
 
 #[utoipa::path(get, path = "/api/v1/carts/{id}", tag = "front-end", security(("api_key" = []), ("api_key" = [], "citizen_token" = [])),

@@ -104,6 +104,7 @@ impl From<DomainError> for ApiError {
             DomainError::UnknownEnte(_) => Self::new(S::NOT_FOUND, "unknown_ente", detail),
             DomainError::UnknownNotice(_) => Self::new(S::NOT_FOUND, "notice_not_found", detail),
             DomainError::NotFound(_) => Self::new(S::NOT_FOUND, "not_found", detail),
+            DomainError::PreconditionFailed(_) => Self::new(S::PRECONDITION_FAILED, "precondition_failed", detail),
             DomainError::InvalidEnteSettings(_) => Self::new(S::UNPROCESSABLE_ENTITY, "invalid_ente_settings", detail),
             DomainError::Expired(_) => Self::new(S::CONFLICT, "notice_expired", detail),
             DomainError::Cancelled(_) => Self::new(S::CONFLICT, "notice_cancelled", detail),

@@ -122,6 +122,9 @@ pub enum DomainError {
     /// No such record (service, cart, position, receipt) for the caller.
     #[error("{0} not found")]
     NotFound(String),
+    /// The caller's precondition (the version it read) no longer holds.
+    #[error("{0}")]
+    PreconditionFailed(String),
     /// An Ente's settings are unusable; the error names the key.
     #[error("invalid Ente settings: {0}")]
     InvalidEnteSettings(crate::model::EnteSettingsFieldError),
@@ -162,6 +165,7 @@ impl DomainError {
             | Self::Pricing(_)
             | Self::NotFound(_)
             | Self::InvalidEnteSettings(_)
+            | Self::PreconditionFailed(_)
             | Self::ServiceInactive(_)
             | Self::IuvExhausted(_) => FaultCode::Semantica,
             Self::Gestionale(GestionaleError::Rejected { .. }) => FaultCode::Semantica,

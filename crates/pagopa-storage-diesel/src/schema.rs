@@ -160,7 +160,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    idempotency_keys (scope, key) {
+        scope -> Text,
+        key -> Text,
+        fingerprint -> Text,
+        status -> Nullable<Integer>,
+        body -> Nullable<Text>,
+        created_at_us -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    idempotency_keys,
     entes,
     catalogue_services,
     positions,

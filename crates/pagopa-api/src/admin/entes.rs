@@ -3,7 +3,7 @@
 //! audited with the key's name.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CONTENT_TYPE, ContentType};
+use actix_web::http::header::{CONTENT_TYPE, ContentType, ETAG};
 use actix_web::{HttpRequest, HttpResponse, web};
 use pagopa_domain::ports::EnteSaved;
 use pagopa_domain::{DomainError, EnteLogo, EnteSettings};
@@ -12,6 +12,7 @@ use super::ente_in_scope;
 use crate::ApiState;
 use crate::auth::Operator;
 use crate::openapi::Problem;
+use crate::preconditions::{IfMatch, content_tag, stale};
 use crate::problem::ApiError;
 
 /// The largest logo body accepted.
@@ -43,20 +44,26 @@ pub(crate) async fn get_ente(
 ) -> Result<HttpResponse, ApiError> {
     let id = ente_in_scope(&operator.0, &path)?;
     let ente = state.services.entes.get(&id).await?;
-    Ok(HttpResponse::Ok().json(EnteSettings::from(&ente)))
+    let settings = serde_json::to_value(EnteSettings::from(&ente)).unwrap_or_default();
+    Ok(HttpResponse::Ok()
+        .insert_header((ETAG, content_tag(&settings)))
+        .json(settings))
 }
 
 /// `PUT /api/v1/admin/entes/{ente}`: adds (201, key without Ente limit) or changes (200) an
 /// Ente. `enabled = false` stops serving it and keeps its data.
 #[utoipa::path(put, path = "/api/v1/admin/entes/{ente}", tag = "operator", security(("api_key" = [])),
     params(("ente" = String, Path, description = "The Ente's fiscal code")),
+    params(("If-Match" = Option<String>, Header, description = "The `ETag` of the settings as read: changed only if they are still those, else 412")),
     request_body(content = crate::doc_types::EnteSettingsDoc, description = "The Ente's settings; `id` equals the path's"),
     responses((status = 200, description = "Changed (or already so)", body = crate::doc_types::EnteSettingsDoc),
         (status = 201, description = "Added", body = crate::doc_types::EnteSettingsDoc),
         (status = 400, description = "`path_mismatch`", body = Problem),
         (status = 403, description = "`forbidden_ente`: another Ente, or a limited key adding one", body = Problem),
+        (status = 412, description = "`precondition_failed`: the settings changed since the `ETag` given", body = Problem),
         (status = 422, description = "`invalid_ente_settings`: the detail names the key", body = Problem)))]
 pub(crate) async fn put_ente(
+    request: HttpRequest,
     operator: Operator,
     state: web::Data<ApiState>,
     path: web::Path<String>,
@@ -70,7 +77,16 @@ pub(crate) async fn put_ente(
             "the body's id differs from the path's",
         ));
     }
-    let exists = state.ports.entes.get(&id).await.map_err(DomainError::from)?.is_some();
+    let stored = state.ports.entes.get(&id).await.map_err(DomainError::from)?;
+    if let Some(if_match) = IfMatch::of(&request)? {
+        let current = stored
+            .as_ref()
+            .map(|e| content_tag(&serde_json::to_value(EnteSettings::from(e)).unwrap_or_default()));
+        if !current.is_some_and(|tag| if_match.matches(&tag)) {
+            return Err(stale(format!("the settings of Ente {id} changed since the ETag given")));
+        }
+    }
+    let exists = stored.is_some();
     if !exists && !operator.0.entes.is_empty() {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -85,7 +101,10 @@ pub(crate) async fn put_ente(
     } else {
         StatusCode::OK
     };
-    Ok(HttpResponse::build(status).json(EnteSettings::from(&ente)))
+    let settings = serde_json::to_value(EnteSettings::from(&ente)).unwrap_or_default();
+    Ok(HttpResponse::build(status)
+        .insert_header((ETAG, content_tag(&settings)))
+        .json(settings))
 }
 
 /// `GET /api/v1/admin/entes/{ente}/logo`: the logo printed on the Ente's notices.

@@ -1,7 +1,8 @@
 //! Debt positions: create, read, replace, change status, search.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::http::header::ETAG;
+use actix_web::{HttpRequest, HttpResponse, web};
 use pagopa_domain::ports::{Page, PositionCursor, PositionQuery};
 use pagopa_domain::{DomainError, EnteId, FiscalCode, Iupd, Iuv, NoticeNumber, PositionDraft, PositionStatus};
 
@@ -9,6 +10,7 @@ use super::{PageDto, ente_in_scope, search_scope};
 use crate::ApiState;
 use crate::auth::Operator;
 use crate::openapi::Problem;
+use crate::preconditions::{IfMatch, expected_version, version_tag};
 use crate::problem::{ApiError, parse, parse_optional};
 
 /// `POST /api/v1/admin/entes/{ente}/positions`: a new position (201).
@@ -37,7 +39,7 @@ pub(crate) async fn create_position(
 /// `GET /api/v1/admin/entes/{ente}/positions/{iupd}`.
 #[utoipa::path(get, path = "/api/v1/admin/entes/{ente}/positions/{iupd}", tag = "operator", security(("api_key" = [])),
     params(("ente" = String, Path, description = "The Ente's fiscal code"), ("iupd" = String, Path, description = "The position id")),
-    responses((status = 200, description = "The position", body = crate::doc_types::DebtPositionDoc), (status = 404, body = Problem)))]
+    responses((status = 200, description = "The position; `ETag` is its version, for `If-Match`", body = crate::doc_types::DebtPositionDoc), (status = 404, body = Problem)))]
 pub(crate) async fn get_position(
     operator: Operator,
     state: web::Data<ApiState>,
@@ -52,15 +54,20 @@ pub(crate) async fn get_position(
         .await
         .map_err(DomainError::from)?
         .ok_or_else(|| ApiError::not_found(format!("position {iupd}")))?;
-    Ok(HttpResponse::Ok().json(position))
+    Ok(HttpResponse::Ok()
+        .insert_header((ETAG, version_tag(position.version)))
+        .json(position))
 }
 
 /// `PUT /api/v1/admin/entes/{ente}/positions/{iupd}`: replaces a draft or valid position.
 #[utoipa::path(put, path = "/api/v1/admin/entes/{ente}/positions/{iupd}", tag = "operator", security(("api_key" = [])),
     params(("ente" = String, Path, description = "The Ente's fiscal code"), ("iupd" = String, Path, description = "The position id")),
+    params(("If-Match" = Option<String>, Header, description = "The `ETag` of the position as read (`\"v3\"`): replaced only if it is still that version, else 412")),
     request_body(content = crate::doc_types::PositionDraftDoc, description = "A position draft with the same iupd"),
-    responses((status = 200, description = "The replaced position", body = crate::doc_types::DebtPositionDoc), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "The replaced position (with its new `ETag`)", body = crate::doc_types::DebtPositionDoc), (status = 409, body = Problem),
+        (status = 412, description = "`precondition_failed`: the position changed since the `ETag` given", body = Problem), (status = 422, body = Problem)))]
 pub(crate) async fn update_position(
+    request: HttpRequest,
     operator: Operator,
     state: web::Data<ApiState>,
     path: web::Path<(String, String)>,
@@ -74,13 +81,16 @@ pub(crate) async fn update_position(
             "the body's iupd differs from the path's",
         ));
     }
+    let expected = expected_version(IfMatch::of(&request)?.as_ref())?;
     let position = state
         .services
         .positions
-        .update(&ente, &iupd, body.into_inner())
+        .update_if(&ente, &iupd, body.into_inner(), expected)
         .await
         .map_err(conflict_on_duplicate)?;
-    Ok(HttpResponse::Ok().json(position))
+    Ok(HttpResponse::Ok()
+        .insert_header((ETAG, version_tag(position.version)))
+        .json(position))
 }
 
 /// Body of a status change.

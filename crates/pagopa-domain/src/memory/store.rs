@@ -30,6 +30,15 @@ struct State {
     outbox_keys: HashSet<String>,
     iuv: HashMap<(EnteId, u8, Option<u8>), u64>,
     quarantine: BTreeMap<u64, QuarantinedMessage>,
+    idempotency: HashMap<(String, String), Remembered>,
+}
+
+/// A claimed idempotency key: its fingerprint, when, and the answer once there is one.
+#[derive(Debug)]
+struct Remembered {
+    fingerprint: String,
+    at: DateTime<Utc>,
+    answer: Option<(u16, String)>,
 }
 
 #[derive(Debug)]
@@ -563,6 +572,58 @@ impl IuvAllocator for MemoryStore {
             .or_insert(0);
         *counter += 1;
         Ok(*counter)
+    }
+}
+
+#[async_trait]
+impl crate::ports::IdempotencyStore for MemoryStore {
+    async fn claim(
+        &self,
+        scope: &str,
+        key: &str,
+        fingerprint: &str,
+        now: DateTime<Utc>,
+        lifetime: Duration,
+        abandoned_after: Duration,
+    ) -> Result<crate::ports::IdempotencyClaim, StorageError> {
+        use crate::ports::IdempotencyClaim as C;
+        let mut state = self.state();
+        let id = (scope.to_owned(), key.to_owned());
+        match state.idempotency.get(&id) {
+            Some(seen) if now - seen.at < lifetime && (seen.answer.is_some() || now - seen.at < abandoned_after) => {
+                Ok(match &seen.answer {
+                    Some((status, body)) => C::Done {
+                        fingerprint: seen.fingerprint.clone(),
+                        status: *status,
+                        body: body.clone(),
+                    },
+                    None => C::InProgress {
+                        fingerprint: seen.fingerprint.clone(),
+                    },
+                })
+            }
+            _ => {
+                let fresh = Remembered {
+                    fingerprint: fingerprint.to_owned(),
+                    at: now,
+                    answer: None,
+                };
+                state.idempotency.insert(id, fresh);
+                Ok(C::Claimed)
+            }
+        }
+    }
+
+    async fn complete(&self, scope: &str, key: &str, status: u16, body: &str) -> Result<(), StorageError> {
+        if let Some(seen) = self.state().idempotency.get_mut(&(scope.to_owned(), key.to_owned())) {
+            seen.answer = Some((status, body.to_owned()));
+        }
+        Ok(())
+    }
+
+    async fn release(&self, scope: &str, key: &str) -> Result<(), StorageError> {
+        self.state().idempotency.remove(&(scope.to_owned(), key.to_owned()));
+        Ok(())
     }
 }
 

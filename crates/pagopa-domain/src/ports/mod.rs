@@ -4,6 +4,7 @@
 
 mod checkout;
 mod gestionale;
+mod idempotency;
 mod storage;
 mod system;
 
@@ -11,6 +12,7 @@ use std::sync::Arc;
 
 pub use checkout::{CheckoutCart, CheckoutError, CheckoutNotice, CheckoutRedirect, PagoPaCheckout};
 pub use gestionale::{Gestionale, GestionaleError, GestionaleQuote, PricingRequest};
+pub use idempotency::{IdempotencyClaim, IdempotencyStore};
 pub use storage::{
     CartRepository, CatalogueRepository, EnteRepository, EnteSaved, MAX_PAGE, Outbox, Page, PositionCursor,
     PositionQuery, PositionRepository, Quarantine, QuarantineQuery, ReceiptCursor, ReceiptQuery, ReceiptRepository,
@@ -38,6 +40,8 @@ pub struct Ports {
     pub outbox: Arc<dyn Outbox>,
     /// What the Node sent that could not be read.
     pub quarantine: Arc<dyn Quarantine>,
+    /// Idempotency keys of retried requests.
+    pub idempotency: Arc<dyn IdempotencyStore>,
     /// IUV bases.
     pub iuv: Arc<dyn IuvAllocator>,
     /// The Enti's gestionali.
@@ -68,6 +72,7 @@ impl Ports {
             + CartRepository
             + Outbox
             + Quarantine
+            + IdempotencyStore
             + IuvAllocator
             + 'static,
     {
@@ -79,6 +84,7 @@ impl Ports {
             carts: store.clone(),
             outbox: store.clone(),
             quarantine: store.clone(),
+            idempotency: store.clone(),
             iuv: store,
             gestionale,
             checkout,

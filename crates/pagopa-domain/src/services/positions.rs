@@ -190,8 +190,29 @@ impl Positions {
 
     /// An operator replaces a position's content (only while `Draft` or `Valid`).
     pub async fn update(&self, ente: &EnteId, iupd: &Iupd, draft: PositionDraft) -> Result<DebtPosition, DomainError> {
+        self.update_if(ente, iupd, draft, None).await
+    }
+
+    /// [`Positions::update`] only if the stored position is at `expected_version` (an HTTP
+    /// `If-Match`): [`DomainError::PreconditionFailed`] otherwise. The write itself is checked
+    /// against the version read, so a change that lands in between is a conflict, never lost.
+    pub async fn update_if(
+        &self,
+        ente: &EnteId,
+        iupd: &Iupd,
+        draft: PositionDraft,
+        expected_version: Option<u64>,
+    ) -> Result<DebtPosition, DomainError> {
         let ente = super::served_ente(&self.ports, ente).await?;
         let mut position = self.stored(&ente.id, iupd).await?;
+        if let Some(expected) = expected_version
+            && expected != position.version
+        {
+            return Err(DomainError::PreconditionFailed(format!(
+                "position {iupd} is at version {}, not {expected}",
+                position.version
+            )));
+        }
         position.update(ente.notice_layout, draft, self.ports.clock.now())?;
         self.save(position).await
     }

@@ -4,6 +4,7 @@ pub(crate) mod audit;
 mod carts;
 mod entes;
 mod expiry;
+mod idempotency;
 mod iuv;
 mod outbox;
 mod positions;
