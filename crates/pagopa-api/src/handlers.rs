@@ -76,9 +76,8 @@ pub(crate) async fn get_service(
 /// `POST /api/v1/entes/{ente}/services/{code}/requests`: a spontaneous request. Every invalid
 /// field is listed in the problem's `errors`; a valid request creates a payable position.
 #[utoipa::path(post, path = "/api/v1/entes/{ente}/services/{code}/requests", tag = "front-end", security(("api_key" = [])),
-    params(("ente" = String, Path, description = "The Ente's fiscal code"), ("code" = String, Path, description = "The service code")),
+    params(("ente" = String, Path, description = "The Ente's fiscal code"), ("code" = String, Path, description = "The service code"), ("Idempotency-Key" = Option<String>, Header, description = "Retry safely: the same key with the same body within 24 hours answers the first answer (header `Idempotent-Replayed: true`), without a second position; with another body 422 `idempotency_key_reused`")),
     request_body = SpontaneousRequestDto,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retry safely: the same key with the same body within 24 hours answers the first answer (header `Idempotent-Replayed: true`), without a second position; with another body 422 `idempotency_key_reused`")),
     responses((status = 201, description = "The new payable notice", body = PaymentDto),
         (status = 422, description = "`invalid_form` lists every bad field in `errors`; `payer_mismatch`; `idempotency_key_reused`", body = Problem),
         (status = 409, description = "`idempotency_in_progress`: the first request with this key is still running", body = Problem),

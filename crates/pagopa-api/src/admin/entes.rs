@@ -53,8 +53,7 @@ pub(crate) async fn get_ente(
 /// `PUT /api/v1/admin/entes/{ente}`: adds (201, key without Ente limit) or changes (200) an
 /// Ente. `enabled = false` stops serving it and keeps its data.
 #[utoipa::path(put, path = "/api/v1/admin/entes/{ente}", tag = "operator", security(("api_key" = [])),
-    params(("ente" = String, Path, description = "The Ente's fiscal code")),
-    params(("If-Match" = Option<String>, Header, description = "The `ETag` of the settings as read: changed only if they are still those, else 412")),
+    params(("ente" = String, Path, description = "The Ente's fiscal code"), ("If-Match" = Option<String>, Header, description = "The `ETag` of the settings as read: changed only if they are still those, else 412")),
     request_body(content = crate::doc_types::EnteSettingsDoc, description = "The Ente's settings; `id` equals the path's"),
     responses((status = 200, description = "Changed (or already so)", body = crate::doc_types::EnteSettingsDoc),
         (status = 201, description = "Added", body = crate::doc_types::EnteSettingsDoc),

@@ -61,8 +61,7 @@ pub(crate) async fn get_position(
 
 /// `PUT /api/v1/admin/entes/{ente}/positions/{iupd}`: replaces a draft or valid position.
 #[utoipa::path(put, path = "/api/v1/admin/entes/{ente}/positions/{iupd}", tag = "operator", security(("api_key" = [])),
-    params(("ente" = String, Path, description = "The Ente's fiscal code"), ("iupd" = String, Path, description = "The position id")),
-    params(("If-Match" = Option<String>, Header, description = "The `ETag` of the position as read (`\"v3\"`): replaced only if it is still that version, else 412")),
+    params(("ente" = String, Path, description = "The Ente's fiscal code"), ("iupd" = String, Path, description = "The position id"), ("If-Match" = Option<String>, Header, description = "The `ETag` of the position as read (`\"v3\"`): replaced only if it is still that version, else 412")),
     request_body(content = crate::doc_types::PositionDraftDoc, description = "A position draft with the same iupd"),
     responses((status = 200, description = "The replaced position (with its new `ETag`)", body = crate::doc_types::DebtPositionDoc), (status = 409, body = Problem),
         (status = 412, description = "`precondition_failed`: the position changed since the `ETag` given", body = Problem), (status = 422, body = Problem)))]

@@ -42,6 +42,10 @@ pub(crate) async fn list_quarantine(
         None => 20,
         Some(n) => super::page_limit(Some(n))?.min(MAX_ENTRIES),
     };
+    // Ids are 63-bit integers in storage.
+    if q.before.is_some_and(|b| b > i64::MAX as u64) {
+        return Err(ApiError::bad_request("invalid_query", "before is above the largest id"));
+    }
     let listing = QuarantineQuery {
         ente,
         before: q.before,

@@ -116,6 +116,7 @@ fn parameter_schema(name: &str, location: &str) -> Option<Value> {
         }
         "due_from" | "due_to" => json!({ "type": "string", "format": "date" }),
         "limit" => json!({ "type": "integer", "minimum": 1, "maximum": 1000 }),
+        "before" => json!({ "type": "integer", "minimum": 0, "maximum": i64::MAX }),
         _ => return None,
     };
     Some(if location == "query" {
