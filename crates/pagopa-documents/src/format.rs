@@ -1,6 +1,6 @@
 //! Print forms: Italian amounts and dates, and ASCII folding for fixed-width payloads.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 
 /// `1.234,56` from integer cents (never through floating point).
 pub(crate) fn italian_amount(cents: u64) -> String {
@@ -24,32 +24,15 @@ pub(crate) fn italian_date(date: NaiveDate) -> String {
     date.format("%d/%m/%Y").to_string()
 }
 
-/// The last Sunday of `month` in `year`.
-fn last_sunday(year: i32, month: u32) -> Option<NaiveDate> {
-    let first_of_next = if month == 12 {
-        NaiveDate::from_ymd_opt(year + 1, 1, 1)
-    } else {
-        NaiveDate::from_ymd_opt(year, month + 1, 1)
-    }?;
-    let last = first_of_next.pred_opt()?;
-    let back = last.weekday().num_days_from_sunday();
-    last.checked_sub_signed(Duration::days(i64::from(back)))
-}
-
 /// Italian civil time of an instant: CET, or CEST from the last Sunday of March to the last
 /// Sunday of October at 01:00 UTC (the EU rule). Returns the local time and its UTC offset in
 /// hours.
 pub(crate) fn italian_time(at: DateTime<Utc>) -> (NaiveDateTime, i64) {
-    let year = at.year();
-    let summer = match (last_sunday(year, 3), last_sunday(year, 10)) {
-        (Some(start), Some(end)) => {
-            let start = Utc.from_utc_datetime(&start.and_hms_opt(1, 0, 0).unwrap_or_default());
-            let end = Utc.from_utc_datetime(&end.and_hms_opt(1, 0, 0).unwrap_or_default());
-            at >= start && at < end
-        }
-        _ => false,
+    let offset = if pagopa_domain::model::calendar::is_italian_summer_time(at) {
+        2
+    } else {
+        1
     };
-    let offset = if summer { 2 } else { 1 };
     ((at + Duration::hours(offset)).naive_utc(), offset)
 }
 
@@ -106,6 +89,7 @@ pub(crate) fn fixed_width(text: &str, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     #[test]
     fn amounts_are_italian() {

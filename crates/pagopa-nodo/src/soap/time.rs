@@ -5,28 +5,11 @@
 //! Sunday of March to 01:00 UTC of the last Sunday of October), so no time-zone database is
 //! pulled in.
 
-use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
-fn last_sunday(year: i32, month: u32) -> Option<NaiveDate> {
-    let first_of_next = if month == 12 {
-        NaiveDate::from_ymd_opt(year + 1, 1, 1)
-    } else {
-        NaiveDate::from_ymd_opt(year, month + 1, 1)
-    }?;
-    let last = first_of_next.pred_opt()?;
-    let back = last.weekday().num_days_from_sunday();
-    last.checked_sub_signed(Duration::days(i64::from(back)))
-}
-
-/// Whether an instant falls in Italian summer time.
+/// Whether an instant (as a UTC naive time) falls in Italian summer time: the domain's rule.
 fn is_summer(utc: NaiveDateTime) -> bool {
-    let year = utc.year();
-    let (Some(start), Some(end)) = (last_sunday(year, 3), last_sunday(year, 10)) else {
-        return false;
-    };
-    let one = chrono::NaiveTime::from_hms_opt(1, 0, 0).unwrap_or_default();
-    debug_assert_eq!(start.weekday(), Weekday::Sun);
-    utc >= start.and_time(one) && utc < end.and_time(one)
+    pagopa_domain::model::calendar::is_italian_summer_time(utc.and_utc())
 }
 
 fn rome_offset_hours(utc: NaiveDateTime) -> i64 {
@@ -95,8 +78,6 @@ mod tests {
             "2026-07-01T10:00:00+00:00"
         );
         // 2026: summer time from 29 March 01:00 UTC to 25 October 01:00 UTC.
-        assert_eq!(last_sunday(2026, 3).unwrap().to_string(), "2026-03-29");
-        assert_eq!(last_sunday(2026, 10).unwrap().to_string(), "2026-10-25");
         assert_eq!(
             rome_to_utc(naive("2026-03-29T03:30:00")).to_rfc3339(),
             "2026-03-29T01:30:00+00:00"
