@@ -77,6 +77,7 @@ pub(crate) struct StampRequestDoc {
 pub(crate) enum TransferAccountDoc {
     /// A bank or postal IBAN, with an optional postal alternative.
     Iban {
+        #[schema(pattern = "^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$")]
         iban: String,
         postal_alternative: Option<String>,
     },
@@ -95,9 +96,11 @@ pub(crate) enum TransferAccountDoc {
 pub(crate) struct TransferDoc {
     id: u8,
     /// 11 digits.
+    #[schema(pattern = "^[0-9]{11}$")]
     ente: String,
     company_name: Option<String>,
     /// Cents.
+    #[schema(minimum = 1, maximum = 99_999_999_999_u64)]
     amount: u64,
     account: TransferAccountDoc,
     /// At most 140 characters.
@@ -123,6 +126,7 @@ pub(crate) struct OptionPaymentDoc {
     /// RFC 3339.
     paid_at: String,
     /// Cents.
+    #[schema(minimum = 1, maximum = 99_999_999_999_u64)]
     amount: u64,
 }
 
@@ -131,8 +135,10 @@ pub(crate) struct OptionPaymentDoc {
 #[schema(as = PaymentOption)]
 pub(crate) struct PaymentOptionDoc {
     /// 18 digits in the Ente's layout.
+    #[schema(pattern = "^[0-3][0-9]{17}$")]
     notice_number: String,
     /// Cents.
+    #[schema(minimum = 1, maximum = 99_999_999_999_u64)]
     amount: u64,
     description: String,
     /// `YYYY-MM-DD`.
@@ -149,6 +155,7 @@ pub(crate) struct PaymentOptionDoc {
 #[schema(as = PositionDraft)]
 pub(crate) struct PositionDraftDoc {
     /// The Ente's own id of the position, at most 50 of letters, digits, `.`, `_`, `-`.
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,50}$")]
     iupd: String,
     origin: OriginDoc,
     debtor: SubjectDoc,
@@ -167,7 +174,9 @@ pub(crate) struct PositionDraftDoc {
 #[derive(ToSchema)]
 #[schema(as = DebtPosition)]
 pub(crate) struct DebtPositionDoc {
+    #[schema(pattern = "^[0-9]{11}$")]
     ente: String,
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,50}$")]
     iupd: String,
     origin: OriginDoc,
     debtor: SubjectDoc,
@@ -214,6 +223,7 @@ pub(crate) struct EnteSettingsDoc {
     /// The station (`idStation`).
     station_id: String,
     /// The treasury IBAN (ISO 13616, mod 97 checked).
+    #[schema(pattern = "^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$")]
     bank_iban: String,
     /// A Poste Italiane IBAN (ABI 07601).
     postal_iban: Option<String>,

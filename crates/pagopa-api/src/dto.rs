@@ -75,8 +75,10 @@ pub struct SpontaneousRequestDto {
     /// Field name → value (string, number or boolean; null or "" for an empty optional field).
     #[schema(value_type = Object)]
     pub values: BTreeMap<String, serde_json::Value>,
-    /// Who pays, if known: fiscal code.
+    /// Who pays, if known: fiscal code (16 characters with its check character, or 11 digits);
+    /// with a citizen token it must be the citizen's.
     #[serde(default)]
+    #[schema(pattern = "^([A-Za-z0-9]{16}|[0-9]{11})$")]
     pub payer_fiscal_code: Option<String>,
     /// Who pays, if known: full name.
     #[serde(default)]
@@ -307,8 +309,10 @@ impl From<&pagopa_domain::StoredReceipt> for ReceiptDto {
 #[serde(deny_unknown_fields)]
 pub struct CartNoticeDto {
     /// The Ente's fiscal code.
+    #[schema(pattern = "^[0-9]{11}$")]
     pub ente: String,
-    /// The 18-digit notice number.
+    /// The 18-digit notice number (its check digits are checked: 400 when wrong).
+    #[schema(pattern = "^[0-3][0-9]{17}$")]
     pub notice_number: String,
 }
 
@@ -333,6 +337,7 @@ pub struct ReturnUrlsDto {
 #[serde(deny_unknown_fields)]
 pub struct StartCartDto {
     /// 1..5 distinct notices.
+    #[schema(min_items = 1, max_items = 5)]
     pub notices: Vec<CartNoticeDto>,
     /// Where Checkout sends the receipt, if given.
     #[serde(default)]

@@ -30,7 +30,7 @@ pub enum IdempotencyClaim {
 
 /// Idempotency keys, scoped (by caller and operation) and kept for a lifetime.
 ///
-/// Error contract: only [`StorageError::Unavailable`] and [`StorageError::Corrupt`].
+/// Error contract: only [`StorageError::Unavailable`] (storage failed; nothing was claimed).
 #[async_trait]
 pub trait IdempotencyStore: Send + Sync {
     /// Claims `key` in `scope` for a request with `fingerprint`, atomically: of concurrent
