@@ -11,8 +11,13 @@ version="4.32.5"
 max_examples="${ST_MAX_EXAMPLES:-25}"
 max_time="${ST_MAX_TIME:-240}"
 
-if ! st --version 2>/dev/null | grep -q "$version"; then
+if ! python3 -m pip show schemathesis 2>/dev/null | grep -qx "Version: $version"; then
     python3 -m pip install --quiet "schemathesis==$version"
+fi
+# The console script, on PATH or where pip put it.
+st_bin="$(command -v st || true)"
+if [ -z "$st_bin" ]; then
+    st_bin="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')/st"
 fi
 (cd "$root" && cargo build --quiet -p pagopa-server -p pagopa-sim)
 server="${CARGO_TARGET_DIR:-$root/target}/debug/pagopa-server"
@@ -62,7 +67,7 @@ common=(--checks all
     --phases examples,coverage,fuzzing,stateful --max-examples "$max_examples"
     --max-time "$max_time" --generation-deterministic --seed 20261201 --workers 1
     --request-timeout 10)
-st=(st --config-file "$root/tests/contract/schemathesis.toml" --no-color)
+st=("$st_bin" --config-file "$root/tests/contract/schemathesis.toml" --no-color)
 
 status=0
 echo "==> schemathesis as the Front-End"

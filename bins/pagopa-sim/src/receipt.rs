@@ -451,9 +451,11 @@ mod tests {
         assert_eq!(receipt.psp.channel_id.as_str(), "12345678903_03");
         assert_eq!(receipt.fee_cents, Some(100));
         assert_eq!(receipt.payment_note.as_ref().map(Text::as_str), Some("cart-42"));
+        // The application date is the Italian day of the payment (after 23:00 UTC, already
+        // the next day in Rome).
         assert_eq!(
             receipt.application_date,
-            receipt.payment_date_time.map(|t| t.date_naive())
+            receipt.payment_date_time.map(pagopa_nodo::soap::italian_date)
         );
         assert!(!receipt.stand_in);
     }
