@@ -156,17 +156,7 @@ impl Outbox for DieselStore {
                 ))
                 .execute(conn)?;
             if changed == 0 {
-                // Unknown, or leased to someone else (or to nobody): say which.
-                let known: i64 = outbox::table
-                    .filter(outbox::id.eq(db_id(id)?))
-                    .count()
-                    .get_result(conn)?;
-                let error = if known == 0 {
-                    StorageError::NotFound(format!("outbox message {id}"))
-                } else {
-                    StorageError::Conflict(format!("the lease of outbox message {id}"))
-                };
-                return Err(error.into());
+                return Err(conn.lease_lost(id));
             }
             Ok(())
         })
@@ -193,17 +183,7 @@ impl Outbox for DieselStore {
                 ))
                 .execute(conn)?;
             if changed == 0 {
-                // Unknown, or leased to someone else (or to nobody): say which.
-                let known: i64 = outbox::table
-                    .filter(outbox::id.eq(db_id(id)?))
-                    .count()
-                    .get_result(conn)?;
-                let error = if known == 0 {
-                    StorageError::NotFound(format!("outbox message {id}"))
-                } else {
-                    StorageError::Conflict(format!("the lease of outbox message {id}"))
-                };
-                return Err(error.into());
+                return Err(conn.lease_lost(id));
             }
             Ok(())
         })
@@ -244,3 +224,20 @@ impl Outbox for DieselStore {
         })
     }
 }
+
+/// Why an acknowledgement or a reschedule changed no row.
+trait LeaseLost {
+    /// Unknown (`NotFound`), or leased to someone else or to nobody (`Conflict`).
+    fn lease_lost(&mut self, id: u64) -> DbError;
+}
+
+impl_for_both!(LeaseLost {
+    fn lease_lost(&mut self, id: u64) -> DbError {
+        let known = db_id(id).and_then(|key| Ok(outbox::table.filter(outbox::id.eq(key)).count().get_result::<i64>(self)?));
+        match known {
+            Ok(0) => StorageError::NotFound(format!("outbox message {id}")).into(),
+            Ok(_) => StorageError::Conflict(format!("the lease of outbox message {id}")).into(),
+            Err(error) => error,
+        }
+    }
+});
