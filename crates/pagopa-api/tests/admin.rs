@@ -325,7 +325,17 @@ async fn enti_are_managed_within_the_keys_scope_and_audited_changes_are_checked(
             .status(),
         StatusCode::UNPROCESSABLE_ENTITY
     );
-    let svg = b"<svg xmlns='http://www.w3.org/2000/svg'/>";
+    // An SVG that says it is one but cannot be read would fail every notice: refused at once.
+    assert_eq!(
+        test::call_service(
+            &app,
+            logo("image/svg+xml", b"<svg xmlns='http://www.w3.org/2000/svg'><rect")
+        )
+        .await
+        .status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let svg = b"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 10 10'><rect width='10' height='10'/></svg>";
     assert_eq!(
         test::call_service(&app, logo("image/svg+xml", svg)).await.status(),
         StatusCode::NO_CONTENT

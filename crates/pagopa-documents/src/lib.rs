@@ -21,7 +21,7 @@ mod receipt;
 mod text;
 
 pub use error::DocumentError;
-pub use notice::{NoticeInput, OptionSelection, printable_options, render_notice};
+pub use notice::{NoticeInput, OptionSelection, check_logo, printable_options, render_notice};
 pub use receipt::render_receipt;
 
 /// The bundled fonts' licence texts (Titillium Web, Roboto Mono), for an about page.

@@ -6,7 +6,7 @@ mod support;
 
 use pagopa_documents::{NoticeInput, render_notice};
 use pagopa_domain::{DebtPosition, Ente, PaymentOption, demo};
-use support::{Symbol, decode, pdf_text, position, rasterise, scratch, tools};
+use support::{Symbol, decode, pdf_text, position, rasterise, scratch, tool_available, tools};
 
 /// The QR payload, written out from the protocol notes.
 fn expected_qr(ente: &Ente, option: &PaymentOption) -> Symbol {
@@ -202,6 +202,73 @@ fn the_ente_logo_is_drawn_when_configured() {
     let without = render_notice(&NoticeInput::new(&ente, None, &position)).unwrap();
     let with = render_notice(&NoticeInput::new(&ente, Some(&logo), &position)).unwrap();
     assert!(with.len() > without.len());
+}
+
+/// The grey level of the pixel at (`x`, `y`) points on a page rasterised at 72 dpi.
+fn grey_at(page: &std::path::Path, x: usize, y: usize) -> u8 {
+    let data = std::fs::read(page).unwrap();
+    let mut fields = data.splitn(4, |b| *b == b'\n');
+    let (_magic, size, _depth, pixels) = (
+        fields.next(),
+        fields.next().unwrap(),
+        fields.next(),
+        fields.next().unwrap(),
+    );
+    let width: usize = std::str::from_utf8(size)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    pixels[y * width + x]
+}
+
+#[test]
+fn an_svg_logo_is_drawn_as_vectors_with_its_text_in_the_bundled_fonts() {
+    if !tool_available("pdftoppm", &["-v"]) {
+        return;
+    }
+    let ente = demo::comune();
+    let position = position(demo::tari());
+    // A black square filling the logo box, a red stripe and a word of text.
+    let svg = br##"<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100" width="100" height="100">
+        <rect width="100" height="100" fill="#000"/><rect y="80" width="100" height="20" fill="#c00"/>
+        <text x="5" y="95" font-family="Helvetica" font-size="14" fill="#fff">Comune</text></svg>"##;
+    let logo = pagopa_domain::EnteLogo::from_bytes(svg.to_vec()).unwrap();
+    pagopa_documents::check_logo(&logo).unwrap();
+    let dir = scratch("svg-logo");
+    let with = render_notice(&NoticeInput::new(&ente, Some(&logo), &position)).unwrap();
+    let without = render_notice(&NoticeInput::new(&ente, None, &position)).unwrap();
+    std::fs::write(dir.join("with.pdf"), &with).unwrap();
+    std::fs::write(dir.join("without.pdf"), &without).unwrap();
+    let with_page = rasterise(&dir.join("with.pdf"), &dir, 72);
+    let without_page = rasterise(&dir.join("without.pdf"), &dir, 72);
+    // The logo box: 80 points square, 28 points from the right edge of an A4 page, 20 from the
+    // top; its centre is black with the logo and paper without.
+    let (x, y) = (595 - 28 - 40, 20 + 30);
+    assert!(grey_at(&with_page[0], x, y) < 40, "the SVG logo is not drawn");
+    assert!(grey_at(&without_page[0], x, y) > 200);
+    // The text is drawn as outlines (a logo's words are part of its picture).
+    let text = String::from_utf8_lossy(&with);
+    assert!(!text.contains("Helvetica"), "the host's fonts must not be asked for");
+}
+
+#[test]
+fn a_broken_or_outside_referencing_svg_logo_is_refused_or_kept_inside() {
+    let broken =
+        pagopa_domain::EnteLogo::from_bytes(b"<svg xmlns=\"http://www.w3.org/2000/svg\"><rect".to_vec()).unwrap();
+    let error = pagopa_documents::check_logo(&broken).unwrap_err();
+    assert!(error.to_string().contains("SVG"), "{error}");
+    // An image that points at a file of the host is not read: the logo is drawn without it.
+    let outside = br#"<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 10 10" width="10" height="10"><image width="10" height="10" xlink:href="/etc/hostname"/><image width="10" height="10" href="file:///etc/passwd"/></svg>"#;
+    let logo = pagopa_domain::EnteLogo::from_bytes(outside.to_vec()).unwrap();
+    let ente = demo::comune();
+    let position = position(demo::tari());
+    let pdf = render_notice(&NoticeInput::new(&ente, Some(&logo), &position)).unwrap();
+    let plain = render_notice(&NoticeInput::new(&ente, None, &position)).unwrap();
+    // Nothing of the host's files entered the document: it is about as large as without a logo.
+    assert!(pdf.len() < plain.len() + 2_000, "{} vs {}", pdf.len(), plain.len());
 }
 
 #[test]

@@ -36,7 +36,9 @@ pub(super) fn check(entes: &[EnteSettings]) -> anyhow::Result<Vec<ConfiguredEnte
             Some(path) => {
                 let bytes =
                     std::fs::read(path).map_err(|e| anyhow::anyhow!("entes[{n}].logo: cannot read {path}: {e}"))?;
-                Some(EnteLogo::from_bytes(bytes).map_err(|e| anyhow::anyhow!("entes[{n}].logo: {path}: {e}"))?)
+                let logo = EnteLogo::from_bytes(bytes).map_err(|e| anyhow::anyhow!("entes[{n}].logo: {path}: {e}"))?;
+                pagopa_documents::check_logo(&logo).map_err(|e| anyhow::anyhow!("entes[{n}].logo: {path}: {e}"))?;
+                Some(logo)
             }
             None => None,
         };

@@ -168,6 +168,9 @@ pub(crate) async fn put_logo(
     };
     let logo = EnteLogo::from_bytes(bytes.to_vec())
         .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_logo", e))?;
+    // A logo that cannot be drawn would fail every notice of the Ente: refused now.
+    pagopa_documents::check_logo(&logo)
+        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_logo", e.to_string()))?;
     if !declared.starts_with(logo.format().media_type()) {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -7,7 +7,9 @@ use krilla::paint::{Fill, FillRule};
 use krilla::surface::Surface;
 use krilla::text::{GlyphId, KrillaGlyph};
 
-use super::{Op, Rgb};
+use krilla_svg::{SurfaceExt, SvgSettings};
+
+use super::{Op, Picture, Rgb};
 use crate::text::Fonts;
 
 fn fill(color: Rgb) -> Fill {
@@ -68,17 +70,28 @@ pub(crate) fn draw_page(surface: &mut Surface<'_>, fonts: &Fonts, ops: &[Op]) {
             } => draw_modules(surface, *x, *y, *module, *columns, dark),
             Op::Image { x, y, w, h, image } => {
                 let (pw, ph) = image.size();
-                if pw == 0 || ph == 0 {
+                if !(pw > 0.0 && ph > 0.0) {
                     continue;
                 }
-                // Fit the image in the box, keeping its proportions, centred.
-                let scale = (w / pw as f32).min(h / ph as f32);
-                let (dw, dh) = (pw as f32 * scale, ph as f32 * scale);
-                if let Some(size) = Size::from_wh(dw, dh) {
-                    surface.push_transform(&Transform::from_translate(x + (w - dw) / 2.0, y + (h - dh) / 2.0));
-                    surface.draw_image(image.clone(), size);
-                    surface.pop();
+                // Fit the picture in the box, keeping its proportions, centred.
+                let scale = (w / pw).min(h / ph);
+                let (dw, dh) = (pw * scale, ph * scale);
+                let Some(size) = Size::from_wh(dw, dh) else {
+                    continue;
+                };
+                surface.push_transform(&Transform::from_translate(x + (w - dw) / 2.0, y + (h - dh) / 2.0));
+                match image {
+                    Picture::Raster(image) => surface.draw_image(image.clone(), size),
+                    Picture::Vector(tree) => {
+                        // Text in a logo is drawn as outlines: it needs no font of ours.
+                        let settings = SvgSettings {
+                            embed_text: false,
+                            ..SvgSettings::default()
+                        };
+                        let _ = surface.draw_svg(tree, size, settings);
+                    }
                 }
+                surface.pop();
             }
         }
     }

@@ -7,6 +7,8 @@ mod page;
 pub(crate) use draw::draw_page;
 pub(crate) use page::{PAGE_HEIGHT, PAGE_WIDTH, Paginator};
 
+use std::sync::Arc;
+
 use krilla::image::Image;
 
 use crate::text::{Face, Fonts};
@@ -60,8 +62,41 @@ pub(crate) enum Op {
         y: f32,
         w: f32,
         h: f32,
-        image: Image,
+        image: Picture,
     },
+}
+
+/// A picture to place on a page: a decoded raster image, or a parsed SVG drawn as vectors.
+#[derive(Clone)]
+pub(crate) enum Picture {
+    /// A PNG or a JPEG.
+    Raster(Image),
+    /// An SVG document.
+    Vector(Arc<usvg::Tree>),
+}
+
+impl Picture {
+    /// Its natural size, in its own units (pixels or SVG user units).
+    pub(crate) fn size(&self) -> (f32, f32) {
+        match self {
+            Self::Raster(image) => {
+                let (w, h) = image.size();
+                (w as f32, h as f32)
+            }
+            Self::Vector(tree) => (tree.size().width(), tree.size().height()),
+        }
+    }
+}
+
+impl std::fmt::Debug for Picture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match self {
+            Self::Raster(_) => "raster",
+            Self::Vector(_) => "vector",
+        };
+        let (w, h) = self.size();
+        write!(f, "Picture({kind} {w}x{h})")
+    }
 }
 
 /// A display list with its fonts: what a block draws, at its own origin.

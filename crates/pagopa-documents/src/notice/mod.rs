@@ -11,7 +11,7 @@ use pagopa_domain::{
 };
 
 use crate::DocumentError;
-use crate::layout::{Paginator, Sheet};
+use crate::layout::{Paginator, Picture, Sheet};
 use crate::pdf::{DocumentKind, write_pdf};
 use crate::text::Fonts;
 use labels::{Labels, labels};
@@ -148,7 +148,7 @@ pub(crate) struct Context<'a> {
     pub(crate) labels: Labels,
     pub(crate) ente: &'a Ente,
     pub(crate) position: &'a DebtPosition,
-    pub(crate) logo: Option<krilla::image::Image>,
+    pub(crate) logo: Option<Picture>,
     /// The Ente's 12-digit postal account, when it prints postal slips.
     pub(crate) postal_account: Option<&'a str>,
 }
@@ -165,17 +165,51 @@ impl Context<'_> {
     }
 }
 
-fn logo_image(logo: &EnteLogo) -> Result<Option<krilla::image::Image>, DocumentError> {
-    let data = krilla::Data::from(logo.bytes().to_vec());
+/// Decodes a logo for drawing. SVG logos are parsed with nothing outside the document: no
+/// external files or URLs are read, only embedded `data:` images.
+pub(crate) fn logo_picture(logo: &EnteLogo) -> Result<Picture, DocumentError> {
     match logo.format() {
-        LogoFormat::Png => krilla::image::Image::from_png(data, true).map(Some),
-        LogoFormat::Jpeg => krilla::image::Image::from_jpeg(data, true).map(Some),
-        // Vector logos need an SVG renderer the crate does not bundle: the notice goes without.
-        LogoFormat::Svg => Ok(None),
+        LogoFormat::Png => krilla::image::Image::from_png(krilla::Data::from(logo.bytes().to_vec()), true)
+            .map(Picture::Raster)
+            .map_err(DocumentError::Logo),
+        LogoFormat::Jpeg => krilla::image::Image::from_jpeg(krilla::Data::from(logo.bytes().to_vec()), true)
+            .map(Picture::Raster)
+            .map_err(DocumentError::Logo),
+        LogoFormat::Svg => {
+            let options = usvg::Options {
+                resources_dir: None,
+                image_href_resolver: usvg::ImageHrefResolver {
+                    resolve_data: usvg::ImageHrefResolver::default_data_resolver(),
+                    resolve_string: Box::new(|_, _| None),
+                },
+                font_family: "Titillium Web".into(),
+                fontdb: crate::text::svg_fonts(),
+                ..usvg::Options::default()
+            };
+            let tree = usvg::Tree::from_data(logo.bytes(), &options)
+                .map_err(|e| DocumentError::Logo(format!("the SVG cannot be read: {e}")))?;
+            let size = tree.size();
+            if !(size.width() > 0.0 && size.height() > 0.0) {
+                return Err(DocumentError::Logo("the SVG has no size".into()));
+            }
+            Ok(Picture::Vector(std::sync::Arc::new(tree)))
+        }
         #[allow(unreachable_patterns)]
-        _ => Ok(None),
+        other => Err(DocumentError::Logo(format!(
+            "{} logos cannot be drawn",
+            other.media_type()
+        ))),
     }
-    .map_err(DocumentError::Logo)
+}
+
+/// Checks that a logo can be drawn on a notice, so a broken one is refused when it is set
+/// rather than failing every notice later.
+///
+/// # Errors
+///
+/// [`DocumentError::Logo`] with what is wrong.
+pub fn check_logo(logo: &EnteLogo) -> Result<(), DocumentError> {
+    logo_picture(logo).map(|_| ())
 }
 
 /// Renders the payment notice of `input` as PDF bytes.
@@ -185,7 +219,7 @@ fn logo_image(logo: &EnteLogo) -> Result<Option<krilla::image::Image>, DocumentE
 pub fn render_notice(input: &NoticeInput<'_>) -> Result<Vec<u8>, DocumentError> {
     let printable = select(input.position, input.selection)?;
     let fonts = Fonts::get()?;
-    let logo = input.logo.map(logo_image).transpose()?.flatten();
+    let logo = input.logo.map(logo_picture).transpose()?;
     let postal_account = if input.ente.prints_postal_slips() {
         input.ente.postal_iban.as_ref().and_then(|iban| iban.postal_account())
     } else {

@@ -16,6 +16,24 @@ static TITILLIUM_REGULAR: &[u8] = include_bytes!("../../fonts/TitilliumWeb_400Re
 static TITILLIUM_BOLD: &[u8] = include_bytes!("../../fonts/TitilliumWeb_700Bold.ttf");
 static ROBOTO_MONO_BOLD: &[u8] = include_bytes!("../../fonts/RobotoMono_700Bold.ttf");
 
+/// The bundled fonts as a font database for SVG logos: text in a logo is set in them (a logo
+/// naming a font we do not bundle falls back to Titillium Web), never in the host's fonts.
+pub(crate) fn svg_fonts() -> std::sync::Arc<usvg::fontdb::Database> {
+    static DATABASE: OnceLock<std::sync::Arc<usvg::fontdb::Database>> = OnceLock::new();
+    DATABASE
+        .get_or_init(|| {
+            let mut database = usvg::fontdb::Database::new();
+            for bytes in [TITILLIUM_REGULAR, TITILLIUM_BOLD, ROBOTO_MONO_BOLD] {
+                database.load_font_data(bytes.to_vec());
+            }
+            database.set_sans_serif_family("Titillium Web");
+            database.set_serif_family("Titillium Web");
+            database.set_monospace_family("Roboto Mono");
+            std::sync::Arc::new(database)
+        })
+        .clone()
+}
+
 /// The faces documents are set in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Face {
