@@ -42,20 +42,28 @@ impl PagoPaCheckout for Unconfigured {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RandomIds;
 
+/// 16 random bytes. The OS random source does not fail on supported platforms; if it ever did,
+/// a time-based value still never repeats within this process.
+fn random_bytes() -> [u8; 16] {
+    let mut bytes = [0u8; 16];
+    if getrandom::fill(&mut bytes).is_err() {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        bytes = nanos.to_be_bytes();
+    }
+    bytes
+}
+
 impl IdGenerator for RandomIds {
     fn cart_id(&self) -> CartId {
-        let mut bytes = [0u8; 16];
-        // The OS random source does not fail on supported platforms; if it ever did, a
-        // time-based id still never repeats within this process.
-        if getrandom::fill(&mut bytes).is_err() {
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or(0);
-            bytes = nanos.to_be_bytes();
-        }
-        hex::encode(bytes)
+        hex::encode(random_bytes())
             .parse()
             .unwrap_or_else(|_| unreachable!("32 hex digits are a valid cart id"))
+    }
+
+    fn import_id(&self) -> pagopa_domain::ImportId {
+        pagopa_domain::ImportId::from_random(random_bytes())
     }
 }

@@ -171,7 +171,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    imports (id) {
+        id -> Text,
+        ente -> Text,
+        sha256 -> Text,
+        dry_run -> Bool,
+        status -> Text,
+        worker -> Nullable<Text>,
+        lease_until_us -> Nullable<BigInt>,
+        created_at_us -> BigInt,
+        document -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    imports,
     idempotency_keys,
     entes,
     catalogue_services,

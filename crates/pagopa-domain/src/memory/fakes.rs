@@ -57,6 +57,13 @@ impl IdGenerator for SequentialIds {
             .parse()
             .unwrap_or_else(|_| unreachable!("'cart-' and digits form a valid cart id"))
     }
+
+    fn import_id(&self) -> crate::model::ImportId {
+        let n = self.0.fetch_add(1, Ordering::Relaxed) + 1;
+        let mut bytes = [0u8; 16];
+        bytes[8..].copy_from_slice(&n.to_be_bytes());
+        crate::model::ImportId::from_random(bytes)
+    }
 }
 
 /// A gestionale held in memory: positions per (Ente, debtor), a price per service, and the

@@ -1,5 +1,7 @@
 //! All storage ports over one mutex.
 
+mod imports;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Mutex;
 
@@ -31,6 +33,7 @@ struct State {
     iuv: HashMap<(EnteId, u8, Option<u8>), u64>,
     quarantine: BTreeMap<u64, QuarantinedMessage>,
     idempotency: HashMap<(String, String), Remembered>,
+    imports: BTreeMap<crate::model::ImportId, crate::model::ImportRecord>,
 }
 
 /// A claimed idempotency key: its fingerprint, when, and the answer once there is one.

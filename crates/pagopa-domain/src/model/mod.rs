@@ -7,6 +7,7 @@ pub mod catalogue;
 pub mod ente;
 mod ente_settings;
 mod ids;
+pub mod import;
 pub mod outbox;
 pub mod position;
 pub mod quarantine;
@@ -21,6 +22,10 @@ pub use catalogue::{
 };
 pub use ente::{Ente, EnteLogo, EnteSettingsError, LogoFormat, MAX_LOGO_BYTES, NoticeLanguage};
 pub use ente_settings::{EnteSettings, EnteSettingsFieldError};
+pub use import::{
+    ImportContent, ImportDraft, ImportFormat, ImportId, ImportItem, ImportRecord, ImportStatus, NewImport, REPORT_COLUMNS,
+    ReportLine, RowIssue, RowOutcome, RowRef,
+};
 pub use ids::{CartId, IdentifierError, Iupd, PartyId, ReceiptId, ServiceCode};
 pub use outbox::{ExpiryNotification, OutboxEvent, OutboxMessage, PaymentNotification, RetryPolicy};
 pub use position::{

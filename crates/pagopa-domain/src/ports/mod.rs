@@ -14,7 +14,7 @@ pub use checkout::{CheckoutCart, CheckoutError, CheckoutNotice, CheckoutRedirect
 pub use gestionale::{Gestionale, GestionaleError, GestionaleQuote, PricingRequest};
 pub use idempotency::{IdempotencyClaim, IdempotencyStore};
 pub use storage::{
-    CartRepository, CatalogueRepository, EnteRepository, EnteSaved, MAX_PAGE, Outbox, Page, PositionCursor,
+    CartRepository, CatalogueRepository, EnteRepository, EnteSaved, ImportRepository, ImportWrite, MAX_PAGE, Outbox, Page, PositionCursor,
     PositionQuery, PositionRepository, Quarantine, QuarantineQuery, ReceiptCursor, ReceiptQuery, ReceiptRepository,
     ReceiptWrite, RecordOutcome, StorageError,
 };
@@ -44,6 +44,8 @@ pub struct Ports {
     pub idempotency: Arc<dyn IdempotencyStore>,
     /// IUV bases.
     pub iuv: Arc<dyn IuvAllocator>,
+    /// Bulk loads.
+    pub imports: Arc<dyn ImportRepository>,
     /// The Enti's gestionali.
     pub gestionale: Arc<dyn Gestionale>,
     /// pagoPA Checkout.
@@ -74,6 +76,7 @@ impl Ports {
             + Quarantine
             + IdempotencyStore
             + IuvAllocator
+            + ImportRepository
             + 'static,
     {
         Self {
@@ -85,6 +88,7 @@ impl Ports {
             outbox: store.clone(),
             quarantine: store.clone(),
             idempotency: store.clone(),
+            imports: store.clone(),
             iuv: store,
             gestionale,
             checkout,

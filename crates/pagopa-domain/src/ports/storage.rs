@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::BoxError;
 use crate::model::{
-    Cart, CartId, DebtPosition, Ente, EnteLogo, Iupd, OutboxEvent, OutboxMessage, PositionStatus, QuarantineEntry,
+    Cart, CartId, DebtPosition, Ente, EnteLogo, ImportId, ImportRecord, Iupd, OutboxEvent, OutboxMessage, PositionStatus, QuarantineEntry,
     QuarantinedMessage, ReceiptId, ServiceCode, SpontaneousService, StoredReceipt,
 };
 use crate::value::{EnteId, FiscalCode, Iuv, NoticeNumber};
@@ -215,6 +215,17 @@ pub trait PositionRepository: Send + Sync {
     async fn insert_batch(&self, positions: &[DebtPosition]) -> Result<u64, StorageError>;
     /// A position by its iupd.
     async fn get(&self, ente: &EnteId, iupd: &Iupd) -> Result<Option<DebtPosition>, StorageError>;
+    /// The stored positions among `iupds` of one Ente, in any order (those not stored are
+    /// absent). Bulk loads read a whole batch with one call; the default asks one by one.
+    async fn get_many(&self, ente: &EnteId, iupds: &[Iupd]) -> Result<Vec<DebtPosition>, StorageError> {
+        let mut found = Vec::with_capacity(iupds.len());
+        for iupd in iupds {
+            if let Some(position) = self.get(ente, iupd).await? {
+                found.push(position);
+            }
+        }
+        Ok(found)
+    }
     /// The position one of whose options has this notice number.
     async fn find_by_notice(&self, ente: &EnteId, notice: &NoticeNumber) -> Result<Option<DebtPosition>, StorageError>;
     /// Every position of a debtor, across Enti, ordered by (Ente, iupd).
@@ -236,6 +247,65 @@ pub trait PositionRepository: Send + Sync {
         now: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<DebtPosition>, StorageError>;
+}
+
+/// One position written by a bulk load.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ImportWrite {
+    /// A new position.
+    Create(DebtPosition),
+    /// A changed position, written only if its stored version is still `position.version`.
+    Update(DebtPosition),
+}
+
+impl ImportWrite {
+    /// The position written.
+    pub fn position(&self) -> &DebtPosition {
+        match self {
+            Self::Create(position) | Self::Update(position) => position,
+        }
+    }
+}
+
+/// Bulk loads: their records, and the batches that apply them.
+///
+/// Error contract as for the other repositories. A record is changed only by the worker that
+/// holds its lease ([`ImportRepository::claim_import`]).
+#[async_trait]
+pub trait ImportRepository: Send + Sync {
+    /// Stores a new load's record.
+    async fn create_import(&self, record: &ImportRecord) -> Result<(), StorageError>;
+    /// A load by its id.
+    async fn import(&self, id: &ImportId) -> Result<Option<ImportRecord>, StorageError>;
+    /// The first load of an Ente with this file digest and dry-run flag.
+    async fn import_by_digest(
+        &self,
+        ente: &EnteId,
+        sha256: &str,
+        dry_run: bool,
+    ) -> Result<Option<ImportRecord>, StorageError>;
+    /// Loads not finished (queued or running), oldest first.
+    async fn unfinished_imports(&self) -> Result<Vec<ImportRecord>, StorageError>;
+    /// Takes the lease of an unfinished load for `worker` until `until`, if nobody else holds
+    /// it at `now`; returns the record as claimed, or `None` when another worker holds it or
+    /// the load has ended.
+    async fn claim_import(
+        &self,
+        id: &ImportId,
+        worker: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Option<ImportRecord>, StorageError>;
+    /// Records a load's progress or end (status, counters, lease).
+    async fn save_import(&self, record: &ImportRecord) -> Result<(), StorageError>;
+    /// Writes one batch of a load in one transaction. Each position is written on its own: one
+    /// that cannot be (`Duplicate` iupd or notice number, `Conflict` on a moved version) is
+    /// answered with that error and leaves the others alone, and none is ever half written.
+    /// Returns, in the order of `writes`, the position as stored or why it was not.
+    async fn commit_import_batch(
+        &self,
+        writes: &[ImportWrite],
+    ) -> Result<Vec<Result<DebtPosition, StorageError>>, StorageError>;
 }
 
 /// What one receipt changes, written in one transaction.

@@ -33,6 +33,8 @@ impl Clock for SystemClock {
 pub trait IdGenerator: Send + Sync {
     /// A new cart id, never given before (a random UUID in production).
     fn cart_id(&self) -> CartId;
+    /// A new import id, never given before.
+    fn import_id(&self) -> crate::model::ImportId;
 }
 
 /// Hands out IUV bases.

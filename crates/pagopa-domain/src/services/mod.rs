@@ -3,6 +3,7 @@
 mod cart;
 mod entes;
 mod expiry;
+mod imports;
 mod node;
 mod notify;
 mod positions;
@@ -11,6 +12,7 @@ mod spontaneous;
 pub use cart::{CartPayments, StartCart};
 pub use entes::EnteAdmin;
 pub use expiry::PositionExpiry;
+pub use imports::{IMPORT_BATCH, Imports};
 pub use node::{
     ActivateRequest, ActivatedPayment, NodeOperations, NoticeInfo, ReceiptOutcome, StationIds, TransferType,
 };
@@ -51,6 +53,8 @@ pub struct Services {
     pub entes: EnteAdmin,
     /// Expiry by time.
     pub expiry: PositionExpiry,
+    /// Bulk loads.
+    pub imports: Imports,
 }
 
 impl Services {
@@ -63,6 +67,7 @@ impl Services {
             node: NodeOperations::new(ports.clone()),
             entes: EnteAdmin::new(ports.clone()),
             expiry: PositionExpiry::new(ports.clone()),
+            imports: Imports::new(ports.clone()),
             notifier: GestionaleNotifier::new(
                 ports,
                 crate::model::RetryPolicy::default(),

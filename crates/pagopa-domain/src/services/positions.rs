@@ -245,6 +245,28 @@ impl Positions {
     }
 }
 
+/// Whether a draft says what the stored position already says: the same content, payments
+/// aside (a paid option sent again as it was is unchanged), and no publication pending.
+pub(crate) fn same_content(stored: &DebtPosition, draft: &PositionDraft) -> bool {
+    let options_equal = stored.options.len() == draft.options.len()
+        && stored.options.iter().zip(&draft.options).all(|(s, d)| {
+            s.notice_number == d.notice_number
+                && s.amount == d.amount
+                && s.description == d.description
+                && s.due_date == d.due_date
+                && s.instalment == d.instalment
+                && s.transfers == d.transfers
+                && s.metadata == d.metadata
+        });
+    options_equal
+        && stored.debtor == draft.debtor
+        && stored.description == draft.description
+        && stored.expires_after_due_date == draft.expires_after_due_date
+        && stored.valid_from == draft.valid_from
+        && stored.metadata == draft.metadata
+        && !(draft.publish && stored.status == PositionStatus::Draft)
+}
+
 /// Whether a gestionale's draft says something other than the stored position.
 fn differs(stored: &DebtPosition, draft: &PositionDraft) -> bool {
     stored.debtor != draft.debtor

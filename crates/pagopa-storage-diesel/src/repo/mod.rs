@@ -5,6 +5,7 @@ mod carts;
 mod entes;
 mod expiry;
 mod idempotency;
+mod imports;
 mod iuv;
 mod outbox;
 mod positions;

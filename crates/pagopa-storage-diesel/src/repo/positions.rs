@@ -191,6 +191,8 @@ pub(crate) trait PositionStore {
     fn insert_positions(&mut self, positions: &[DebtPosition], at: DateTime<Utc>) -> Result<(), DbError>;
     /// One position.
     fn load_position(&mut self, ente: &str, iupd: &str) -> Result<Option<DebtPosition>, DbError>;
+    /// The stored positions among `iupds` of one Ente.
+    fn load_positions(&mut self, ente: &str, iupds: &[&str]) -> Result<Vec<DebtPosition>, DbError>;
     /// The position holding a notice.
     fn position_by_notice(&mut self, ente: &str, notice: &str) -> Result<Option<DebtPosition>, DbError>;
     /// Replaces a position if its version is unchanged; returns it at the next version.
@@ -240,6 +242,21 @@ impl_for_both!(PositionStore {
             .first(self)
             .optional()?;
         row.map(|(version, document)| decode(version, &document)).transpose()
+    }
+
+    fn load_positions(&mut self, ente: &str, iupds: &[&str]) -> Result<Vec<DebtPosition>, DbError> {
+        let mut found = Vec::with_capacity(iupds.len());
+        for chunk in iupds.chunks(ROWS_PER_STATEMENT) {
+            let rows: Vec<(i64, String)> = positions::table
+                .filter(positions::ente.eq(ente))
+                .filter(positions::iupd.eq_any(chunk))
+                .select((positions::version, positions::document))
+                .load(self)?;
+            for (version, document) in rows {
+                found.push(decode(version, &document)?);
+            }
+        }
+        Ok(found)
     }
 
     fn position_by_notice(&mut self, ente: &str, notice: &str) -> Result<Option<DebtPosition>, DbError> {
@@ -412,6 +429,15 @@ impl PositionRepository for DieselStore {
     async fn get(&self, ente: &EnteId, iupd: &Iupd) -> Result<Option<DebtPosition>, StorageError> {
         let (ente, iupd) = (ente.clone(), iupd.clone());
         with_read_conn!(self, |conn| { conn.load_position(ente.as_str(), iupd.as_str()) })
+    }
+
+    async fn get_many(&self, ente: &EnteId, iupds: &[Iupd]) -> Result<Vec<DebtPosition>, StorageError> {
+        let ente = ente.clone();
+        let iupds: Vec<String> = iupds.iter().map(|i| i.as_str().to_owned()).collect();
+        with_read_conn!(self, |conn| {
+            let keys: Vec<&str> = iupds.iter().map(String::as_str).collect();
+            conn.load_positions(ente.as_str(), &keys)
+        })
     }
 
     async fn find_by_notice(&self, ente: &EnteId, notice: &NoticeNumber) -> Result<Option<DebtPosition>, StorageError> {

@@ -1,0 +1,349 @@
+//! Bulk loads: deciding, batch by batch, what each position read from a file does to the stored
+//! ones (create, update, leave, cancel or refuse), allocating missing notice numbers, and
+//! writing the batch. Reading files and keeping the report are the adapters' part.
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::error::DomainError;
+use crate::model::{
+    DebtPosition, Ente, ImportContent, ImportDraft, ImportItem, Iupd, PaymentOption, PositionError, PositionStatus,
+    ReportLine, RowIssue, RowOutcome,
+};
+use crate::ports::{ImportWrite, Ports, StorageError};
+use crate::value::{EnteId, NoticeLayout, NoticeNumber, NoticeNumberError};
+
+/// The positions a batch of a load decides at most; adapters send batches of this size.
+pub const IMPORT_BATCH: usize = 1000;
+
+/// Applies bulk loads.
+#[derive(Clone, Debug)]
+pub struct Imports {
+    ports: Ports,
+}
+
+/// What a position of a batch comes to before the batch is written.
+enum Decision {
+    Reject(RowIssue),
+    Unchanged(DebtPosition),
+    Write(ImportWrite, RowOutcome),
+}
+
+impl Imports {
+    /// The use case over `ports`.
+    pub fn new(ports: Ports) -> Self {
+        Self { ports }
+    }
+
+    /// The Enti a load's transfers may credit: every Ente configured here.
+    pub async fn beneficiaries(&self) -> Result<BTreeSet<EnteId>, DomainError> {
+        Ok(self.ports.entes.list().await?.into_iter().map(|e| e.id).collect())
+    }
+
+    /// Decides one batch of `ente`'s load and, unless `dry_run`, writes it: each position on
+    /// its own, so a bad one never stops the others. Returns one report line per row, in the
+    /// order of `items`. Storage failures (not a single position's conflict) fail the batch,
+    /// which may then be applied again: every decision is idempotent.
+    pub async fn apply_batch(
+        &self,
+        ente: &Ente,
+        beneficiaries: &BTreeSet<EnteId>,
+        items: Vec<ImportItem>,
+        dry_run: bool,
+    ) -> Result<Vec<ReportLine>, DomainError> {
+        let iupds: Vec<Iupd> = items.iter().filter_map(|item| item.iupd().cloned()).collect();
+        let mut stored: HashMap<Iupd, DebtPosition> = self
+            .ports
+            .positions
+            .get_many(&ente.id, &iupds)
+            .await?
+            .into_iter()
+            .map(|p| (p.iupd.clone(), p))
+            .collect();
+        let now = self.ports.clock.now();
+        let mut decisions = Vec::with_capacity(items.len());
+        let mut in_batch = BTreeSet::new();
+        for item in &items {
+            let decision = match (&item.content, item.iupd()) {
+                (Err(issue), _) => Decision::Reject(issue.clone()),
+                (_, Some(iupd)) if !in_batch.insert(iupd.clone()) => Decision::Reject(duplicate_position()),
+                (Ok(ImportContent::Cancel(iupd)), _) => cancel(stored.remove(iupd), now),
+                (Ok(ImportContent::Upsert(import)), _) => {
+                    let existing = stored.remove(import.iupd());
+                    self.decide(ente, beneficiaries, import, existing, now, dry_run).await?
+                }
+            };
+            decisions.push(decision);
+        }
+        let writes: Vec<ImportWrite> = decisions
+            .iter()
+            .filter_map(|d| match d {
+                Decision::Write(write, _) => Some(write.clone()),
+                _ => None,
+            })
+            .collect();
+        let mut results = if dry_run || writes.is_empty() {
+            Vec::new()
+        } else {
+            self.ports.imports.commit_import_batch(&writes).await?
+        }
+        .into_iter();
+        let mut lines = Vec::new();
+        for (item, decision) in items.iter().zip(decisions) {
+            let (outcome, issue, position) = match decision {
+                Decision::Reject(issue) => (RowOutcome::Rejected, Some(issue), None),
+                Decision::Unchanged(position) => (RowOutcome::Unchanged, None, Some(position)),
+                Decision::Write(write, outcome) if dry_run => (outcome, None, Some(write.position().clone())),
+                Decision::Write(_, outcome) => match results.next() {
+                    Some(Ok(position)) => (outcome, None, Some(position)),
+                    Some(Err(error)) => (RowOutcome::Rejected, Some(write_issue(&error)), None),
+                    None => (RowOutcome::Rejected, Some(write_issue(&StorageError::NotFound("the batch's answer".into()))), None),
+                },
+            };
+            for row in &item.rows {
+                let notice_number = position.as_ref().and_then(|p| {
+                    row.option_index
+                        .and_then(|index| option_at(&p.options, index))
+                        .or_else(|| (p.options.len() == 1).then(|| &p.options[0]))
+                        .map(|o| o.notice_number.clone())
+                        // On a dry run, numbers to allocate are not shown.
+                        .filter(|n| !(dry_run && is_placeholder(n)))
+                });
+                lines.push(ReportLine {
+                    row: row.row,
+                    position_id: item.position_id.clone(),
+                    option_index: row.option_index,
+                    outcome,
+                    issue: issue.clone(),
+                    notice_number,
+                });
+            }
+        }
+        Ok(lines)
+    }
+
+    async fn decide(
+        &self,
+        ente: &Ente,
+        beneficiaries: &BTreeSet<EnteId>,
+        import: &ImportDraft,
+        existing: Option<DebtPosition>,
+        now: chrono::DateTime<chrono::Utc>,
+        dry_run: bool,
+    ) -> Result<Decision, DomainError> {
+        if let Some(issue) = foreign_beneficiary(ente, beneficiaries, import) {
+            return Ok(Decision::Reject(issue));
+        }
+        let mut draft = import.draft.clone();
+        // Options without a number keep the stored option's (same kind and index); the rest get
+        // a placeholder in the Ente's layout until the position is known to be valid.
+        let mut to_allocate = Vec::new();
+        for (n, &index) in import.allocate.iter().enumerate() {
+            let Some(option) = draft.options.get_mut(index) else { continue };
+            let kept = existing
+                .as_ref()
+                .and_then(|p| p.options.iter().find(|o| o.instalment.map(|i| i.number) == option.instalment.map(|i| i.number)))
+                .map(|o| o.notice_number.clone());
+            match kept {
+                Some(notice) => option.notice_number = notice,
+                None => {
+                    option.notice_number = placeholder(ente.notice_layout, n)?;
+                    to_allocate.push(index);
+                }
+            }
+        }
+        let decision = match existing {
+            None => match DebtPosition::create(&ente.id, ente.notice_layout, draft, now) {
+                Ok(position) => Decision::Write(ImportWrite::Create(position), RowOutcome::Created),
+                Err(error) => return Ok(Decision::Reject(position_issue(&error))),
+            },
+            Some(stored) if super::positions::same_content(&stored, &draft) => {
+                if stored.status == PositionStatus::Cancelled {
+                    Decision::Reject(not_updatable(PositionStatus::Cancelled))
+                } else {
+                    Decision::Unchanged(stored)
+                }
+            }
+            Some(stored) if !stored.status.is_updatable() => Decision::Reject(not_updatable(stored.status)),
+            Some(mut stored) => match stored.update(ente.notice_layout, draft, now) {
+                Ok(()) => Decision::Write(ImportWrite::Update(stored), RowOutcome::Updated),
+                Err(error) => return Ok(Decision::Reject(position_issue(&error))),
+            },
+        };
+        let Decision::Write(mut write, outcome) = decision else {
+            return Ok(decision);
+        };
+        if !dry_run {
+            let position = match &mut write {
+                ImportWrite::Create(p) | ImportWrite::Update(p) => p,
+            };
+            for index in to_allocate {
+                let base = self.ports.iuv.next_base(&ente.id, ente.notice_layout).await?;
+                let notice = NoticeNumber::build(ente.notice_layout, base).map_err(|e| match e {
+                    NoticeNumberError::BaseTooLarge { .. } => DomainError::IuvExhausted(ente.id.clone()),
+                    other => DomainError::Semantic(other.to_string()),
+                })?;
+                position.options[index].notice_number = notice;
+            }
+        }
+        Ok(Decision::Write(write, outcome))
+    }
+}
+
+/// The option at a file's index: 0 the single solution, k the k-th instalment.
+fn option_at(options: &[PaymentOption], index: u32) -> Option<&PaymentOption> {
+    options.iter().find(|o| match o.instalment {
+        None => index == 0,
+        Some(i) => u32::from(i.number) == index,
+    })
+}
+
+/// Placeholder bases sit at the top of the layout's range, far from any allocated base.
+fn placeholder(layout: NoticeLayout, n: usize) -> Result<NoticeNumber, DomainError> {
+    NoticeNumber::build(layout, layout.max_base() - n as u64).map_err(|e| DomainError::Semantic(e.to_string()))
+}
+
+fn is_placeholder(notice: &NoticeNumber) -> bool {
+    notice.layout().max_base() - notice.base() < crate::model::DebtPosition::MAX_OPTIONS as u64
+}
+
+fn cancel(existing: Option<DebtPosition>, now: chrono::DateTime<chrono::Utc>) -> Decision {
+    match existing {
+        None => Decision::Reject(RowIssue::new(
+            "unknown_position",
+            "posizione da annullare non presente",
+            "there is no such position to cancel",
+        )),
+        Some(stored) if stored.status == PositionStatus::Cancelled => Decision::Unchanged(stored),
+        Some(mut stored) => match stored.transition(PositionStatus::Cancelled, now) {
+            Ok(()) => Decision::Write(ImportWrite::Update(stored), RowOutcome::Cancelled),
+            Err(_) => Decision::Reject(RowIssue::new(
+                "not_cancellable",
+                format!("la posizione è {} e non può essere annullata", status_it(stored.status)),
+                format!("the position is {} and cannot be cancelled", stored.status.as_str()),
+            )),
+        },
+    }
+}
+
+fn foreign_beneficiary(ente: &Ente, beneficiaries: &BTreeSet<EnteId>, import: &ImportDraft) -> Option<RowIssue> {
+    import.draft.options.iter().flat_map(|o| &o.transfers).find_map(|t| {
+        (t.ente != ente.id && !beneficiaries.contains(&t.ente)).then(|| {
+            RowIssue::new(
+                "unknown_beneficiary",
+                format!("t{}_ente: l'ente {} non è servito da questa installazione", t.id, t.ente),
+                format!("t{}_ente: Ente {} is not served here", t.id, t.ente),
+            )
+        })
+    })
+}
+
+fn duplicate_position() -> RowIssue {
+    RowIssue::new(
+        "duplicate_key",
+        "position_id: posizione già presente nel file",
+        "position_id: the position appears twice in the file",
+    )
+}
+
+fn not_updatable(status: PositionStatus) -> RowIssue {
+    RowIssue::new(
+        "not_updatable",
+        format!("la posizione è {} e non può più essere modificata", status_it(status)),
+        format!("the position is {} and can no longer be changed", status.as_str()),
+    )
+}
+
+fn status_it(status: PositionStatus) -> &'static str {
+    match status {
+        PositionStatus::Draft => "in bozza",
+        PositionStatus::Valid => "pagabile",
+        PositionStatus::PartiallyPaid => "parzialmente pagata",
+        PositionStatus::Paid => "pagata",
+        PositionStatus::Reported => "rendicontata",
+        PositionStatus::Expired => "scaduta",
+        PositionStatus::Cancelled => "annullata",
+    }
+}
+
+fn write_issue(error: &StorageError) -> RowIssue {
+    match error {
+        StorageError::Duplicate(what) => RowIssue::new(
+            "duplicate_notice",
+            format!("{what}: già usato da un'altra posizione dell'ente"),
+            format!("{what} is already used by another position of the Ente"),
+        ),
+        StorageError::Conflict(what) => RowIssue::new(
+            "conflict",
+            format!("{what}: modificata nel frattempo (per esempio pagata); ricaricare la riga"),
+            format!("{what} changed meanwhile (for example it was paid); send the row again"),
+        ),
+        other => RowIssue::new(
+            "not_written",
+            format!("non scritta: {other}"),
+            format!("not written: {other}"),
+        ),
+    }
+}
+
+/// The report's code and Italian text of a position rule, with the rule's English text.
+pub(crate) fn position_issue(error: &PositionError) -> RowIssue {
+    let english = error.to_string();
+    let (code, italian) = match error {
+        PositionError::NoOptions => ("no_options", "la posizione non ha opzioni di pagamento".to_owned()),
+        PositionError::TooManyOptions { max } => ("too_many_options", format!("al massimo {max} opzioni di pagamento")),
+        PositionError::TransferCount { notice, count } => (
+            "transfer_count",
+            format!("avviso {notice}: da 1 a 5 trasferimenti, non {count}"),
+        ),
+        PositionError::TransferIds { notice } => (
+            "transfer_ids",
+            format!("avviso {notice}: i trasferimenti vanno numerati 1, 2, … in ordine"),
+        ),
+        PositionError::TransferSum {
+            notice,
+            amount,
+            transfers,
+        } => (
+            "transfer_sum",
+            format!(
+                "avviso {notice}: i trasferimenti sommano {transfers} centesimi, l'importo è {} centesimi",
+                amount.cents()
+            ),
+        ),
+        PositionError::PrimaryTransfer { notice } => (
+            "primary_transfer",
+            format!("avviso {notice}: t1_ente deve essere l'ente creditore"),
+        ),
+        PositionError::PostalAlternative { notice, transfer } => (
+            "invalid_postal_iban",
+            format!("avviso {notice}: t{transfer}_postal_iban non è un IBAN postale"),
+        ),
+        PositionError::StampRequest {
+            notice,
+            transfer,
+            problem,
+        } => (
+            "invalid_stamp",
+            format!("avviso {notice}: marca da bollo del trasferimento {transfer} non valida ({problem})"),
+        ),
+        PositionError::DuplicateNotice(notice) => (
+            "duplicate_notice",
+            format!("notice_number: l'avviso {notice} compare due volte"),
+        ),
+        PositionError::ForeignNotice { notice, aux_digit } => (
+            "foreign_notice",
+            format!("notice_number: l'avviso {notice} non segue lo schema dell'ente (cifra ausiliaria {aux_digit})"),
+        ),
+        PositionError::Instalments(what) => ("instalments", format!("piano rateale incoerente ({what})")),
+        PositionError::NotUpdatable(status) => (
+            "not_updatable",
+            format!("la posizione è {} e non può più essere modificata", status_it(*status)),
+        ),
+        _ => ("invalid_position", format!("posizione non valida: {english}")),
+    };
+    RowIssue {
+        code,
+        italian,
+        english,
+    }
+}
