@@ -1,6 +1,7 @@
 //! The wiring of the Back-End Pagamenti: configuration, storage, the domain's services and the
 //! REST API in one actix-web server. `main.rs` is the command line over it.
 
+pub mod import;
 mod proxy;
 pub mod settings;
 mod unconfigured;
@@ -303,15 +304,17 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
     if settings.expiry.enabled {
         spawn_expiry_job(state.ports.clone(), &settings.expiry);
     }
+    let uploads = web::Data::new(import::spawn_worker(&state.ports, &settings.imports)?);
     let own_node_listener = settings.node.listen.clone();
     let api_soap = own_node_listener.is_none().then(|| soap.clone());
     let api = {
-        let (state, keys, metrics, proxies, readiness) = (
+        let (state, keys, metrics, proxies, readiness, uploads) = (
             state.clone(),
             keys.clone(),
             metrics.clone(),
             proxies.clone(),
             readiness.clone(),
+            uploads.clone(),
         );
         HttpServer::new(move || {
             let mut app = App::new()
@@ -319,7 +322,8 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
                 .app_data(keys.clone())
                 .app_data(metrics.clone())
                 .app_data(proxies.clone())
-                .app_data(readiness.clone());
+                .app_data(readiness.clone())
+                .app_data(uploads.clone());
             if let Some(tokens) = &tokens {
                 app = app.app_data(tokens.clone());
             }

@@ -43,6 +43,25 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// Load a file of positions for an Ente (CSV, JSON Lines or pagoPA GPD), with a report of
+    /// every row. Exit status 0 when every row was accepted, 1 when some were rejected, 2 when
+    /// the file could not be read.
+    Import {
+        /// The Ente whose positions the file holds (its fiscal code).
+        #[arg(long)]
+        ente: String,
+        /// `csv`, `jsonl` or `gpd`; from the extension when absent (.csv, .jsonl, .json/.zip).
+        #[arg(long)]
+        format: Option<String>,
+        /// Validate and report without writing anything.
+        #[arg(long)]
+        check: bool,
+        /// Where to write the report (default: the file's path with `.report.csv` added).
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// The file.
+        file: PathBuf,
+    },
     /// Print the SHA-256 of an API key, to provision it in `api_keys`.
     HashKey {
         /// The key.
@@ -62,8 +81,10 @@ fn main() -> std::process::ExitCode {
             eprintln!("error: {error:#}");
             std::process::ExitCode::from(CONFIGURATION_REFUSED)
         }
+        Err(Failure::Status(status)) => std::process::ExitCode::from(status),
         Err(Failure::Run(error)) => {
-            if error.downcast_ref::<pagopa_server::Refusal>().is_some() {
+            let unreadable = error.downcast_ref::<pagopa_server::import::ImportRefused>().is_some();
+            if unreadable || error.downcast_ref::<pagopa_server::Refusal>().is_some() {
                 eprintln!("error: {error:#}");
                 return std::process::ExitCode::from(CONFIGURATION_REFUSED);
             }
@@ -77,6 +98,8 @@ fn main() -> std::process::ExitCode {
 enum Failure {
     Configuration(anyhow::Error),
     Run(anyhow::Error),
+    /// The command ran and tells its outcome by the status alone.
+    Status(u8),
 }
 
 impl From<anyhow::Error> for Failure {
@@ -156,6 +179,46 @@ fn run(cli: Cli) -> Result<(), Failure> {
             running.run().await.context("the HTTP server failed")?;
             Ok(())
         }),
+        Command::Import {
+            ente,
+            format,
+            check,
+            report,
+            file,
+        } => {
+            let format = format
+                .map(|f| f.parse::<pagopa_domain::ImportFormat>())
+                .transpose()
+                .map_err(|e| Failure::Configuration(anyhow::anyhow!("--format: {e}")))?;
+            let args = pagopa_server::import::ImportArgs {
+                ente,
+                format,
+                check,
+                report,
+                file,
+            };
+            let imported = actix_web::rt::System::new()
+                .block_on(async { pagopa_server::import::import_file(&settings, &args).await })?;
+            let record = &imported.record;
+            println!(
+                "import {} {}{}: {} rows, {} accepted, {} rejected; report {}",
+                record.id,
+                record.status.as_str(),
+                if record.dry_run { " (check only, nothing written)" } else { "" },
+                record.rows_read,
+                record.accepted,
+                record.rejected,
+                imported.report.display()
+            );
+            match (record.status, record.rejected) {
+                (pagopa_domain::ImportStatus::Failed, _) => {
+                    eprintln!("error: {}", record.error.as_deref().unwrap_or("the file could not be read"));
+                    Err(Failure::Status(2))
+                }
+                (_, 0) => Ok(()),
+                _ => Err(Failure::Status(1)),
+            }
+        }
         Command::HashKey { .. } => Ok(()),
     }
 }

@@ -33,6 +33,7 @@ use tracing::Instrument;
 
 use crate::routing::resource;
 
+pub use admin::Uploads;
 pub use auth::{ApiKeyEntry, ApiKeys, Role};
 pub use citizen::{Citizen, CitizenTokens, MaybeCitizen};
 pub use health::Readiness;
@@ -89,6 +90,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 get => admin::get_position, put => admin::update_position))
             .service(resource!("/admin/entes/{ente}/positions/{iupd}/status", post => admin::set_status))
             .service(resource!("/admin/entes/{ente}/services/{code}", put => admin::put_service))
+            .service(resource!("/admin/entes/{ente}/imports", post => admin::upload_import))
+            .service(resource!("/admin/imports/{id}", get => admin::get_import))
+            .service(resource!("/admin/imports/{id}/report", get => admin::get_report))
             .service(resource!("/admin/positions", get => admin::search_positions))
             .service(resource!("/admin/receipts", get => admin::search_receipts))
             .service(resource!("/admin/outbox/{id}/replay", post => admin::replay_outbox))

@@ -58,6 +58,23 @@ pub struct Settings {
     pub warnings: Vec<String>,
     /// Expiry by time of positions that expire after their due dates.
     pub expiry: ExpirySettings,
+    /// Bulk loads sent through the operator API.
+    pub imports: ImportSettings,
+}
+
+/// Bulk loads sent through the operator API (`POST /api/v1/admin/entes/{ente}/imports`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportSettings {
+    /// Whether this instance runs the uploaded loads (an instance that does not still takes
+    /// uploads; the files folder must then be shared with one that does).
+    pub enabled: bool,
+    /// Where uploaded files and their reports are kept (created if missing).
+    pub dir: String,
+    /// The largest file accepted, in bytes (1 KiB..=16 GiB).
+    pub max_bytes: u64,
+    /// Pause between looks for loads left unfinished by another instance, in seconds.
+    pub poll_secs: u64,
 }
 
 /// The expiry job: moves `Valid` positions that expire after their due dates to `Expired` once
@@ -198,6 +215,12 @@ retry_max_secs = 3600
 enabled = true
 interval_secs = 300
 batch = 100
+
+[imports]
+enabled = true
+dir = "./data/imports"
+max_bytes = 2147483648
+poll_secs = 30
 "#;
 
 /// The longest duration any setting takes: 30 days, in seconds.
@@ -322,6 +345,16 @@ impl Settings {
         )?;
         within("expiry.interval_secs", self.expiry.interval_secs, 1, 86_400)?;
         within("expiry.batch", self.expiry.batch, 1, 10_000)?;
+        within(
+            "imports.max_bytes",
+            self.imports.max_bytes,
+            1024,
+            16 * 1024 * 1024 * 1024,
+        )?;
+        within("imports.poll_secs", self.imports.poll_secs, 1, 86_400)?;
+        if self.imports.dir.trim().is_empty() {
+            return Err(bad("imports.dir", "must name a folder"));
+        }
         if let Some(tokens) = &self.citizen_tokens {
             within(
                 "citizen_tokens.max_lifetime_secs",

@@ -3,6 +3,7 @@
 
 mod catalogue;
 mod entes;
+mod imports;
 mod outbox;
 mod positions;
 mod quarantine;
@@ -13,6 +14,8 @@ use pagopa_domain::EnteId;
 
 pub(crate) use catalogue::*;
 pub(crate) use entes::*;
+pub use imports::Uploads;
+pub(crate) use imports::*;
 pub(crate) use outbox::*;
 pub(crate) use positions::*;
 pub(crate) use quarantine::*;

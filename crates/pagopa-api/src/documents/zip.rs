@@ -223,7 +223,7 @@ impl Write for ChunkWriter {
 }
 
 /// The response body: the chunks as they come.
-struct ChunkBody(mpsc::Receiver<io::Result<Bytes>>);
+pub(crate) struct ChunkBody(pub(crate) mpsc::Receiver<io::Result<Bytes>>);
 
 impl MessageBody for ChunkBody {
     type Error = io::Error;

@@ -40,7 +40,9 @@ impl std::str::FromStr for ImportId {
         if hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
             Ok(Self(raw.to_owned()))
         } else {
-            Err(format!("{raw:?} is not an import id (imp_ and 32 lowercase hexadecimal digits)"))
+            Err(format!(
+                "{raw:?} is not an import id (imp_ and 32 lowercase hexadecimal digits)"
+            ))
         }
     }
 }
@@ -303,6 +305,8 @@ impl ImportItem {
 
 /// What the rows of a position ask for.
 #[derive(Clone, Debug, PartialEq, Eq)]
+// Nearly every item is an upsert: boxing it would only add an allocation per position.
+#[allow(clippy::large_enum_variant)]
 pub enum ImportContent {
     /// Create the position, or bring it in line with the file.
     Upsert(ImportDraft),

@@ -22,11 +22,11 @@ pub use catalogue::{
 };
 pub use ente::{Ente, EnteLogo, EnteSettingsError, LogoFormat, MAX_LOGO_BYTES, NoticeLanguage};
 pub use ente_settings::{EnteSettings, EnteSettingsFieldError};
-pub use import::{
-    ImportContent, ImportDraft, ImportFormat, ImportId, ImportItem, ImportRecord, ImportStatus, NewImport, REPORT_COLUMNS,
-    ReportLine, RowIssue, RowOutcome, RowRef,
-};
 pub use ids::{CartId, IdentifierError, Iupd, PartyId, ReceiptId, ServiceCode};
+pub use import::{
+    ImportContent, ImportDraft, ImportFormat, ImportId, ImportItem, ImportRecord, ImportStatus, NewImport,
+    REPORT_COLUMNS, ReportLine, RowIssue, RowOutcome, RowRef,
+};
 pub use outbox::{ExpiryNotification, OutboxEvent, OutboxMessage, PaymentNotification, RetryPolicy};
 pub use position::{
     DebtPosition, Instalment, NotPayable, OptionPayment, Origin, PayabilityError, PaymentEffect, PaymentOption,

@@ -11,8 +11,8 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::BoxError;
 use crate::model::{
-    Cart, CartId, DebtPosition, Ente, EnteLogo, ImportId, ImportRecord, Iupd, OutboxEvent, OutboxMessage, PositionStatus, QuarantineEntry,
-    QuarantinedMessage, ReceiptId, ServiceCode, SpontaneousService, StoredReceipt,
+    Cart, CartId, DebtPosition, Ente, EnteLogo, ImportId, ImportRecord, Iupd, OutboxEvent, OutboxMessage,
+    PositionStatus, QuarantineEntry, QuarantinedMessage, ReceiptId, ServiceCode, SpontaneousService, StoredReceipt,
 };
 use crate::value::{EnteId, FiscalCode, Iuv, NoticeNumber};
 

@@ -96,7 +96,11 @@ impl Imports {
                 Decision::Write(_, outcome) => match results.next() {
                     Some(Ok(position)) => (outcome, None, Some(position)),
                     Some(Err(error)) => (RowOutcome::Rejected, Some(write_issue(&error)), None),
-                    None => (RowOutcome::Rejected, Some(write_issue(&StorageError::NotFound("the batch's answer".into()))), None),
+                    None => (
+                        RowOutcome::Rejected,
+                        Some(write_issue(&StorageError::NotFound("the batch's answer".into()))),
+                        None,
+                    ),
                 },
             };
             for row in &item.rows {
@@ -138,10 +142,16 @@ impl Imports {
         // a placeholder in the Ente's layout until the position is known to be valid.
         let mut to_allocate = Vec::new();
         for (n, &index) in import.allocate.iter().enumerate() {
-            let Some(option) = draft.options.get_mut(index) else { continue };
+            let Some(option) = draft.options.get_mut(index) else {
+                continue;
+            };
             let kept = existing
                 .as_ref()
-                .and_then(|p| p.options.iter().find(|o| o.instalment.map(|i| i.number) == option.instalment.map(|i| i.number)))
+                .and_then(|p| {
+                    p.options
+                        .iter()
+                        .find(|o| o.instalment.map(|i| i.number) == option.instalment.map(|i| i.number))
+                })
                 .map(|o| o.notice_number.clone());
             match kept {
                 Some(notice) => option.notice_number = notice,
@@ -230,7 +240,10 @@ fn foreign_beneficiary(ente: &Ente, beneficiaries: &BTreeSet<EnteId>, import: &I
         (t.ente != ente.id && !beneficiaries.contains(&t.ente)).then(|| {
             RowIssue::new(
                 "unknown_beneficiary",
-                format!("t{}_ente: l'ente {} non è servito da questa installazione", t.id, t.ente),
+                format!(
+                    "t{}_ente: l'ente {} non è servito da questa installazione",
+                    t.id, t.ente
+                ),
                 format!("t{}_ente: Ente {} is not served here", t.id, t.ente),
             )
         })
@@ -341,9 +354,5 @@ pub(crate) fn position_issue(error: &PositionError) -> RowIssue {
         ),
         _ => ("invalid_position", format!("posizione non valida: {english}")),
     };
-    RowIssue {
-        code,
-        italian,
-        english,
-    }
+    RowIssue { code, italian, english }
 }

@@ -42,7 +42,11 @@ fn row(record: &ImportRecord) -> Result<ImportRow<'_>, DbError> {
 /// The writes of one batch, each in its own savepoint: the batch as a whole first (one
 /// multi-row insert for the new positions), one by one only if that failed.
 trait ImportWrites {
-    fn write_batch(&mut self, writes: &[ImportWrite], at: DateTime<Utc>) -> Result<Vec<Result<DebtPosition, StorageError>>, DbError>;
+    fn write_batch(
+        &mut self,
+        writes: &[ImportWrite],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Result<DebtPosition, StorageError>>, DbError>;
     fn claim(&mut self, id: &str, worker: &str, now: i64, until: i64) -> Result<Option<ImportRecord>, DbError>;
 }
 
@@ -53,7 +57,8 @@ fn is_position_failure(error: &DbError) -> bool {
         DbError::Port(StorageError::Duplicate(_) | StorageError::Conflict(_) | StorageError::NotFound(_)) => true,
         DbError::Diesel(diesel::result::Error::DatabaseError(kind, _)) => matches!(
             kind,
-            diesel::result::DatabaseErrorKind::UniqueViolation | diesel::result::DatabaseErrorKind::SerializationFailure
+            diesel::result::DatabaseErrorKind::UniqueViolation
+                | diesel::result::DatabaseErrorKind::SerializationFailure
         ),
         _ => false,
     }
@@ -143,7 +148,9 @@ impl ImportRepository for DieselStore {
     async fn create_import(&self, record: &ImportRecord) -> Result<(), StorageError> {
         let record = record.clone();
         with_write_conn!(self, |conn| {
-            diesel::insert_into(imports::table).values(row(&record)?).execute(conn)?;
+            diesel::insert_into(imports::table)
+                .values(row(&record)?)
+                .execute(conn)?;
             Ok(())
         })
     }
