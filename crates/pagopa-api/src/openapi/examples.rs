@@ -140,10 +140,43 @@ pub(super) fn operation(method: &str, path: &str) -> (Option<Value>, Option<Valu
         ("post", "/api/v1/admin/entes/{ente}/notices.zip") => {
             (Some(json!({ "status": "valid", "due_from": "2026-01-01", "due_to": "2026-12-31" })), None)
         }
+        ("post", "/api/v1/admin/entes/{ente}/imports") => {
+            let gpd = json!({ "paymentPositions": [{
+                "iupd": "TARI-2027-0002", "type": "F", "fiscalCode": demo::DEBTOR, "fullName": "Giuseppe Verdi",
+                "companyName": "Comune di Valdesempio", "switchToExpired": false,
+                "paymentOption": [{
+                    "nav": demo::comune_notice(2_700_000_000_001).to_string(), "iuv": demo::comune_notice(2_700_000_000_001).iuv().to_string(),
+                    "amount": 12_345, "description": "TARI 2027", "isPartialPayment": false, "dueDate": "2027-06-30T23:59:59+02:00",
+                    "transfer": [{ "idTransfer": "1", "amount": 12_345, "remittanceInformation": "TARI 2027",
+                        "category": "9/0101108TS/", "iban": demo::comune().bank_iban.to_string() }]
+                }]
+            }] });
+            (Some(gpd), Some(import_example(false)))
+        }
+        ("get", "/api/v1/admin/imports/{id}") => (None, Some(import_example(true))),
         ("get", "/health/live") => (None, Some(json!({ "status": "live" }))),
         ("get", "/health/ready") => (None, Some(json!({ "status": "ready", "warnings": [] }))),
         _ => (None, None),
     }
+}
+
+/// A load as the imports API shows it: queued, or done.
+fn import_example(done: bool) -> Value {
+    let id = "imp_4f0c1d2e3a4b5c6d7e8f90a1b2c3d4e5";
+    let mut example = json!({
+        "id": id, "ente": demo::COMUNE, "format": "csv", "status": "queued", "dry_run": false,
+        "sha256": "9f2c…", "bytes": 48_213_504, "rows_read": 0, "accepted": 0, "rejected": 0,
+        "created_at": "2026-12-02T09:00:00+00:00", "report": format!("/api/v1/admin/imports/{id}/report")
+    });
+    if done {
+        example["status"] = json!("done");
+        example["rows_read"] = json!(1_000_000);
+        example["accepted"] = json!(999_998);
+        example["rejected"] = json!(2);
+        example["started_at"] = json!("2026-12-02T09:00:01+00:00");
+        example["finished_at"] = json!("2026-12-02T09:00:37+00:00");
+    }
+    example
 }
 
 /// Serialisation to a JSON value behind a trait object, for the table above.

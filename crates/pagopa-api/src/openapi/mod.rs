@@ -93,6 +93,9 @@ impl Modify for Security {
         crate::admin::put_service,
         crate::admin::replay_outbox,
         crate::admin::list_quarantine,
+        crate::admin::upload_import,
+        crate::admin::get_import,
+        crate::admin::get_report,
         crate::documents::notice::my_notice_pdf,
         crate::documents::receipt::my_receipt_pdf,
         crate::documents::notice::public_notice_pdf,
@@ -104,7 +107,7 @@ impl Modify for Security {
         Problem, ProblemField, EnteDto, ServiceSummaryDto, ServiceDto, SpontaneousRequestDto, PaymentDto, NoticeDto,
         PositionDto, OptionDto, MyPositionsDto, ReceiptDto, StartCartDto, CartNoticeDto, ReturnUrlsDto, CartDto,
         crate::doc_types::PositionDraftDoc, crate::doc_types::DebtPositionDoc,
-        crate::documents::zip::NoticesFilter
+        crate::documents::zip::NoticesFilter, crate::admin::ImportDto
     )),
     modifiers(&Security),
     tags(

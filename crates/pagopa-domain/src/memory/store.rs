@@ -576,6 +576,17 @@ impl IuvAllocator for MemoryStore {
         *counter += 1;
         Ok(*counter)
     }
+
+    async fn next_bases(&self, ente: &EnteId, layout: NoticeLayout, count: u64) -> Result<Vec<u64>, StorageError> {
+        let mut state = self.state();
+        let counter = state
+            .iuv
+            .entry((ente.clone(), layout.aux_digit(), layout.code()))
+            .or_insert(0);
+        let first = *counter + 1;
+        *counter += count;
+        Ok((first..=*counter).collect())
+    }
 }
 
 #[async_trait]

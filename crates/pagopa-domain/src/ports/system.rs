@@ -47,4 +47,14 @@ pub trait IuvAllocator: Send + Sync {
     /// The next unused IUV base of `ente` in `layout`, starting from 1. The caller turns it into
     /// a notice number and refuses bases past the layout's maximum.
     async fn next_base(&self, ente: &EnteId, layout: NoticeLayout) -> Result<u64, StorageError>;
+
+    /// `count` unused bases at once (bulk loads), in increasing order; the same contract as
+    /// [`IuvAllocator::next_base`]. The default asks one by one; adapters take a range.
+    async fn next_bases(&self, ente: &EnteId, layout: NoticeLayout, count: u64) -> Result<Vec<u64>, StorageError> {
+        let mut bases = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
+        for _ in 0..count {
+            bases.push(self.next_base(ente, layout).await?);
+        }
+        Ok(bases)
+    }
 }

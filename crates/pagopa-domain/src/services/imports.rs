@@ -25,7 +25,8 @@ pub struct Imports {
 enum Decision {
     Reject(RowIssue),
     Unchanged(DebtPosition),
-    Write(ImportWrite, RowOutcome),
+    /// A write, with the options whose notice number is still to be allocated.
+    Write(ImportWrite, RowOutcome, Vec<usize>),
 }
 
 impl Imports {
@@ -69,15 +70,18 @@ impl Imports {
                 (Ok(ImportContent::Cancel(iupd)), _) => cancel(stored.remove(iupd), now),
                 (Ok(ImportContent::Upsert(import)), _) => {
                     let existing = stored.remove(import.iupd());
-                    self.decide(ente, beneficiaries, import, existing, now, dry_run).await?
+                    self.decide(ente, beneficiaries, import, existing, now)?
                 }
             };
             decisions.push(decision);
         }
+        if !dry_run {
+            self.allocate(ente, &mut decisions).await?;
+        }
         let writes: Vec<ImportWrite> = decisions
             .iter()
             .filter_map(|d| match d {
-                Decision::Write(write, _) => Some(write.clone()),
+                Decision::Write(write, _, _) => Some(write.clone()),
                 _ => None,
             })
             .collect();
@@ -92,8 +96,8 @@ impl Imports {
             let (outcome, issue, position) = match decision {
                 Decision::Reject(issue) => (RowOutcome::Rejected, Some(issue), None),
                 Decision::Unchanged(position) => (RowOutcome::Unchanged, None, Some(position)),
-                Decision::Write(write, outcome) if dry_run => (outcome, None, Some(write.position().clone())),
-                Decision::Write(_, outcome) => match results.next() {
+                Decision::Write(write, outcome, _) if dry_run => (outcome, None, Some(write.position().clone())),
+                Decision::Write(_, outcome, _) => match results.next() {
                     Some(Ok(position)) => (outcome, None, Some(position)),
                     Some(Err(error)) => (RowOutcome::Rejected, Some(write_issue(&error)), None),
                     None => (
@@ -125,14 +129,13 @@ impl Imports {
         Ok(lines)
     }
 
-    async fn decide(
+    fn decide(
         &self,
         ente: &Ente,
         beneficiaries: &BTreeSet<EnteId>,
         import: &ImportDraft,
         existing: Option<DebtPosition>,
         now: chrono::DateTime<chrono::Utc>,
-        dry_run: bool,
     ) -> Result<Decision, DomainError> {
         if let Some(issue) = foreign_beneficiary(ente, beneficiaries, import) {
             return Ok(Decision::Reject(issue));
@@ -161,10 +164,10 @@ impl Imports {
                 }
             }
         }
-        let decision = match existing {
+        Ok(match existing {
             None => match DebtPosition::create(&ente.id, ente.notice_layout, draft, now) {
-                Ok(position) => Decision::Write(ImportWrite::Create(position), RowOutcome::Created),
-                Err(error) => return Ok(Decision::Reject(position_issue(&error))),
+                Ok(position) => Decision::Write(ImportWrite::Create(position), RowOutcome::Created, to_allocate),
+                Err(error) => Decision::Reject(position_issue(&error)),
             },
             Some(stored) if super::positions::same_content(&stored, &draft) => {
                 if stored.status == PositionStatus::Cancelled {
@@ -175,19 +178,41 @@ impl Imports {
             }
             Some(stored) if !stored.status.is_updatable() => Decision::Reject(not_updatable(stored.status)),
             Some(mut stored) => match stored.update(ente.notice_layout, draft, now) {
-                Ok(()) => Decision::Write(ImportWrite::Update(stored), RowOutcome::Updated),
-                Err(error) => return Ok(Decision::Reject(position_issue(&error))),
+                Ok(()) => Decision::Write(ImportWrite::Update(stored), RowOutcome::Updated, to_allocate),
+                Err(error) => Decision::Reject(position_issue(&error)),
             },
-        };
-        let Decision::Write(mut write, outcome) = decision else {
-            return Ok(decision);
-        };
-        if !dry_run {
-            let position = match &mut write {
+        })
+    }
+
+    /// Gives every option still without a number a fresh one, with one allocation per batch.
+    async fn allocate(&self, ente: &Ente, decisions: &mut [Decision]) -> Result<(), DomainError> {
+        let needed: usize = decisions
+            .iter()
+            .map(|d| match d {
+                Decision::Write(_, _, pending) => pending.len(),
+                _ => 0,
+            })
+            .sum();
+        if needed == 0 {
+            return Ok(());
+        }
+        let bases = self
+            .ports
+            .iuv
+            .next_bases(&ente.id, ente.notice_layout, needed as u64)
+            .await?;
+        let mut bases = bases.into_iter();
+        for decision in decisions.iter_mut() {
+            let Decision::Write(write, _, pending) = decision else {
+                continue;
+            };
+            let position = match write {
                 ImportWrite::Create(p) | ImportWrite::Update(p) => p,
             };
-            for index in to_allocate {
-                let base = self.ports.iuv.next_base(&ente.id, ente.notice_layout).await?;
+            for index in pending.drain(..) {
+                let base = bases
+                    .next()
+                    .ok_or_else(|| DomainError::Semantic("fewer IUV bases than asked".into()))?;
                 let notice = NoticeNumber::build(ente.notice_layout, base).map_err(|e| match e {
                     NoticeNumberError::BaseTooLarge { .. } => DomainError::IuvExhausted(ente.id.clone()),
                     other => DomainError::Semantic(other.to_string()),
@@ -195,7 +220,7 @@ impl Imports {
                 position.options[index].notice_number = notice;
             }
         }
-        Ok(Decision::Write(write, outcome))
+        Ok(())
     }
 }
 
@@ -225,7 +250,7 @@ fn cancel(existing: Option<DebtPosition>, now: chrono::DateTime<chrono::Utc>) ->
         )),
         Some(stored) if stored.status == PositionStatus::Cancelled => Decision::Unchanged(stored),
         Some(mut stored) => match stored.transition(PositionStatus::Cancelled, now) {
-            Ok(()) => Decision::Write(ImportWrite::Update(stored), RowOutcome::Cancelled),
+            Ok(()) => Decision::Write(ImportWrite::Update(stored), RowOutcome::Cancelled, Vec::new()),
             Err(_) => Decision::Reject(RowIssue::new(
                 "not_cancellable",
                 format!("la posizione è {} e non può essere annullata", status_it(stored.status)),
