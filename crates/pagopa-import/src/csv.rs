@@ -49,15 +49,9 @@ pub const TRANSFER_COLUMNS: [&str; 9] = [
     "stamp_province",
 ];
 
-/// Columns a header must have.
-const REQUIRED: [&str; 6] = [
-    "position_id",
-    "amount_cents",
-    "due_date",
-    "description",
-    "debtor_fiscal_code",
-    "debtor_name",
-];
+/// Columns a header must have. The others an upsert needs (amount, due date, debtor, …) are
+/// checked row by row, so a file of cancellations needs only `action` and `position_id`.
+const REQUIRED: [&str; 1] = ["position_id"];
 
 /// Transfer columns are read up to this N, so a row giving a sixth transfer is refused by the
 /// rule (1 to 5 transfers) rather than by the header.

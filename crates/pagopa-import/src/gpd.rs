@@ -327,19 +327,24 @@ impl<'de> Visitor<'de> for Positions<'_, '_, '_> {
         })? {
             state.ordinal += 1;
             let item = match repeated.take() {
-                Some(key) => ImportItem {
-                    rows: vec![RowRef {
-                        row: state.ordinal,
-                        option_index: None,
-                    }],
-                    position_id: value.get("iupd").and_then(Value::as_str).unwrap_or_default().to_owned(),
-                    content: Err(issue(
-                        "invalid_json",
-                        &key,
-                        "chiave ripetuta in un oggetto della posizione",
-                        "the key appears twice in one object of the position",
-                    )),
-                },
+                Some(key) => {
+                    let position_id = value.get("iupd").and_then(Value::as_str).unwrap_or_default().to_owned();
+                    // A later position with this id is still a repeat.
+                    state.seen.first_time(&position_id);
+                    ImportItem {
+                        rows: vec![RowRef {
+                            row: state.ordinal,
+                            option_index: None,
+                        }],
+                        position_id,
+                        content: Err(issue(
+                            "invalid_json",
+                            &key,
+                            "chiave ripetuta in un oggetto della posizione",
+                            "the key appears twice in one object of the position",
+                        )),
+                    }
+                }
                 None => item(state.ordinal, &value, state.ente, &mut state.seen),
             };
             if !(state.sink)(item) {
@@ -674,7 +679,7 @@ fn position(value: &Value, ente: &EnteId, seen: &mut SeenIds) -> Field<(Position
             ));
         }
     }
-    if obj.get("paymentDate").is_some() {
+    if obj.string("paymentDate")?.is_some() {
         return Err(unsupported(
             "paymentDate",
             "una posizione già pagata non si può caricare",
@@ -828,7 +833,7 @@ fn option(i: usize, value: &Value, ente: &EnteId) -> Field<(bool, PaymentOption)
     let amount = obj.amount("amount")?;
     let description = obj.required_text("description")?;
     let due_date = due_date(&obj.path("dueDate"), obj.required("dueDate")?)?;
-    if obj.get("retentionDate").is_some() {
+    if obj.string("retentionDate")?.is_some() {
         return Err(unsupported(
             &obj.path("retentionDate"),
             "la data di conservazione non è gestita",

@@ -58,8 +58,11 @@ impl IdGenerator for SequentialIds {
             .unwrap_or_else(|_| unreachable!("'cart-' and digits form a valid cart id"))
     }
 
+    /// Import ids count across the whole process: a load's record outlives the ports it was
+    /// made with, so ids of different `SequentialIds` must not collide.
     fn import_id(&self) -> crate::model::ImportId {
-        let n = self.0.fetch_add(1, Ordering::Relaxed) + 1;
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let mut bytes = [0u8; 16];
         bytes[8..].copy_from_slice(&n.to_be_bytes());
         crate::model::ImportId::from_random(bytes)

@@ -141,6 +141,7 @@ impl Imports {
             return Ok(Decision::Reject(issue));
         }
         let mut draft = import.draft.clone();
+        let unnumbered = |issue: RowIssue, draft: &crate::model::PositionDraft| hide_placeholders(issue, draft);
         // Options without a number keep the stored option's (same kind and index); the rest get
         // a placeholder in the Ente's layout until the position is known to be valid.
         let mut to_allocate = Vec::new();
@@ -165,9 +166,9 @@ impl Imports {
             }
         }
         Ok(match existing {
-            None => match DebtPosition::create(&ente.id, ente.notice_layout, draft, now) {
+            None => match DebtPosition::create(&ente.id, ente.notice_layout, draft.clone(), now) {
                 Ok(position) => Decision::Write(ImportWrite::Create(position), RowOutcome::Created, to_allocate),
-                Err(error) => Decision::Reject(position_issue(&error)),
+                Err(error) => Decision::Reject(unnumbered(position_issue(&error), &draft)),
             },
             Some(stored) if super::positions::same_content(&stored, &draft) => {
                 if stored.status == PositionStatus::Cancelled {
@@ -177,9 +178,9 @@ impl Imports {
                 }
             }
             Some(stored) if !stored.status.is_updatable() => Decision::Reject(not_updatable(stored.status)),
-            Some(mut stored) => match stored.update(ente.notice_layout, draft, now) {
+            Some(mut stored) => match stored.update(ente.notice_layout, draft.clone(), now) {
                 Ok(()) => Decision::Write(ImportWrite::Update(stored), RowOutcome::Updated, to_allocate),
-                Err(error) => Decision::Reject(position_issue(&error)),
+                Err(error) => Decision::Reject(unnumbered(position_issue(&error), &draft)),
             },
         })
     }
@@ -235,6 +236,19 @@ fn option_at(options: &[PaymentOption], index: u32) -> Option<&PaymentOption> {
 /// Placeholder bases sit at the top of the layout's range, far from any allocated base.
 fn placeholder(layout: NoticeLayout, n: usize) -> Result<NoticeNumber, DomainError> {
     NoticeNumber::build(layout, layout.max_base() - n as u64).map_err(|e| DomainError::Semantic(e.to_string()))
+}
+
+/// A rule's message names the option by its notice number: one still to be allocated is named
+/// as such, not by its placeholder.
+fn hide_placeholders(mut issue: RowIssue, draft: &crate::model::PositionDraft) -> RowIssue {
+    for option in &draft.options {
+        if is_placeholder(&option.notice_number) {
+            let shown = option.notice_number.as_str();
+            issue.italian = issue.italian.replace(shown, "(numero da assegnare)");
+            issue.english = issue.english.replace(shown, "(number to be allocated)");
+        }
+    }
+    issue
 }
 
 fn is_placeholder(notice: &NoticeNumber) -> bool {
