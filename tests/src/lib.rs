@@ -158,9 +158,11 @@ impl Server {
              [carts]\nsession_lifetime_secs = {}\n\n\
              [outbox]\ninterval_ms = 100\nretry_base_secs = 1\nretry_max_secs = 2\n\n\
              [node.auth]\nsecret = \"{NODE_SECRET}\"\n\n\
+             [imports]\ndir = \"{}\"\npoll_secs = 1\nlease_secs = 2\n\n\
              [[api_keys]]\nname = \"e2e-operator\"\nsha256 = \"{}\"\nrole = \"operator\"\nentes = []\n",
             options.database.url(),
             options.session_lifetime_secs,
+            imports_dir(port).display(),
             key_hash(OPERATOR_KEY),
         );
         if let Some(sim) = options.checkout_port {
@@ -228,6 +230,11 @@ impl Server {
     pub fn soap_url(&self) -> String {
         format!("{}/pagopa/paForNode", self.base)
     }
+}
+
+/// Where a test server on `port` keeps uploaded loads (the same across its restarts).
+pub fn imports_dir(port: u16) -> PathBuf {
+    std::env::temp_dir().join(format!("pagopa-e2e-imports-{}-{port}", std::process::id()))
 }
 
 /// A running `pagopa-sim serve`.

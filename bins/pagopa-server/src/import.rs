@@ -179,13 +179,13 @@ fn worker_name(kind: &str) -> String {
 /// (a load's parsing and decisions never take the HTTP workers' time). Returns what the API's
 /// handlers need.
 pub fn spawn_worker(ports: &Ports, settings: &ImportSettings) -> anyhow::Result<pagopa_api::Uploads> {
+    // The folder is made at the first upload: an installation that never takes loads never has it.
     let files = ImportFiles::new(&settings.dir);
-    std::fs::create_dir_all(files.dir())
-        .with_context(|| format!("imports.dir: cannot create {}", files.dir().display()))?;
     let wake = Arc::new(tokio::sync::Notify::new());
     let uploads = pagopa_api::Uploads::new(files.clone(), wake.clone(), settings.max_bytes);
     if settings.enabled {
-        let runner = Runner::new(ports.clone(), worker_name("api"));
+        let runner =
+            Runner::new(ports.clone(), worker_name("api")).with_lease(chrono::Duration::seconds(settings.lease_secs));
         let poll = std::time::Duration::from_secs(settings.poll_secs);
         std::thread::Builder::new()
             .name("imports".into())

@@ -15,8 +15,9 @@ use tokio::sync::mpsc;
 use crate::report::ReportWriter;
 use crate::{BytesRead, FileError};
 
-/// How long a worker holds a running load between two progress records.
-pub const LEASE: Duration = Duration::minutes(2);
+/// How long a worker holds a running load between two progress records, by default. A load
+/// whose worker died is taken over once its lease lapses.
+pub const LEASE: Duration = Duration::seconds(30);
 
 /// What a running load did so far, for progress displays.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -56,6 +57,7 @@ pub struct Runner {
     ports: Ports,
     imports: Imports,
     worker: String,
+    lease: Duration,
 }
 
 impl Runner {
@@ -65,7 +67,14 @@ impl Runner {
             imports: Imports::new(ports.clone()),
             ports,
             worker: worker.into(),
+            lease: LEASE,
         }
+    }
+
+    /// The same runner holding loads for `lease` between progress records.
+    pub fn with_lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
     }
 
     /// The worker name it records.
@@ -108,7 +117,7 @@ impl Runner {
         record.status = ImportStatus::Running;
         record.started_at.get_or_insert(now);
         record.worker = Some(self.worker.clone());
-        record.lease_until = Some(now + LEASE);
+        record.lease_until = Some(now + self.lease);
         self.ports
             .imports
             .save_import(&record)
@@ -162,7 +171,7 @@ impl Runner {
             record.accepted += accepted;
             record.rejected += lines.len() as u64 - accepted;
             record.checkpoint_row = record.checkpoint_row.max(last_row);
-            record.lease_until = Some(self.ports.clock.now() + LEASE);
+            record.lease_until = Some(self.ports.clock.now() + self.lease);
             self.ports
                 .imports
                 .save_import(&record)
@@ -260,7 +269,7 @@ pub async fn work(
                     let claimed = runner
                         .ports
                         .imports
-                        .claim_import(&record.id, &runner.worker, now, now + LEASE)
+                        .claim_import(&record.id, &runner.worker, now, now + runner.lease)
                         .await;
                     let Ok(Some(claimed)) = claimed else { continue };
                     let id = claimed.id.clone();

@@ -75,6 +75,10 @@ pub struct ImportSettings {
     pub max_bytes: u64,
     /// Pause between looks for loads left unfinished by another instance, in seconds.
     pub poll_secs: u64,
+    /// How long a running load stays with its instance without a sign of progress, in seconds
+    /// (2..=3600): a load whose instance died is resumed by another, or by the same one
+    /// restarted, once this has passed.
+    pub lease_secs: i64,
 }
 
 /// The expiry job: moves `Valid` positions that expire after their due dates to `Expired` once
@@ -221,6 +225,7 @@ enabled = true
 dir = "./data/imports"
 max_bytes = 2147483648
 poll_secs = 30
+lease_secs = 30
 "#;
 
 /// The longest duration any setting takes: 30 days, in seconds.
@@ -352,6 +357,7 @@ impl Settings {
             16 * 1024 * 1024 * 1024,
         )?;
         within("imports.poll_secs", self.imports.poll_secs, 1, 86_400)?;
+        within("imports.lease_secs", self.imports.lease_secs, 2, 3_600)?;
         if self.imports.dir.trim().is_empty() {
             return Err(bad("imports.dir", "must name a folder"));
         }

@@ -263,6 +263,9 @@ async fn receive(payload: &mut web::Payload, part: &PathBuf, max_bytes: u64) -> 
             format!("the file could not be kept: {e}"),
         )
     };
+    if let Some(dir) = part.parent() {
+        tokio::fs::create_dir_all(dir).await.map_err(failed)?;
+    }
     let mut file = tokio::fs::File::create(part).await.map_err(failed)?;
     let mut hasher = sha2::Sha256::new();
     let mut bytes = 0u64;
