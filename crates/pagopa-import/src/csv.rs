@@ -256,7 +256,7 @@ pub fn read(mut reader: impl BufRead, ente: &Ente, sink: &mut Sink<'_>) -> Resul
             }
             continue;
         }
-        let mut started = Pending::start(&header, &record, id, row);
+        let mut started = Pending::start(&header, &record, id);
         started.add(&header, &record, row, ente);
         pending = Some(started);
     }
@@ -323,7 +323,7 @@ const POSITION_COLUMNS: [&str; 14] = [
 ];
 
 impl Pending {
-    fn start(header: &Header, record: &csv::StringRecord, id: String, _row: u64) -> Self {
+    fn start(header: &Header, record: &csv::StringRecord, id: String) -> Self {
         let shared = POSITION_COLUMNS
             .iter()
             .map(|c| (*c, header.get(record, c).unwrap_or("").to_owned()))

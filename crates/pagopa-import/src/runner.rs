@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::Duration;
 use pagopa_domain::ports::Ports;
-use pagopa_domain::services::{IMPORT_BATCH, Imports};
+use pagopa_domain::services::{BatchPlan, IMPORT_BATCH, Imports};
 use pagopa_domain::{DomainError, ImportItem, ImportRecord, ImportStatus};
 use tokio::sync::mpsc;
 
@@ -140,50 +140,69 @@ impl Runner {
                 .map_err(|e| RunError::Report(std::io::Error::other(e)))?
         };
 
+        // Batch N is written while batch N+1 is read and decided: the writer thread and this
+        // one work at the same time.
         let skip_through = record.checkpoint_row;
-        let mut batch = Vec::with_capacity(IMPORT_BATCH);
         let mut ended = None;
-        while ended.is_none() {
-            match receiver.recv().await {
-                Some(Message::Item(item)) => {
-                    if item.last_row() > skip_through {
-                        batch.push(*item);
-                    }
-                    if batch.len() < IMPORT_BATCH {
-                        continue;
-                    }
+        let mut pending: Option<BatchPlan> = None;
+        loop {
+            let mut batch = Vec::with_capacity(IMPORT_BATCH);
+            while ended.is_none() && batch.len() < IMPORT_BATCH {
+                match receiver.recv().await {
+                    Some(Message::Item(item)) if item.last_row() > skip_through => batch.push(*item),
+                    Some(Message::Item(_)) => {}
+                    Some(Message::End(result)) => ended = Some(result),
+                    None => ended = Some(Err(FileError::Format("the file reader stopped unexpectedly".into()))),
                 }
-                Some(Message::End(result)) => ended = Some(result),
-                None => ended = Some(Err(FileError::Format("the file reader stopped unexpectedly".into()))),
             }
-            if batch.is_empty() {
-                continue;
+            if batch.is_empty() && pending.is_none() {
+                break;
             }
-            let items = std::mem::replace(&mut batch, Vec::with_capacity(IMPORT_BATCH));
-            let last_row = items.iter().map(ImportItem::last_row).max().unwrap_or(0);
-            let lines = self
-                .imports
-                .apply_batch(&ente, &beneficiaries, items, record.dry_run)
-                .await?;
-            let accepted = lines.iter().filter(|l| l.outcome.is_accepted()).count() as u64;
-            record.report_bytes = writer.append(&lines).map_err(RunError::Report)?;
-            record.rows_read += lines.len() as u64;
-            record.accepted += accepted;
-            record.rejected += lines.len() as u64 - accepted;
-            record.checkpoint_row = record.checkpoint_row.max(last_row);
-            record.lease_until = Some(self.ports.clock.now() + self.lease);
-            self.ports
-                .imports
-                .save_import(&record)
-                .await
-                .map_err(DomainError::from)?;
-            progress(&Progress {
-                rows: record.rows_read,
-                accepted: record.accepted,
-                rejected: record.rejected,
-                bytes_read: read.get(),
-                bytes_total,
-            });
+            let plan = async {
+                if batch.is_empty() {
+                    Ok(None)
+                } else {
+                    self.imports
+                        .plan_batch(&ente, &beneficiaries, batch, record.dry_run)
+                        .await
+                        .map(Some)
+                }
+            };
+            let write = async {
+                match pending.take() {
+                    Some(plan) => {
+                        let last_row = plan.last_row();
+                        self.imports
+                            .write_batch(plan)
+                            .await
+                            .map(|lines| Some((lines, last_row)))
+                    }
+                    None => Ok(None),
+                }
+            };
+            let (written, planned) = tokio::join!(write, plan);
+            if let Some((lines, last_row)) = written? {
+                let accepted = lines.iter().filter(|l| l.outcome.is_accepted()).count() as u64;
+                record.report_bytes = writer.append(&lines).map_err(RunError::Report)?;
+                record.rows_read += lines.len() as u64;
+                record.accepted += accepted;
+                record.rejected += lines.len() as u64 - accepted;
+                record.checkpoint_row = record.checkpoint_row.max(last_row);
+                record.lease_until = Some(self.ports.clock.now() + self.lease);
+                self.ports
+                    .imports
+                    .save_import(&record)
+                    .await
+                    .map_err(DomainError::from)?;
+                progress(&Progress {
+                    rows: record.rows_read,
+                    accepted: record.accepted,
+                    rejected: record.rejected,
+                    bytes_read: read.get(),
+                    bytes_total,
+                });
+            }
+            pending = planned?;
         }
         drop(receiver);
         let _ = reader.join();

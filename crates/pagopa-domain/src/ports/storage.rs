@@ -301,11 +301,8 @@ pub trait ImportRepository: Send + Sync {
     /// Writes one batch of a load in one transaction. Each position is written on its own: one
     /// that cannot be (`Duplicate` iupd or notice number, `Conflict` on a moved version) is
     /// answered with that error and leaves the others alone, and none is ever half written.
-    /// Returns, in the order of `writes`, the position as stored or why it was not.
-    async fn commit_import_batch(
-        &self,
-        writes: &[ImportWrite],
-    ) -> Result<Vec<Result<DebtPosition, StorageError>>, StorageError>;
+    /// Returns, in the order of `writes`, whether each was written or why it was not.
+    async fn commit_import_batch(&self, writes: &[ImportWrite]) -> Result<Vec<Result<(), StorageError>>, StorageError>;
 }
 
 /// What one receipt changes, written in one transaction.

@@ -13,7 +13,7 @@ use crate::ports::{ImportWrite, Ports, StorageError};
 use crate::value::{EnteId, NoticeLayout, NoticeNumber, NoticeNumberError};
 
 /// The positions a batch of a load decides at most; adapters send batches of this size.
-pub const IMPORT_BATCH: usize = 1000;
+pub const IMPORT_BATCH: usize = 5000;
 
 /// Applies bulk loads.
 #[derive(Clone, Debug)]
@@ -21,7 +21,30 @@ pub struct Imports {
     ports: Ports,
 }
 
+/// A batch decided and not written yet ([`Imports::plan_batch`]).
+#[derive(Debug)]
+pub struct BatchPlan {
+    items: Vec<ImportItem>,
+    decisions: Vec<Decision>,
+    dry_run: bool,
+}
+
+impl BatchPlan {
+    /// The last physical row of the batch.
+    pub fn last_row(&self) -> u64 {
+        self.items.iter().map(ImportItem::last_row).max().unwrap_or(0)
+    }
+}
+
+/// A decision once its write is handed to storage: the index of the write.
+enum Decided {
+    Reject(RowIssue),
+    Unchanged(DebtPosition),
+    Write(RowOutcome, usize),
+}
+
 /// What a position of a batch comes to before the batch is written.
+#[derive(Debug)]
 enum Decision {
     Reject(RowIssue),
     Unchanged(DebtPosition),
@@ -51,6 +74,21 @@ impl Imports {
         items: Vec<ImportItem>,
         dry_run: bool,
     ) -> Result<Vec<ReportLine>, DomainError> {
+        let plan = self.plan_batch(ente, beneficiaries, items, dry_run).await?;
+        self.write_batch(plan).await
+    }
+
+    /// The first half of [`Imports::apply_batch`]: reads the stored positions of the batch,
+    /// decides each item and allocates the missing notice numbers. A runner may plan the next
+    /// batch while the previous one is being written (a file never names a position twice, so
+    /// two batches never touch the same position).
+    pub async fn plan_batch(
+        &self,
+        ente: &Ente,
+        beneficiaries: &BTreeSet<EnteId>,
+        items: Vec<ImportItem>,
+        dry_run: bool,
+    ) -> Result<BatchPlan, DomainError> {
         let iupds: Vec<Iupd> = items.iter().filter_map(|item| item.iupd().cloned()).collect();
         let mut stored: HashMap<Iupd, DebtPosition> = self
             .ports
@@ -78,28 +116,46 @@ impl Imports {
         if !dry_run {
             self.allocate(ente, &mut decisions).await?;
         }
-        let writes: Vec<ImportWrite> = decisions
-            .iter()
-            .filter_map(|d| match d {
-                Decision::Write(write, _, _) => Some(write.clone()),
-                _ => None,
-            })
-            .collect();
-        let mut results = if dry_run || writes.is_empty() {
-            Vec::new()
+        Ok(BatchPlan {
+            items,
+            decisions,
+            dry_run,
+        })
+    }
+
+    /// The second half of [`Imports::apply_batch`]: writes what `plan` decided (nothing on a
+    /// dry run) and gives the report lines.
+    pub async fn write_batch(&self, plan: BatchPlan) -> Result<Vec<ReportLine>, DomainError> {
+        let BatchPlan {
+            items,
+            decisions,
+            dry_run,
+        } = plan;
+        let mut writes = Vec::new();
+        let mut decided = Vec::with_capacity(decisions.len());
+        for decision in decisions {
+            decided.push(match decision {
+                Decision::Write(write, outcome, _) => {
+                    writes.push(write);
+                    Decided::Write(outcome, writes.len() - 1)
+                }
+                Decision::Reject(issue) => Decided::Reject(issue),
+                Decision::Unchanged(position) => Decided::Unchanged(position),
+            });
+        }
+        let results = if dry_run || writes.is_empty() {
+            writes.iter().map(|_| Ok(())).collect()
         } else {
             self.ports.imports.commit_import_batch(&writes).await?
-        }
-        .into_iter();
-        let mut lines = Vec::new();
-        for (item, decision) in items.iter().zip(decisions) {
+        };
+        let mut lines = Vec::with_capacity(items.len());
+        for (item, decision) in items.iter().zip(decided) {
             let (outcome, issue, position) = match decision {
-                Decision::Reject(issue) => (RowOutcome::Rejected, Some(issue), None),
-                Decision::Unchanged(position) => (RowOutcome::Unchanged, None, Some(position)),
-                Decision::Write(write, outcome, _) if dry_run => (outcome, None, Some(write.position().clone())),
-                Decision::Write(_, outcome, _) => match results.next() {
-                    Some(Ok(position)) => (outcome, None, Some(position)),
-                    Some(Err(error)) => (RowOutcome::Rejected, Some(write_issue(&error)), None),
+                Decided::Reject(issue) => (RowOutcome::Rejected, Some(issue), None),
+                Decided::Unchanged(position) => (RowOutcome::Unchanged, None, Some(position)),
+                Decided::Write(outcome, at) => match results.get(at) {
+                    Some(Ok(())) => (outcome, None, writes.get(at).map(|w| w.position().clone())),
+                    Some(Err(error)) => (RowOutcome::Rejected, Some(write_issue(error)), None),
                     None => (
                         RowOutcome::Rejected,
                         Some(write_issue(&StorageError::NotFound("the batch's answer".into()))),

@@ -12,7 +12,7 @@ mod spontaneous;
 pub use cart::{CartPayments, StartCart};
 pub use entes::EnteAdmin;
 pub use expiry::PositionExpiry;
-pub use imports::{IMPORT_BATCH, Imports};
+pub use imports::{BatchPlan, IMPORT_BATCH, Imports};
 pub use node::{
     ActivateRequest, ActivatedPayment, NodeOperations, NoticeInfo, ReceiptOutcome, StationIds, TransferType,
 };

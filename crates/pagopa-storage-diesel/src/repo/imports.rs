@@ -46,7 +46,7 @@ trait ImportWrites {
         &mut self,
         writes: &[ImportWrite],
         at: DateTime<Utc>,
-    ) -> Result<Vec<Result<DebtPosition, StorageError>>, DbError>;
+    ) -> Result<Vec<Result<(), StorageError>>, DbError>;
     fn claim(&mut self, id: &str, worker: &str, now: i64, until: i64) -> Result<Option<ImportRecord>, DbError>;
 }
 
@@ -65,7 +65,7 @@ fn is_position_failure(error: &DbError) -> bool {
 }
 
 impl_for_both!(ImportWrites {
-    fn write_batch(&mut self, writes: &[ImportWrite], at: DateTime<Utc>) -> Result<Vec<Result<DebtPosition, StorageError>>, DbError> {
+    fn write_batch(&mut self, writes: &[ImportWrite], at: DateTime<Utc>) -> Result<Vec<Result<(), StorageError>>, DbError> {
         let all_at_once = self.write(|c| {
             let creates: Vec<DebtPosition> = writes
                 .iter()
@@ -75,18 +75,15 @@ impl_for_both!(ImportWrites {
                 })
                 .collect();
             c.insert_positions(&creates, at)?;
-            let mut stored = Vec::with_capacity(writes.len());
-            let mut created = creates.into_iter();
             for write in writes {
-                stored.push(match write {
-                    ImportWrite::Create(_) => created.next().ok_or_else(|| DbError::Corrupt("batch order".into()))?,
-                    ImportWrite::Update(p) => c.update_position(p, at)?,
-                });
+                if let ImportWrite::Update(p) = write {
+                    c.update_position(p, at)?;
+                }
             }
-            Ok(stored)
+            Ok(())
         });
         match all_at_once {
-            Ok(stored) => return Ok(stored.into_iter().map(Ok).collect()),
+            Ok(()) => return Ok(writes.iter().map(|_| Ok(())).collect()),
             Err(error) if !is_position_failure(&error) => return Err(error),
             Err(_) => {}
         }
@@ -94,8 +91,8 @@ impl_for_both!(ImportWrites {
         let mut results = Vec::with_capacity(writes.len());
         for write in writes {
             let one = self.write(|c| match write {
-                ImportWrite::Create(p) => c.insert_positions(std::slice::from_ref(p), at).map(|()| p.clone()),
-                ImportWrite::Update(p) => c.update_position(p, at),
+                ImportWrite::Create(p) => c.insert_positions(std::slice::from_ref(p), at),
+                ImportWrite::Update(p) => c.update_position(p, at).map(|_| ()),
             });
             match one {
                 Ok(stored) => results.push(Ok(stored)),
@@ -223,10 +220,7 @@ impl ImportRepository for DieselStore {
         })
     }
 
-    async fn commit_import_batch(
-        &self,
-        writes: &[ImportWrite],
-    ) -> Result<Vec<Result<DebtPosition, StorageError>>, StorageError> {
+    async fn commit_import_batch(&self, writes: &[ImportWrite]) -> Result<Vec<Result<(), StorageError>>, StorageError> {
         let writes = writes.to_vec();
         let at = writes.iter().map(|w| w.position().updated_at).max().unwrap_or_default();
         with_write_conn!(self, |conn| { conn.write_batch(&writes, at) })

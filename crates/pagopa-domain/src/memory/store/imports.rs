@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::MemoryStore;
-use crate::model::{DebtPosition, ImportId, ImportRecord};
+use crate::model::{ImportId, ImportRecord};
 use crate::ports::{ImportRepository, ImportWrite, StorageError};
 use crate::value::EnteId;
 
@@ -81,16 +81,13 @@ impl ImportRepository for MemoryStore {
         }
     }
 
-    async fn commit_import_batch(
-        &self,
-        writes: &[ImportWrite],
-    ) -> Result<Vec<Result<DebtPosition, StorageError>>, StorageError> {
+    async fn commit_import_batch(&self, writes: &[ImportWrite]) -> Result<Vec<Result<(), StorageError>>, StorageError> {
         let mut state = self.state();
         let results = writes
             .iter()
             .map(|write| match write {
-                ImportWrite::Create(position) => state.insert_position(position).map(|()| position.clone()),
-                ImportWrite::Update(position) => state.update_position(position),
+                ImportWrite::Create(position) => state.insert_position(position),
+                ImportWrite::Update(position) => state.update_position(position).map(|_| ()),
             })
             .collect();
         Ok(results)
