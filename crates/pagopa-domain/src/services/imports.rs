@@ -39,7 +39,7 @@ impl BatchPlan {
 /// A decision once its write is handed to storage: the index of the write.
 enum Decided {
     Reject(RowIssue),
-    Unchanged(DebtPosition),
+    Unchanged(Box<DebtPosition>),
     Write(RowOutcome, usize),
 }
 
@@ -140,7 +140,7 @@ impl Imports {
                     Decided::Write(outcome, writes.len() - 1)
                 }
                 Decision::Reject(issue) => Decided::Reject(issue),
-                Decision::Unchanged(position) => Decided::Unchanged(position),
+                Decision::Unchanged(position) => Decided::Unchanged(Box::new(position)),
             });
         }
         let results = if dry_run || writes.is_empty() {
@@ -152,7 +152,7 @@ impl Imports {
         for (item, decision) in items.iter().zip(decided) {
             let (outcome, issue, position) = match decision {
                 Decided::Reject(issue) => (RowOutcome::Rejected, Some(issue), None),
-                Decided::Unchanged(position) => (RowOutcome::Unchanged, None, Some(position)),
+                Decided::Unchanged(position) => (RowOutcome::Unchanged, None, Some(*position)),
                 Decided::Write(outcome, at) => match results.get(at) {
                     Some(Ok(())) => (outcome, None, writes.get(at).map(|w| w.position().clone())),
                     Some(Err(error)) => (RowOutcome::Rejected, Some(write_issue(error)), None),
