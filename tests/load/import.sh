@@ -43,9 +43,14 @@ python3 "$here/gen_import_csv.py" "$rows" "$work/second.csv" --prefix API27
 ls -l "$work/first.csv" "$work/second.csv"
 
 # The demo Enti (the Comune is the loads' Ente) are stored by one demo start.
+if curl -fs http://127.0.0.1:18095/health/live >/dev/null 2>&1; then
+    echo "port 18095 is taken by another server: stop it first" >&2
+    exit 1
+fi
 "$server" --config "$work/pagopa.toml" serve --demo > "$work/seed.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do curl -fs http://127.0.0.1:18095/health/ready >/dev/null && break; sleep 0.1; done
+kill -0 "$pid" || { cat "$work/seed.log"; exit 1; }
 kill "$pid"; wait "$pid" 2>/dev/null || true
 
 # Resident memory: RssAnon (the process's own memory) apart from RssFile, which counts the

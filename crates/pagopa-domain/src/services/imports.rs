@@ -13,7 +13,7 @@ use crate::ports::{ImportWrite, Ports, StorageError};
 use crate::value::{EnteId, NoticeLayout, NoticeNumber, NoticeNumberError};
 
 /// The positions a batch of a load decides at most; adapters send batches of this size.
-pub const IMPORT_BATCH: usize = 5000;
+pub const IMPORT_BATCH: usize = 1000;
 
 /// Applies bulk loads.
 #[derive(Clone, Debug)]
