@@ -14,6 +14,7 @@ use reqwest::{Method, Url};
 use crate::dto::{ExpiryNotificationDto, PaymentNotificationDto, PricingRequestDto};
 use crate::exchange::{GestionaleFailure, parse_payment_response, parse_positions_response, parse_pricing_response};
 use crate::settings::{ConfigError, GestionaleHttpSettings, base_url, credential, is_loopback};
+use crate::signature::{WEBHOOK_ID_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER, WebhookSigner};
 
 /// The most bytes of an answer read; a longer success body is a protocol error, a longer error
 /// body is cut.
@@ -34,6 +35,7 @@ pub struct GestionaleHttp {
     credential: Option<(HeaderName, HeaderValue)>,
     timeout_ms: u64,
     expirations: bool,
+    signer: Option<WebhookSigner>,
 }
 
 impl fmt::Debug for GestionaleHttp {
@@ -45,6 +47,7 @@ impl fmt::Debug for GestionaleHttp {
                 &self.credential.as_ref().map(|(name, _)| (name.as_str(), "<redacted>")),
             )
             .field("timeout_ms", &self.timeout_ms)
+            .field("signed", &self.signer.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -67,6 +70,12 @@ impl GestionaleHttp {
         if settings.timeout_ms == 0 {
             return Err(ConfigError::Timeout);
         }
+        let signer = settings
+            .webhook_secret
+            .as_deref()
+            .map(WebhookSigner::from_secret)
+            .transpose()
+            .map_err(ConfigError::WebhookSecret)?;
         if base_url.scheme() == "http" && !is_loopback(&base_url) {
             tracing::warn!(url = %base_url, "the gestionale URL is not https: the token and personal data travel in clear");
         }
@@ -86,6 +95,7 @@ impl GestionaleHttp {
             credential,
             timeout_ms: settings.timeout_ms,
             expirations: settings.expirations,
+            signer,
         })
     }
 
@@ -117,7 +127,20 @@ impl GestionaleHttp {
             request = request.header(IDEMPOTENCY_KEY_HEADER, key);
         }
         if let Some(body) = &call.body {
-            request = request.json(body);
+            let bytes = serde_json::to_vec(body)
+                .map_err(|e| GestionaleError::Protocol(format!("cannot encode the request body: {e}")))?;
+            // Notifications are signed over the exact bytes sent, at each attempt afresh (a new
+            // timestamp), with the idempotency key as the message id.
+            if let (Some(signer), Some(key)) = (&self.signer, call.idempotency_key) {
+                let timestamp = unix_now();
+                request = request
+                    .header(WEBHOOK_ID_HEADER, key)
+                    .header(WEBHOOK_TIMESTAMP_HEADER, timestamp.to_string())
+                    .header(WEBHOOK_SIGNATURE_HEADER, signer.sign(key, timestamp, &bytes));
+            }
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(bytes);
         }
         let mut response = request.send().await.map_err(|e| self.transport_failure(e))?;
         let status = response.status().as_u16();
@@ -266,6 +289,14 @@ pub(crate) fn endpoint(base: &Url, ente: &EnteId, tail: &[&str]) -> Url {
         segments.pop_if_empty().push("entes").push(ente.as_str()).extend(tail);
     }
     url
+}
+
+/// Now, in Unix seconds.
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or_default()
 }
 
 /// The error and its causes on one line, for the log.

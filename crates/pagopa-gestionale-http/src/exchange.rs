@@ -103,13 +103,40 @@ pub fn parse_payment_response(status: u16, body: &[u8]) -> Result<(), Gestionale
     }
 }
 
-/// The body as JSON of type `T`.
+/// The body as JSON of type `T`; the error tells an HTML page (a proxy's or a login page),
+/// text that is not JSON, and JSON of the wrong shape apart, since each has another fix.
 fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, GestionaleError> {
-    serde_json::from_slice(body)
-        .map_err(|e| GestionaleError::Protocol(format!("the body is not the JSON the contract defines: {e}")))
+    serde_json::from_slice(body).map_err(|e| {
+        let text = String::from_utf8_lossy(body);
+        let trimmed = text.trim_start();
+        let message = if trimmed.starts_with('<') {
+            let kind = if trimmed.get(..200).unwrap_or(trimmed).to_ascii_lowercase().contains("html") {
+                "an HTML page"
+            } else {
+                "markup (XML?)"
+            };
+            format!(
+                "the body is {kind}, not the JSON the contract defines (a proxy or login page in front of the gestionale?): {}",
+                excerpt(trimmed, 80)
+            )
+        } else if body.is_empty() {
+            "the body is empty, not the JSON the contract defines".to_owned()
+        } else if e.is_data() {
+            format!("the body is JSON of the wrong schema, not the JSON the contract defines: {e}")
+        } else {
+            format!("the body is not valid JSON, not the JSON the contract defines: {e}")
+        };
+        GestionaleError::Protocol(message)
+    })
 }
 
 fn unexpected(status: u16, expected: &str) -> GestionaleError {
+    if (300..400).contains(&status) {
+        return GestionaleError::Protocol(format!(
+            "HTTP {status} is a redirect, where the contract answers {expected}: redirects are not followed \
+             (credentials must not leak to another host); set base_url to the final address"
+        ));
+    }
     GestionaleError::Protocol(format!("HTTP {status}, where the contract answers {expected}"))
 }
 

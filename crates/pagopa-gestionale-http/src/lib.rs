@@ -32,7 +32,9 @@ mod client;
 pub mod dto;
 pub mod exchange;
 mod settings;
+pub mod signature;
 
 pub use client::{GestionaleHttp, IDEMPOTENCY_KEY_HEADER, MAX_ANSWER_BYTES};
 pub use exchange::GestionaleFailure;
 pub use settings::{ConfigError, DEFAULT_AUTH_HEADER, DEFAULT_TIMEOUT_MS, GestionaleHttpSettings};
+pub use signature::{WEBHOOK_ID_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER, WebhookSigner};

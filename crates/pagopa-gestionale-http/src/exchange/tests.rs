@@ -50,6 +50,14 @@ fn invalid_positions_are_protocol_errors() {
         (200, br#"{"positions": [{"iupd": "X"}]}"#, "missing field"),
         (201, b"{}", "HTTP 201, where the contract answers 200, 204 or 404"),
         (302, b"", "HTTP 302"),
+        (302, b"", "is a redirect"),
+        (200, b"<!DOCTYPE html><html><body>Login</body></html>", "an HTML page"),
+        (200, b"  <html>", "an HTML page"),
+        (200, b"{\"positions\": [", "not valid JSON"),
+        (200, b"ok", "not valid JSON"),
+        (200, b"", "the body is empty"),
+        (200, br#"{"positions": 5}"#, "wrong schema"),
+        (200, b"[]", "wrong schema"),
     ] {
         match positions(status, body) {
             Err(GestionaleError::Protocol(message)) => assert!(message.contains(words), "{status}: {message}"),
