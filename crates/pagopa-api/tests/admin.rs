@@ -294,6 +294,12 @@ async fn enti_are_managed_within_the_keys_scope_and_audited_changes_are_checked(
         ("segregation_code", json!(47), "segregation_code"),
         ("postal_iban", json!("IT56M0306911200000000046020"), "postal_iban"),
         ("logo", json!("/etc/logo.png"), "logo"),
+        (
+            "gestionale",
+            json!("nope"),
+            "no gestionale \"nope\" is configured (configured: tributi)",
+        ),
+        ("gestionale", json!("Bad Name"), "gestionale"),
     ] {
         let mut bad = new.clone();
         bad[key] = value;
@@ -304,6 +310,18 @@ async fn enti_are_managed_within_the_keys_scope_and_audited_changes_are_checked(
         );
         assert!(body["detail"].as_str().unwrap().contains(named), "{body}");
     }
+    let mut served = new.clone();
+    served["gestionale"] = json!("tributi");
+    let resp = test::call_service(&app, put(OPERATOR_KEY, "00345670178", &served)).await;
+    assert_eq!(resp.status(), StatusCode::OK, "a configured gestionale is accepted");
+    let read: Value = test::call_and_read_body_json(
+        &app,
+        as_operator(test::TestRequest::get(), OPERATOR_KEY)
+            .uri(&uri("00345670178"))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(read["gestionale"], "tributi", "{read}");
     let (status, _) = problem(test::call_service(&app, put(OPERATOR_KEY, demo::COMUNE, &new)).await).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "the body's id differs from the path's");
 

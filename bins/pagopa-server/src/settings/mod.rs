@@ -4,6 +4,7 @@
 //! `outbox.lease_secs: …`).
 
 mod entes;
+pub mod gestionali;
 mod secrets;
 
 use anyhow::Context;
@@ -44,11 +45,16 @@ pub struct Settings {
     /// pagoPA Checkout (modello 1); without it starting a cart answers 502.
     #[serde(default)]
     pub checkout: Option<CheckoutSettings>,
-    /// The Ente's gestionale (reference HTTP adapter, `docs/gestionale-http.md`); without it
-    /// positions are not refreshed on demand, gestionale pricing answers 502 and notifications
-    /// wait in the outbox.
+    /// The installation-wide gestionale of older configurations (reference HTTP adapter,
+    /// `docs/gestionale-http.md`): the gestionale of every Ente that names none in
+    /// `gestionale`. Without it (and without a name) an Ente works without a gestionale:
+    /// positions are not refreshed on demand, gestionale pricing answers 502, notifications
+    /// are kept for the pull feed.
     #[serde(default)]
     pub gestionale: Option<GestionaleHttpSettings>,
+    /// The named gestionali (`[gestionali.NAME]`), chosen by each Ente's `gestionale = "NAME"`.
+    #[serde(default)]
+    pub gestionali: std::collections::BTreeMap<String, gestionali::NamedGestionale>,
     /// Delivery of gestionale notifications from the outbox.
     pub outbox: OutboxSettings,
     /// Checkout carts.
@@ -276,6 +282,25 @@ impl Settings {
                 "must start with sqlite://, postgres:// or postgresql://",
             ));
         }
+        gestionali::check(&self.gestionali, self.gestionale.as_ref())?;
+        for (n, ente) in self.entes.iter().enumerate() {
+            if let Some(name) = &ente.gestionale
+                && !self.gestionali.contains_key(name)
+            {
+                let known: Vec<&str> = self.gestionali.keys().map(String::as_str).collect();
+                return Err(bad(
+                    &format!("entes[{n}].gestionale"),
+                    format!(
+                        "no [gestionali.{name}] is configured (configured: {})",
+                        if known.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            known.join(", ")
+                        }
+                    ),
+                ));
+            }
+        }
         self.configured_entes()?;
         ApiKeys::new(&self.api_keys).map_err(|e| bad("api_keys", e))?;
         if !self.node.path.starts_with('/') || self.node.path.starts_with("/api/") {
@@ -298,10 +323,6 @@ impl Settings {
         if let Some(checkout) = &self.checkout {
             within("checkout.timeout_ms", checkout.timeout_ms, 1, 120_000)?;
             pagopa_nodo::checkout::CheckoutClient::new(checkout.clone()).map_err(|e| bad("checkout", e))?;
-        }
-        if let Some(gestionale) = &self.gestionale {
-            within("gestionale.timeout_ms", gestionale.timeout_ms, 1, 120_000)?;
-            pagopa_gestionale_http::GestionaleHttp::new(gestionale.clone()).map_err(|e| bad("gestionale", e))?;
         }
         within(
             "carts.session_lifetime_secs",

@@ -25,8 +25,11 @@ pub async fn app()
 {
     let world = MemoryWorld::new();
     demo::seed(&world.ports(), world.clock.now()).await.unwrap();
+    let mut services = world.services();
+    services.entes =
+        pagopa_domain::services::EnteAdmin::new(world.ports()).with_gestionali(["tributi".parse().unwrap()]);
     let state = ApiState {
-        services: world.services(),
+        services,
         ports: world.ports(),
     };
     let keys = ApiKeys::new(&[

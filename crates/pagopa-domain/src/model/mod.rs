@@ -19,10 +19,10 @@ pub use catalogue::{
     FieldProblem, FieldValue, Form, FormValues, Formula, Pattern, PriceEntry, PricingError, Share, SpontaneousService,
     TransferTemplate, render_template,
 };
-pub use ente::{Ente, EnteLogo, EnteSettingsError, LogoFormat, MAX_LOGO_BYTES, NoticeLanguage};
+pub use ente::{Ente, EnteLogo, EnteSettingsError, GestionaleName, LogoFormat, MAX_LOGO_BYTES, NoticeLanguage};
 pub use ente_settings::{EnteSettings, EnteSettingsFieldError};
 pub use ids::{CartId, IdentifierError, Iupd, PartyId, ReceiptId, ServiceCode};
-pub use outbox::{ExpiryNotification, OutboxEvent, OutboxMessage, PaymentNotification, RetryPolicy};
+pub use outbox::{DeliveryLimits, ExpiryNotification, OutboxEvent, OutboxMessage, PaymentNotification, RetryPolicy};
 pub use position::{
     DebtPosition, Instalment, NotPayable, OptionPayment, Origin, PayabilityError, PaymentEffect, PaymentOption,
     PositionDraft, PositionError, PositionStatus, StampRequest, Transfer, TransferAccount,

@@ -106,6 +106,36 @@ pub struct OutboxMessage {
     pub delivered_at: Option<DateTime<Utc>>,
 }
 
+/// When the outbox gives up on a message and dead-letters it (kept, visible to operators,
+/// replayable): after `max_attempts` failed deliveries or once it is older than `max_age`,
+/// whichever comes first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeliveryLimits {
+    /// Failed deliveries after which the message is dead (at least 1).
+    pub max_attempts: u32,
+    /// Age (since it was enqueued) after which a failed message is dead.
+    pub max_age: Duration,
+}
+
+impl DeliveryLimits {
+    /// Whether a message enqueued at `created_at`, after `attempts` failed deliveries (the one
+    /// just made included), is dead at `now`.
+    ///
+    /// ```
+    /// use chrono::{Duration, TimeZone, Utc};
+    /// use pagopa_domain::DeliveryLimits;
+    ///
+    /// let limits = DeliveryLimits { max_attempts: 3, max_age: Duration::hours(1) };
+    /// let created = Utc.with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap();
+    /// assert!(!limits.exhausted(2, created, created + Duration::minutes(5)));
+    /// assert!(limits.exhausted(3, created, created + Duration::minutes(5)));
+    /// assert!(limits.exhausted(1, created, created + Duration::hours(1)));
+    /// ```
+    pub fn exhausted(&self, attempts: u32, created_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+        attempts >= self.max_attempts || now - created_at >= self.max_age
+    }
+}
+
 /// When to try again after a failed delivery: exponential back-off from `base`, capped at `max`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -130,5 +160,34 @@ impl RetryPolicy {
         let exponent = attempts.saturating_sub(1).min(20);
         let delay = self.base * 2i32.pow(exponent);
         delay.min(self.max)
+    }
+
+    /// [`delay`](Self::delay) with jitter: between half and all of it, chosen by `seed` (the
+    /// message id) and the attempt, so messages that failed together (a gestionale down) do
+    /// not all come back in the same instant. Deterministic, so it is testable and needs no
+    /// random source in the domain.
+    ///
+    /// ```
+    /// use chrono::Duration;
+    /// use pagopa_domain::RetryPolicy;
+    ///
+    /// let policy = RetryPolicy { base: Duration::seconds(10), max: Duration::hours(1) };
+    /// for id in 1..100 {
+    ///     let delay = policy.delay_with_jitter(3, id);
+    ///     assert!(delay >= Duration::seconds(20) && delay <= Duration::seconds(40));
+    /// }
+    /// ```
+    pub fn delay_with_jitter(&self, attempts: u32, seed: u64) -> Duration {
+        let full = self.delay(attempts);
+        let millis = full.num_milliseconds().max(0);
+        let half = millis / 2;
+        // splitmix64 of (seed, attempts): well spread even for consecutive ids.
+        let mut z = seed ^ (u64::from(attempts) << 48) ^ 0x9E37_79B9_7F4A_7C15;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        let span = u64::try_from(millis - half).unwrap_or(0) + 1;
+        let extra = i64::try_from(z % span).unwrap_or(0);
+        Duration::milliseconds(half + extra)
     }
 }

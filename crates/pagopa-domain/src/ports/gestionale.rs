@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 
 use super::BoxError;
-use crate::model::{Ente, ExpiryNotification, FieldError, PaymentNotification, PositionDraft, ServiceCode, Transfer};
+use crate::model::{
+    DeliveryLimits, Ente, ExpiryNotification, FieldError, PaymentNotification, PositionDraft, ServiceCode, Transfer,
+};
 use crate::value::{AmountCents, EnteId, FiscalCode, Text};
 
 /// A spontaneous request the gestionale must validate and price.
@@ -78,5 +80,13 @@ pub trait Gestionale: Send + Sync {
     async fn notify_expiry(&self, notification: &ExpiryNotification) -> Result<(), GestionaleError> {
         let _ = notification;
         Err(GestionaleError::Unsupported)
+    }
+
+    /// How long the outbox keeps trying to deliver to the gestionale of `ente` before it
+    /// dead-letters a message; `None` (the default): until it is acknowledged. Configuration,
+    /// not a call: it must answer at once.
+    async fn delivery_limits(&self, ente: &EnteId) -> Option<DeliveryLimits> {
+        let _ = ente;
+        None
     }
 }
