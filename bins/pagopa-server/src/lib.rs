@@ -110,14 +110,23 @@ fn spawn_outbox_worker(ports: Ports, settings: &settings::OutboxSettings) {
         loop {
             let full = match notifier.dispatch_once(&worker, batch).await {
                 Ok(report) => {
-                    if report.delivered + report.rescheduled > 0 {
+                    let handled = report.delivered + report.rescheduled + report.dead;
+                    if handled > 0 {
                         tracing::info!(
                             delivered = report.delivered,
                             rescheduled = report.rescheduled,
+                            dead = report.dead,
                             "outbox round"
                         );
                     }
-                    report.delivered + report.rescheduled >= batch as usize
+                    if report.dead > 0 {
+                        tracing::warn!(
+                            dead = report.dead,
+                            "notifications dead-lettered after their gestionale's delivery limits: \
+                             GET /api/v1/admin/outbox?state=dead, replay with POST /api/v1/admin/outbox/replay"
+                        );
+                    }
+                    handled >= batch as usize
                 }
                 Err(error) => {
                     tracing::warn!(%error, "outbox round failed");

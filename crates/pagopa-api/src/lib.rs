@@ -91,6 +91,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource!("/admin/entes/{ente}/services/{code}", put => admin::put_service))
             .service(resource!("/admin/positions", get => admin::search_positions))
             .service(resource!("/admin/receipts", get => admin::search_receipts))
+            .service(resource!("/admin/outbox", get => admin::list_outbox))
+            .service(resource!("/admin/outbox/replay", post => admin::replay_outbox_matching))
             .service(resource!("/admin/outbox/{id}/replay", post => admin::replay_outbox))
             .service(resource!("/admin/quarantine", get => admin::list_quarantine))
             .service(resource!("/entes/{ente}/notices/{notice}/notice.pdf", get => documents::public_notice_pdf))

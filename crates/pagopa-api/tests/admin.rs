@@ -358,3 +358,105 @@ async fn enti_are_managed_within_the_keys_scope_and_audited_changes_are_checked(
     assert_eq!(got.headers().get("content-type").unwrap(), "image/svg+xml");
     assert_eq!(test::read_body(got).await.as_ref(), svg);
 }
+
+#[actix_web::test]
+async fn dead_letters_are_listed_by_state_and_ente_counted_and_replayed_in_bulk() {
+    use pagopa_domain::ports::{Clock as _, Outbox as _};
+
+    let world = pagopa_domain::memory::MemoryWorld::new();
+    let app = app_in(world.clone()).await;
+    // The fixture's notification, given up on.
+    let now = world.clock.now();
+    let claimed = world
+        .store
+        .claim("w", now, chrono::Duration::minutes(5), 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    world
+        .store
+        .dead_letter(claimed[0].id, "w", "HTTP 503", now)
+        .await
+        .unwrap();
+
+    let get = |key: &'static str, query: &str| {
+        as_operator(test::TestRequest::get(), key)
+            .uri(&format!("/api/v1/admin/outbox{query}"))
+            .to_request()
+    };
+    let dead: Value = test::call_and_read_body_json(&app, get(OPERATOR_KEY, "?state=dead")).await;
+    let items = dead["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{dead}");
+    assert_eq!(
+        (
+            items[0]["state"].as_str(),
+            items[0]["ente"].as_str(),
+            items[0]["last_error"].as_str()
+        ),
+        (Some("dead"), Some(demo::COMUNE), Some("HTTP 503"))
+    );
+    assert_eq!(items[0]["event"]["type"], "payment_received");
+    let pending: Value = test::call_and_read_body_json(&app, get(OPERATOR_KEY, "?state=pending")).await;
+    assert_eq!(pending["items"].as_array().unwrap().len(), 0);
+    let later: Value =
+        test::call_and_read_body_json(&app, get(OPERATOR_KEY, "?state=dead&from=2099-01-01T00:00:00Z")).await;
+    assert_eq!(later["items"].as_array().unwrap().len(), 0, "filtered by date");
+
+    // A key limited to the Provincia names it, and sees none of the Comune's messages.
+    let (status, body) = problem(test::call_service(&app, get(PROVINCIA_OPERATOR_KEY, "?state=dead")).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden_ente"))
+    );
+    let theirs: Value = test::call_and_read_body_json(
+        &app,
+        get(PROVINCIA_OPERATOR_KEY, &format!("?state=dead&ente={}", demo::PROVINCIA)),
+    )
+    .await;
+    assert_eq!(theirs["items"].as_array().unwrap().len(), 0);
+    for bad in [
+        "?state=lost",
+        "?from=yesterday",
+        "?from=2026-12-02T00:00:00Z&to=2026-12-01T00:00:00Z",
+        "?limit=0",
+        "?ente=123",
+    ] {
+        let (status, body) = problem(test::call_service(&app, get(OPERATOR_KEY, bad)).await).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+    }
+
+    let metrics = |app_response: actix_web::dev::ServiceResponse| async move {
+        String::from_utf8(test::read_body(app_response).await.to_vec()).unwrap()
+    };
+    let text = metrics(test::call_service(&app, test::TestRequest::get().uri("/metrics").to_request()).await).await;
+    assert!(
+        text.contains("pagopa_outbox_dead_letters 1") && text.contains("pagopa_outbox_backlog 0"),
+        "{text}"
+    );
+
+    let replay = |key: &'static str, query: &str| {
+        as_operator(test::TestRequest::post(), key)
+            .uri(&format!("/api/v1/admin/outbox/replay{query}"))
+            .to_request()
+    };
+    let (status, _) = problem(test::call_service(&app, replay(PROVINCIA_OPERATOR_KEY, "")).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let none: Value = test::call_and_read_body_json(
+        &app,
+        replay(PROVINCIA_OPERATOR_KEY, &format!("?ente={}", demo::PROVINCIA)),
+    )
+    .await;
+    assert_eq!(none["replayed"], 0);
+    let (status, _) = problem(test::call_service(&app, replay(OPERATOR_KEY, "?after=3")).await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let done: Value =
+        test::call_and_read_body_json(&app, replay(OPERATOR_KEY, &format!("?ente={}", demo::COMUNE))).await;
+    assert_eq!(done["replayed"], 1);
+    let text = metrics(test::call_service(&app, test::TestRequest::get().uri("/metrics").to_request()).await).await;
+    assert!(
+        text.contains("pagopa_outbox_dead_letters 0") && text.contains("pagopa_outbox_backlog 1"),
+        "{text}"
+    );
+    let pending: Value = test::call_and_read_body_json(&app, get(OPERATOR_KEY, "?state=pending")).await;
+    assert_eq!(pending["items"][0]["attempts"], 0, "{pending}");
+}

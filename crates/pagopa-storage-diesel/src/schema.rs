@@ -128,6 +128,8 @@ diesel::table! {
         lease_until_us -> Nullable<BigInt>,
         last_error -> Nullable<Text>,
         delivered_at_us -> Nullable<BigInt>,
+        dead_at_us -> Nullable<BigInt>,
+        retrying_since_us -> Nullable<BigInt>,
     }
 }
 

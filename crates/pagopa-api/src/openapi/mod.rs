@@ -91,6 +91,8 @@ impl Modify for Security {
         crate::admin::search_positions,
         crate::admin::search_receipts,
         crate::admin::put_service,
+        crate::admin::list_outbox,
+        crate::admin::replay_outbox_matching,
         crate::admin::replay_outbox,
         crate::admin::list_quarantine,
         crate::documents::notice::my_notice_pdf,

@@ -23,7 +23,15 @@ pub const PROVINCIA_OPERATOR_KEY: &str = "op-provincia-key";
 pub async fn app()
 -> impl actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse, Error = actix_web::Error>
 {
-    let world = MemoryWorld::new();
+    app_in(MemoryWorld::new()).await
+}
+
+/// The app over `world`, seeded with the demo data and one receipt (whose notification waits
+/// in the outbox as message 1).
+pub async fn app_in(
+    world: MemoryWorld,
+) -> impl actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse, Error = actix_web::Error>
+{
     demo::seed(&world.ports(), world.clock.now()).await.unwrap();
     let mut services = world.services();
     services.entes =

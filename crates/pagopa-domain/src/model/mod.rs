@@ -22,7 +22,9 @@ pub use catalogue::{
 pub use ente::{Ente, EnteLogo, EnteSettingsError, GestionaleName, LogoFormat, MAX_LOGO_BYTES, NoticeLanguage};
 pub use ente_settings::{EnteSettings, EnteSettingsFieldError};
 pub use ids::{CartId, IdentifierError, Iupd, PartyId, ReceiptId, ServiceCode};
-pub use outbox::{DeliveryLimits, ExpiryNotification, OutboxEvent, OutboxMessage, PaymentNotification, RetryPolicy};
+pub use outbox::{
+    DeliveryLimits, ExpiryNotification, OutboxEvent, OutboxMessage, OutboxState, PaymentNotification, RetryPolicy,
+};
 pub use position::{
     DebtPosition, Instalment, NotPayable, OptionPayment, Origin, PayabilityError, PaymentEffect, PaymentOption,
     PositionDraft, PositionError, PositionStatus, StampRequest, Transfer, TransferAccount,

@@ -104,6 +104,59 @@ pub struct OutboxMessage {
     pub last_error: Option<String>,
     /// When the gestionale acknowledged it.
     pub delivered_at: Option<DateTime<Utc>>,
+    /// When it was dead-lettered: no longer tried, kept for operators to see and replay.
+    #[serde(default)]
+    pub dead_at: Option<DateTime<Utc>>,
+    /// Since when it is being tried: its last replay, or `None` since it was enqueued. The
+    /// age limit of [`DeliveryLimits`] counts from here.
+    #[serde(default)]
+    pub retrying_since: Option<DateTime<Utc>>,
+}
+
+/// Where a message of the outbox stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxState {
+    /// Waiting to be delivered (or being delivered).
+    Pending,
+    /// Acknowledged by the gestionale (or dropped as delivered: `Unsupported`, no gestionale).
+    Delivered,
+    /// Given up after the gestionale's delivery limits: kept, replayable.
+    Dead,
+}
+
+impl std::str::FromStr for OutboxState {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        match raw {
+            "pending" => Ok(Self::Pending),
+            "delivered" => Ok(Self::Delivered),
+            "dead" => Ok(Self::Dead),
+            other => Err(format!("{other:?} is not an outbox state (pending, delivered, dead)")),
+        }
+    }
+}
+
+impl OutboxMessage {
+    /// Where it stands.
+    pub fn state(&self) -> OutboxState {
+        if self.dead_at.is_some() {
+            OutboxState::Dead
+        } else if self.delivered_at.is_some() {
+            OutboxState::Delivered
+        } else {
+            OutboxState::Pending
+        }
+    }
+
+    /// Whether it matches `query`'s filters (state, Ente, creation dates), not its page.
+    pub fn matches(&self, query: &crate::ports::OutboxQuery) -> bool {
+        query.state.is_none_or(|s| s == self.state())
+            && query.ente.as_ref().is_none_or(|e| e == self.event.ente())
+            && query.created_from.is_none_or(|from| self.created_at >= from)
+            && query.created_before.is_none_or(|before| self.created_at < before)
+    }
 }
 
 /// When the outbox gives up on a message and dead-letters it (kept, visible to operators,

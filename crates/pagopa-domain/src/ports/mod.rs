@@ -14,9 +14,9 @@ pub use checkout::{CheckoutCart, CheckoutError, CheckoutNotice, CheckoutRedirect
 pub use gestionale::{Gestionale, GestionaleError, GestionaleQuote, PricingRequest};
 pub use idempotency::{IdempotencyClaim, IdempotencyStore};
 pub use storage::{
-    CartRepository, CatalogueRepository, EnteRepository, EnteSaved, MAX_PAGE, Outbox, Page, PositionCursor,
-    PositionQuery, PositionRepository, Quarantine, QuarantineQuery, ReceiptCursor, ReceiptQuery, ReceiptRepository,
-    ReceiptWrite, RecordOutcome, StorageError,
+    CartRepository, CatalogueRepository, EnteRepository, EnteSaved, MAX_PAGE, Outbox, OutboxQuery, Page,
+    PositionCursor, PositionQuery, PositionRepository, Quarantine, QuarantineQuery, ReceiptCursor, ReceiptQuery,
+    ReceiptRepository, ReceiptWrite, RecordOutcome, StorageError,
 };
 pub use system::{Clock, IdGenerator, IuvAllocator, SystemClock};
 

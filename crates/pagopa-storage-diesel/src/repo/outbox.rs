@@ -4,11 +4,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
-use pagopa_domain::ports::{Outbox, StorageError};
-use pagopa_domain::{OutboxEvent, OutboxMessage};
+use pagopa_domain::ports::{Outbox, OutboxQuery, Page, StorageError};
+use pagopa_domain::{OutboxEvent, OutboxMessage, OutboxState};
 
 use crate::DieselStore;
-use crate::db::{Backend, DbError, from_json, from_us, impl_for_both, to_json, to_us, with_conn, with_write_conn};
+use crate::db::{
+    Backend, DbError, from_json, from_us, impl_for_both, to_json, to_us, with_conn, with_read_conn, with_write_conn,
+};
 use crate::schema::outbox;
 
 #[derive(Insertable)]
@@ -32,6 +34,8 @@ struct MessageRow {
     created_at_us: i64,
     last_error: Option<String>,
     delivered_at_us: Option<i64>,
+    dead_at_us: Option<i64>,
+    retrying_since_us: Option<i64>,
 }
 
 impl MessageRow {
@@ -44,6 +48,8 @@ impl MessageRow {
             created_at: from_us(self.created_at_us)?,
             last_error: self.last_error,
             delivered_at: self.delivered_at_us.map(from_us).transpose()?,
+            dead_at: self.dead_at_us.map(from_us).transpose()?,
+            retrying_since: self.retrying_since_us.map(from_us).transpose()?,
         })
     }
 }
@@ -90,7 +96,7 @@ impl_for_both!(OutboxStore {
         self.write(|c| {
             // Candidates: undelivered, due, and not leased (or leased by a worker whose lease ran out).
             let sql = format!(
-                "SELECT id FROM outbox WHERE delivered_at_us IS NULL AND available_at_us <= $1 \
+                "SELECT id FROM outbox WHERE delivered_at_us IS NULL AND dead_at_us IS NULL AND available_at_us <= $1 \
                  AND (lease_until_us IS NULL OR lease_until_us <= $1) ORDER BY id LIMIT {limit} {}",
                 <Self as Backend>::SKIP_LOCKED
             );
@@ -111,6 +117,67 @@ impl_for_both!(OutboxStore {
         })
     }
 });
+
+/// The filters of an [`OutboxQuery`] (state, Ente, creation dates, the `after` cursor) on a
+/// boxed select of the outbox; a macro since the boxed query's type differs per backend.
+macro_rules! filtered {
+    ($select:expr, $query:expr) => {{
+        let query: &OutboxQuery = $query;
+        let mut select = $select;
+        match query.state {
+            Some(OutboxState::Pending) => {
+                select = select
+                    .filter(outbox::delivered_at_us.is_null())
+                    .filter(outbox::dead_at_us.is_null())
+            }
+            Some(OutboxState::Delivered) => {
+                select = select
+                    .filter(outbox::delivered_at_us.is_not_null())
+                    .filter(outbox::dead_at_us.is_null())
+            }
+            Some(OutboxState::Dead) => select = select.filter(outbox::dead_at_us.is_not_null()),
+            None => {}
+        }
+        if let Some(ente) = &query.ente {
+            select = select.filter(outbox::ente.eq(ente.as_str().to_owned()));
+        }
+        if let Some(from) = query.created_from {
+            select = select.filter(outbox::created_at_us.ge(to_us(from)));
+        }
+        if let Some(before) = query.created_before {
+            select = select.filter(outbox::created_at_us.lt(to_us(before)));
+        }
+        if let Some(after) = query.after {
+            // Ids are positive 63-bit integers: past the largest, nothing is after.
+            select = select.filter(outbox::id.gt(i64::try_from(after).unwrap_or(i64::MAX)));
+        }
+        select
+    }};
+}
+
+/// The columns an operator's replay sets: available now, with a fresh delivery budget.
+#[allow(clippy::type_complexity)]
+fn replayed(
+    now: DateTime<Utc>,
+) -> (
+    diesel::dsl::Eq<outbox::delivered_at_us, Option<i64>>,
+    diesel::dsl::Eq<outbox::dead_at_us, Option<i64>>,
+    diesel::dsl::Eq<outbox::attempts, i32>,
+    diesel::dsl::Eq<outbox::retrying_since_us, Option<i64>>,
+    diesel::dsl::Eq<outbox::available_at_us, i64>,
+    diesel::dsl::Eq<outbox::lease_owner, Option<String>>,
+    diesel::dsl::Eq<outbox::lease_until_us, Option<i64>>,
+) {
+    (
+        outbox::delivered_at_us.eq(None::<i64>),
+        outbox::dead_at_us.eq(None::<i64>),
+        outbox::attempts.eq(0),
+        outbox::retrying_since_us.eq(Some(to_us(now))),
+        outbox::available_at_us.eq(to_us(now)),
+        outbox::lease_owner.eq(None::<String>),
+        outbox::lease_until_us.eq(None::<i64>),
+    )
+}
 
 /// `NotFound` when an update touched no message.
 fn exists(changed: usize, id: u64) -> Result<(), DbError> {
@@ -189,17 +256,78 @@ impl Outbox for DieselStore {
         })
     }
 
-    async fn replay(&self, id: u64, now: DateTime<Utc>) -> Result<(), StorageError> {
+    async fn dead_letter(&self, id: u64, worker: &str, error: &str, now: DateTime<Utc>) -> Result<(), StorageError> {
+        let error: String = error.chars().take(2000).collect();
+        let worker = worker.to_owned();
         with_write_conn!(self, |conn| {
             let changed = diesel::update(outbox::table.find(db_id(id)?))
+                .filter(outbox::lease_owner.eq(&worker))
                 .set((
-                    outbox::delivered_at_us.eq(None::<i64>),
-                    outbox::available_at_us.eq(to_us(now)),
+                    outbox::attempts.eq(outbox::attempts + 1),
+                    outbox::last_error.eq(Some(&error)),
+                    outbox::dead_at_us.eq(Some(to_us(now))),
                     outbox::lease_owner.eq(None::<String>),
                     outbox::lease_until_us.eq(None::<i64>),
                 ))
                 .execute(conn)?;
+            if changed == 0 {
+                return Err(conn.lease_lost(id));
+            }
+            Ok(())
+        })
+    }
+
+    async fn replay(&self, id: u64, now: DateTime<Utc>) -> Result<(), StorageError> {
+        with_write_conn!(self, |conn| {
+            let changed = diesel::update(outbox::table.find(db_id(id)?))
+                .set(replayed(now))
+                .execute(conn)?;
             exists(changed, id)
+        })
+    }
+
+    async fn replay_matching(&self, query: &OutboxQuery, now: DateTime<Utc>) -> Result<u64, StorageError> {
+        let query = query.clone();
+        let limit = i64::try_from(query.page_size()).unwrap_or(i64::MAX);
+        with_write_conn!(self, |conn| {
+            conn.write(|c| {
+                let select = filtered!(outbox::table.select(outbox::id).into_boxed(), &query);
+                let ids: Vec<i64> = select.order(outbox::id).limit(limit).load(c)?;
+                if ids.is_empty() {
+                    return Ok(0);
+                }
+                let changed = diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
+                    .set(replayed(now))
+                    .execute(c)?;
+                Ok(u64::try_from(changed).unwrap_or_default())
+            })
+        })
+    }
+
+    async fn list(&self, query: &OutboxQuery) -> Result<Page<OutboxMessage, u64>, StorageError> {
+        let query = query.clone();
+        let limit = query.page_size();
+        with_read_conn!(self, |conn| {
+            let select = filtered!(outbox::table.select(MessageRow::as_select()).into_boxed(), &query);
+            let rows: Vec<MessageRow> = select
+                .order(outbox::id)
+                .limit(i64::try_from(limit + 1).unwrap_or(i64::MAX))
+                .load(conn)?;
+            let items = rows
+                .into_iter()
+                .map(MessageRow::into_message)
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Page::from_overfetch(items, limit, |m| m.id))
+        })
+    }
+
+    async fn dead_letters(&self) -> Result<u64, StorageError> {
+        with_conn!(self, |conn| {
+            let count: i64 = outbox::table
+                .filter(outbox::dead_at_us.is_not_null())
+                .count()
+                .get_result(conn)?;
+            Ok(u64::try_from(count).unwrap_or_default())
         })
     }
 
@@ -218,6 +346,7 @@ impl Outbox for DieselStore {
         with_conn!(self, |conn| {
             let count: i64 = outbox::table
                 .filter(outbox::delivered_at_us.is_null())
+                .filter(outbox::dead_at_us.is_null())
                 .count()
                 .get_result(conn)?;
             Ok(u64::try_from(count).unwrap_or_default())
