@@ -91,6 +91,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource!("/admin/entes/{ente}/services/{code}", put => admin::put_service))
             .service(resource!("/admin/positions", get => admin::search_positions))
             .service(resource!("/admin/receipts", get => admin::search_receipts))
+            .service(resource!("/admin/entes/{ente}/events", get => admin::ente_events))
             .service(resource!("/admin/outbox", get => admin::list_outbox))
             .service(resource!("/admin/outbox/replay", post => admin::replay_outbox_matching))
             .service(resource!("/admin/outbox/{id}/replay", post => admin::replay_outbox))

@@ -460,3 +460,56 @@ async fn dead_letters_are_listed_by_state_and_ente_counted_and_replayed_in_bulk(
     let pending: Value = test::call_and_read_body_json(&app, get(OPERATOR_KEY, "?state=pending")).await;
     assert_eq!(pending["items"][0]["attempts"], 0, "{pending}");
 }
+
+#[actix_web::test]
+async fn the_pull_feed_serves_every_event_of_an_ente_in_order_to_its_gestionale() {
+    let app = app().await;
+    let feed = |key: &'static str, ente: &str, query: &str| {
+        as_operator(test::TestRequest::get(), key)
+            .uri(&format!("/api/v1/admin/entes/{ente}/events{query}"))
+            .to_request()
+    };
+    let first: Value = test::call_and_read_body_json(&app, feed(COMUNE_GESTIONALE_KEY, demo::COMUNE, "")).await;
+    let items = first["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "the fixture's receipt: {first}");
+    assert_eq!((items[0]["seq"].as_u64(), first["cursor"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(items[0]["event"]["type"], "payment_received");
+    assert_eq!(items[0]["event"]["receipt_id"], "r-tari");
+    assert_eq!(
+        (items[0]["needs_review"].as_bool(), items[0]["notification"].as_str()),
+        (Some(false), Some("pending"))
+    );
+    let rest: Value = test::call_and_read_body_json(&app, feed(COMUNE_GESTIONALE_KEY, demo::COMUNE, "?after=1")).await;
+    assert_eq!(
+        (rest["items"].as_array().unwrap().len(), rest["cursor"].as_u64()),
+        (0, Some(1))
+    );
+    // Operators read it too.
+    let by_operator: Value = test::call_and_read_body_json(&app, feed(OPERATOR_KEY, demo::COMUNE, "?limit=5")).await;
+    assert_eq!(by_operator["items"], first["items"]);
+
+    // A gestionale key reads only its Enti's feed, and nothing else.
+    let (status, body) =
+        problem(test::call_service(&app, feed(COMUNE_GESTIONALE_KEY, demo::PROVINCIA, "")).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden_ente"))
+    );
+    let outbox = as_operator(test::TestRequest::get(), COMUNE_GESTIONALE_KEY)
+        .uri(&format!("/api/v1/admin/outbox?ente={}", demo::COMUNE))
+        .to_request();
+    let (status, body) = problem(test::call_service(&app, outbox).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden_role"))
+    );
+    let (status, body) = problem(test::call_service(&app, feed(FRONT_END_KEY, demo::COMUNE, "")).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden_role"))
+    );
+    for bad in ["?after=-1", "?after=x", "?limit=0", "?after=9223372036854775808"] {
+        let (status, _) = problem(test::call_service(&app, feed(OPERATOR_KEY, demo::COMUNE, bad)).await).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+    }
+}

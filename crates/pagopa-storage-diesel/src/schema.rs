@@ -130,6 +130,14 @@ diesel::table! {
         delivered_at_us -> Nullable<BigInt>,
         dead_at_us -> Nullable<BigInt>,
         retrying_since_us -> Nullable<BigInt>,
+        feed_seq -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    feed_counters (ente) {
+        ente -> Text,
+        last_seq -> BigInt,
     }
 }
 
@@ -186,6 +194,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     cart_items,
     cart_holds,
     outbox,
+    feed_counters,
     audit_log,
     quarantine,
 );

@@ -3,6 +3,7 @@
 
 mod catalogue;
 mod entes;
+mod events;
 mod outbox;
 mod positions;
 mod quarantine;
@@ -13,6 +14,7 @@ use pagopa_domain::EnteId;
 
 pub(crate) use catalogue::*;
 pub(crate) use entes::*;
+pub(crate) use events::*;
 pub(crate) use outbox::*;
 pub(crate) use positions::*;
 pub(crate) use quarantine::*;

@@ -91,6 +91,7 @@ impl Modify for Security {
         crate::admin::search_positions,
         crate::admin::search_receipts,
         crate::admin::put_service,
+        crate::admin::ente_events,
         crate::admin::list_outbox,
         crate::admin::replay_outbox_matching,
         crate::admin::replay_outbox,

@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 pub const FRONT_END_KEY: &str = "fe-test-key";
 pub const OPERATOR_KEY: &str = "op-test-key";
 pub const PROVINCIA_OPERATOR_KEY: &str = "op-provincia-key";
+pub const COMUNE_GESTIONALE_KEY: &str = "gestionale-comune-key";
 
 pub async fn app()
 -> impl actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse, Error = actix_web::Error>
@@ -52,6 +53,12 @@ pub async fn app_in(
             sha256: ApiKeys::hash(OPERATOR_KEY),
             role: Role::Operator,
             entes: vec![],
+        },
+        ApiKeyEntry {
+            name: "gestionale-comune".into(),
+            sha256: ApiKeys::hash(COMUNE_GESTIONALE_KEY),
+            role: Role::Gestionale,
+            entes: vec![demo::COMUNE.parse().unwrap()],
         },
         ApiKeyEntry {
             name: "op-provincia".into(),

@@ -28,6 +28,7 @@ struct State {
     carts: HashMap<CartId, Cart>,
     outbox: BTreeMap<u64, Leased>,
     outbox_keys: HashSet<String>,
+    feed_counters: HashMap<EnteId, u64>,
     iuv: HashMap<(EnteId, u8, Option<u8>), u64>,
     quarantine: BTreeMap<u64, QuarantinedMessage>,
     idempotency: HashMap<(String, String), Remembered>,
@@ -146,6 +147,9 @@ impl State {
                 continue;
             }
             let id = self.outbox.keys().next_back().map_or(1, |last| last + 1);
+            let seq = self.feed_counters.entry(event.ente().clone()).or_default();
+            *seq += 1;
+            let feed_seq = Some(*seq);
             let message = OutboxMessage {
                 id,
                 event: event.clone(),
@@ -156,6 +160,7 @@ impl State {
                 delivered_at: None,
                 dead_at: None,
                 retrying_since: None,
+                feed_seq,
             };
             self.outbox.insert(
                 id,
@@ -600,6 +605,20 @@ impl Outbox for MemoryStore {
             .cloned()
             .collect();
         Ok(Page::from_overfetch(items, query.page_size(), |m| m.id))
+    }
+
+    async fn feed(&self, ente: &EnteId, after: u64, limit: u32) -> Result<Vec<OutboxMessage>, StorageError> {
+        let state = self.state();
+        let mut items: Vec<OutboxMessage> = state
+            .outbox
+            .values()
+            .map(|l| &l.message)
+            .filter(|m| m.event.ente() == ente && m.feed_seq.is_some_and(|s| s > after))
+            .cloned()
+            .collect();
+        items.sort_by_key(|m| m.feed_seq);
+        items.truncate(limit.clamp(1, crate::ports::MAX_PAGE) as usize);
+        Ok(items)
     }
 
     async fn dead_letters(&self) -> Result<u64, StorageError> {

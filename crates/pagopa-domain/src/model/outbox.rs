@@ -111,6 +111,9 @@ pub struct OutboxMessage {
     /// age limit of [`DeliveryLimits`] counts from here.
     #[serde(default)]
     pub retrying_since: Option<DateTime<Utc>>,
+    /// Its place in the Ente's pull feed: 1, 2, 3, … per Ente, in commit order.
+    #[serde(default)]
+    pub feed_seq: Option<u64>,
 }
 
 /// Where a message of the outbox stands.

@@ -364,6 +364,11 @@ pub trait Outbox: Send + Sync {
     async fn backlog(&self) -> Result<u64, StorageError>;
     /// How many messages are dead letters.
     async fn dead_letters(&self) -> Result<u64, StorageError>;
+    /// The Ente's pull feed: up to `limit` (within 1..=[`MAX_PAGE`]) of its messages, whatever
+    /// their delivery state, with a `feed_seq` above `after`, in `feed_seq` order. Each Ente's
+    /// sequence numbers are given in commit order, so a reader that resumes after the last one
+    /// it saw never skips or repeats one, across restarts and instances.
+    async fn feed(&self, ente: &EnteId, after: u64, limit: u32) -> Result<Vec<OutboxMessage>, StorageError>;
 }
 
 /// A page request of the outbox, by id (oldest first).

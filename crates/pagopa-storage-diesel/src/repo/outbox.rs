@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
-use pagopa_domain::ports::{Outbox, OutboxQuery, Page, StorageError};
-use pagopa_domain::{OutboxEvent, OutboxMessage, OutboxState};
+use pagopa_domain::ports::{MAX_PAGE, Outbox, OutboxQuery, Page, StorageError};
+use pagopa_domain::{EnteId, OutboxEvent, OutboxMessage, OutboxState};
 
 use crate::DieselStore;
 use crate::db::{
@@ -36,6 +36,7 @@ struct MessageRow {
     delivered_at_us: Option<i64>,
     dead_at_us: Option<i64>,
     retrying_since_us: Option<i64>,
+    feed_seq: Option<i64>,
 }
 
 impl MessageRow {
@@ -50,8 +51,18 @@ impl MessageRow {
             delivered_at: self.delivered_at_us.map(from_us).transpose()?,
             dead_at: self.dead_at_us.map(from_us).transpose()?,
             retrying_since: self.retrying_since_us.map(from_us).transpose()?,
+            feed_seq: self
+                .feed_seq
+                .map(|s| u64::try_from(s).map_err(|_| DbError::Corrupt(format!("outbox feed_seq {s}"))))
+                .transpose()?,
         })
     }
+}
+
+#[derive(QueryableByName)]
+struct FeedSeq {
+    #[diesel(sql_type = BigInt)]
+    last_seq: i64,
 }
 
 #[derive(QueryableByName)]
@@ -76,16 +87,35 @@ pub(crate) trait OutboxStore {
 
 impl_for_both!(OutboxStore {
     fn enqueue_events(&mut self, events: &[OutboxEvent], now: DateTime<Utc>) -> Result<(), DbError> {
-        for event in events {
+        // Enti in one order for every transaction, so two writers locking the feed counters
+        // of the same Enti never deadlock; each Ente's events keep their order (stable sort).
+        let mut ordered: Vec<&OutboxEvent> = events.iter().collect();
+        ordered.sort_by(|a, b| a.ente().cmp(b.ente()));
+        for event in ordered {
+            let dedup_key = event.dedup_key();
             let row = NewMessage {
-                dedup_key: event.dedup_key(),
+                dedup_key: dedup_key.clone(),
                 ente: event.ente().as_str(),
                 event: to_json(event)?,
                 attempts: 0,
                 available_at_us: to_us(now),
                 created_at_us: to_us(now),
             };
-            diesel::insert_into(outbox::table).values(&row).on_conflict_do_nothing().execute(self)?;
+            let inserted = diesel::insert_into(outbox::table).values(&row).on_conflict_do_nothing().execute(self)?;
+            if inserted == 0 {
+                continue;
+            }
+            // The counter row stays locked until this transaction commits: the next writer
+            // of this Ente gets the next number only after this one is visible.
+            let seq: FeedSeq = diesel::sql_query(
+                "INSERT INTO feed_counters (ente, last_seq) VALUES ($1, 1) \
+                 ON CONFLICT (ente) DO UPDATE SET last_seq = feed_counters.last_seq + 1 RETURNING last_seq",
+            )
+            .bind::<diesel::sql_types::Text, _>(event.ente().as_str())
+            .get_result(self)?;
+            diesel::update(outbox::table.filter(outbox::dedup_key.eq(&dedup_key)))
+                .set(outbox::feed_seq.eq(Some(seq.last_seq)))
+                .execute(self)?;
         }
         Ok(())
     }
@@ -318,6 +348,22 @@ impl Outbox for DieselStore {
                 .map(MessageRow::into_message)
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(Page::from_overfetch(items, limit, |m| m.id))
+        })
+    }
+
+    async fn feed(&self, ente: &EnteId, after: u64, limit: u32) -> Result<Vec<OutboxMessage>, StorageError> {
+        let ente = ente.as_str().to_owned();
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        let limit = i64::from(limit.clamp(1, MAX_PAGE));
+        with_read_conn!(self, |conn| {
+            let rows: Vec<MessageRow> = outbox::table
+                .filter(outbox::ente.eq(&ente))
+                .filter(outbox::feed_seq.gt(after))
+                .order(outbox::feed_seq)
+                .limit(limit)
+                .select(MessageRow::as_select())
+                .load(conn)?;
+            rows.into_iter().map(MessageRow::into_message).collect()
         })
     }
 
