@@ -426,7 +426,7 @@ async fn a_payment_is_acknowledged_once_and_a_repeat_is_ok() {
             "iuv": "05260100000471130", "iupd": "TARI-2026-4711", "amount": 24570,
             "paidAt": "2026-11-25T10:00:00Z", "disposition": "settled", "settledBy": null,
             "expectedAmount": null, "otherReceipts": null, "problem": null,
-            "pspName": "Banca Esempio S.p.A."
+            "pspName": "Banca Esempio S.p.A.", "needsReview": false
         })
     );
     fake.stop().await;

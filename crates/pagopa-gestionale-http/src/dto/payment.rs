@@ -14,7 +14,7 @@ use super::{MappingError, amount, parse, parse_optional};
 ///  "iuv": "05260100000471130", "iupd": "TARI-2026-4711", "amount": 24570,
 ///  "paidAt": "2026-11-25T10:00:00Z", "disposition": "settled", "settledBy": null,
 ///  "expectedAmount": null, "otherReceipts": null, "problem": null,
-///  "pspName": "Banca Esempio S.p.A."}
+///  "pspName": "Banca Esempio S.p.A.", "needsReview": false}
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -55,6 +55,11 @@ pub struct PaymentNotificationDto {
     pub problem: Option<String>,
     /// The name of the PSP that collected the money.
     pub psp_name: String,
+    /// Whether the receipt needs an operator's review (any disposition but `settled` and
+    /// `secondary_beneficiary`): the "receipt needing review" event. Absent from older senders
+    /// (false).
+    #[serde(default)]
+    pub needs_review: bool,
 }
 
 impl PaymentNotificationDto {
@@ -92,6 +97,7 @@ impl PaymentNotificationDto {
             other_receipts,
             problem,
             psp_name: notification.psp_name.clone(),
+            needs_review: notification.disposition.needs_review(),
         }
     }
 
