@@ -1,6 +1,7 @@
 //! The wiring of the Back-End Pagamenti: configuration, storage, the domain's services and the
 //! REST API in one actix-web server. `main.rs` is the command line over it.
 
+mod notice_budget;
 mod proxy;
 pub mod settings;
 mod unconfigured;
@@ -80,7 +81,12 @@ fn ports_and_routes(store: &DieselStore, settings: &Settings) -> anyhow::Result<
         Arc::new(store.clone()),
         clock.clone(),
     )?);
-    let gestionale: Arc<dyn Gestionale> = routes.clone();
+    let gestionale: Arc<dyn Gestionale> = Arc::new(notice_budget::BudgetedNotices::new(
+        routes.clone(),
+        Arc::new(store.clone()),
+        clock.clone(),
+        std::time::Duration::from_millis(settings.notices_on_demand.budget_ms),
+    ));
     let ports = Ports::with_storage(
         Arc::new(store.clone()),
         gestionale,

@@ -202,6 +202,10 @@ fn every_bad_value_names_its_key() {
             format!("{BASE}{NODE_AUTH}[gestionale]\nbase_url = \"https://g.example\"\ntoken_file = \"/nonexistent\"\n"),
             "gestionale.token_file",
         ),
+        (
+            format!("{BASE}{NODE_AUTH}[notices_on_demand]\nbudget_ms = 2500\n"),
+            "notices_on_demand.budget_ms",
+        ),
         // named gestionali
         (
             format!("{BASE}gestionale = \"tributi\"\n{NODE_AUTH}"),

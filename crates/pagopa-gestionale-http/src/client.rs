@@ -7,12 +7,14 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use pagopa_domain::ports::{Gestionale, GestionaleError, GestionaleQuote, PricingRequest};
-use pagopa_domain::{Ente, EnteId, ExpiryNotification, FiscalCode, PaymentNotification, PositionDraft};
+use pagopa_domain::{Ente, EnteId, ExpiryNotification, FiscalCode, NoticeNumber, PaymentNotification, PositionDraft};
 use reqwest::header::{ACCEPT, HeaderName, HeaderValue};
 use reqwest::{Method, Url};
 
 use crate::dto::{ExpiryNotificationDto, PaymentNotificationDto, PricingRequestDto};
-use crate::exchange::{GestionaleFailure, parse_payment_response, parse_positions_response, parse_pricing_response};
+use crate::exchange::{
+    GestionaleFailure, parse_notice_response, parse_payment_response, parse_positions_response, parse_pricing_response,
+};
 use crate::settings::{ConfigError, GestionaleHttpSettings, base_url, credential, is_loopback};
 use crate::signature::{WEBHOOK_ID_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER, WebhookSigner};
 
@@ -226,6 +228,20 @@ impl Gestionale for GestionaleHttp {
             tracing::debug!(ente = %ente.id, debtor = %debtor.masked(), positions = drafts.len(), "gestionale positions");
         }
         result
+    }
+
+    async fn notice(&self, ente: &Ente, notice: &NoticeNumber) -> Result<Option<PositionDraft>, GestionaleError> {
+        let call = Call {
+            operation: "notice",
+            method: Method::GET,
+            url: self.endpoint(&ente.id, &["notices", notice.as_str()]),
+            body: None,
+            idempotency_key: None,
+        };
+        self.run(call, &ente.id, |status, body| {
+            parse_notice_response(status, body, ente, notice)
+        })
+        .await
     }
 
     async fn price(&self, request: &PricingRequest) -> Result<GestionaleQuote, GestionaleError> {

@@ -4,7 +4,7 @@
 //! Common to the three endpoints:
 //!
 //! - `501`: [`GestionaleError::Unsupported`], the gestionale does not offer the operation;
-//! - `401`, `403`, `405`, `407`, `408`, `429`, and `404` except for positions: `Unavailable`
+//! - `401`, `403`, `405`, `407`, `408`, `429`, and `404` except for positions and notices: `Unavailable`
 //!   ([`GestionaleFailure::Status`]): they are about our credentials, our URL or the
 //!   gestionale's load, not about the request, and must not reach the citizen as a refusal;
 //! - any other 4xx: [`GestionaleError::Rejected`] with the body's `reason` and `fields`;
@@ -14,10 +14,10 @@
 //!   domain: [`GestionaleError::Protocol`], naming the member.
 
 use pagopa_domain::ports::{BoxError, GestionaleError, GestionaleQuote, PricingRequest};
-use pagopa_domain::{Ente, FieldError, FieldProblem, FiscalCode, PositionDraft, excerpt};
+use pagopa_domain::{DebtPosition, Ente, FieldError, FieldProblem, FiscalCode, NoticeNumber, PositionDraft, excerpt};
 use serde_json::Value;
 
-use crate::dto::{PositionsDto, QuoteDto};
+use crate::dto::{PositionDto, PositionsDto, QuoteDto};
 
 /// The longest detail (in characters) kept from an error body, and the longest refusal reason.
 pub const DETAIL_MAX_CHARS: usize = 300;
@@ -71,6 +71,40 @@ pub fn parse_positions_response(
             Ok(dto.to_drafts(ente, debtor)?)
         }
         204 | 404 => Ok(Vec::new()),
+        100..=399 => Err(unexpected(status, "200, 204 or 404")),
+        _ => Err(error_status(status, body)),
+    }
+}
+
+/// What the answer to `GET …/entes/{ente}/notices/{notice}` means: `200` with a
+/// [`PositionDto`](crate::dto::PositionDto) body gives the position holding the notice (checked
+/// as the domain will check it, and required to hold that notice); `204` and `404` mean the
+/// gestionale does not know the notice either.
+pub fn parse_notice_response(
+    status: u16,
+    body: &[u8],
+    ente: &Ente,
+    notice: &NoticeNumber,
+) -> Result<Option<PositionDraft>, GestionaleError> {
+    match status {
+        200 => {
+            let dto: PositionDto = json_body(body)?;
+            let draft = dto.to_draft("position", &ente.id)?;
+            if !draft.options.iter().any(|o| &o.notice_number == notice) {
+                return Err(GestionaleError::Protocol(format!(
+                    "position.options: asked for notice {notice}, the position has no option with it"
+                )));
+            }
+            DebtPosition::create(
+                &ente.id,
+                ente.notice_layout,
+                draft.clone(),
+                chrono::DateTime::UNIX_EPOCH,
+            )
+            .map_err(|e| GestionaleError::Protocol(format!("position (iupd {}): {e}", draft.iupd)))?;
+            Ok(Some(draft))
+        }
+        204 | 404 => Ok(None),
         100..=399 => Err(unexpected(status, "200, 204 or 404")),
         _ => Err(error_status(status, body)),
     }

@@ -7,6 +7,8 @@
 //! | `debtor_positions` | `GET {base_url}/entes/{ente}/debtors/{fiscalCode}/positions` |
 //! | `price` | `POST {base_url}/entes/{ente}/pricing` |
 //! | `notify_payment` | `POST {base_url}/entes/{ente}/payments` |
+//! | `notify_expiry` | `POST {base_url}/entes/{ente}/expirations` |
+//! | `notice` | `GET {base_url}/entes/{ente}/notices/{notice}` |
 //!
 //! - [`GestionaleHttpSettings`]: what the configuration file holds; [`GestionaleHttp::new`] checks
 //!   it ([`ConfigError`]).

@@ -57,6 +57,8 @@ pub struct Settings {
     pub gestionali: std::collections::BTreeMap<String, gestionali::NamedGestionale>,
     /// Delivery of gestionale notifications from the outbox.
     pub outbox: OutboxSettings,
+    /// Notices the Node asks about that we do not hold, looked up at the Ente's gestionale.
+    pub notices_on_demand: NoticesOnDemandSettings,
     /// Checkout carts.
     pub carts: CartSettings,
     /// What loading noticed without refusing (secret files others can read, …), to log.
@@ -77,6 +79,17 @@ pub struct ExpirySettings {
     pub interval_secs: u64,
     /// Positions expired per transaction (1..=10000).
     pub batch: u32,
+}
+
+/// Notices looked up on demand (an Ente with `positions_on_demand`, whose gestionale issues
+/// printed notices we have not loaded).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoticesOnDemandSettings {
+    /// How long the Node's verify or activation waits for the gestionale, in milliseconds
+    /// (100..=1900, default 1500: the Node must be answered well within 2 s). Past it the
+    /// Node gets `PAA_SYSTEM_ERROR` and a late answer is stored for its next try.
+    pub budget_ms: u64,
 }
 
 /// Checkout carts.
@@ -199,6 +212,9 @@ batch = 50
 lease_secs = 300
 retry_base_secs = 10
 retry_max_secs = 3600
+
+[notices_on_demand]
+budget_ms = 1500
 
 [expiry]
 enabled = true
@@ -340,6 +356,12 @@ impl Settings {
             outbox.retry_max_secs,
             outbox.retry_base_secs,
             MAX_SECS,
+        )?;
+        within(
+            "notices_on_demand.budget_ms",
+            self.notices_on_demand.budget_ms,
+            100,
+            1_900,
         )?;
         within("expiry.interval_secs", self.expiry.interval_secs, 1, 86_400)?;
         within("expiry.batch", self.expiry.batch, 1, 10_000)?;

@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::model::{DeliveryLimits, Ente, ExpiryNotification, PaymentNotification, PositionDraft};
 use crate::ports::{Clock, Gestionale, GestionaleError, GestionaleQuote, PricingRequest};
-use crate::value::{EnteId, FiscalCode};
+use crate::value::{EnteId, FiscalCode, NoticeNumber};
 
 /// Where a breaker stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -196,6 +196,10 @@ impl Gestionale for GuardedGestionale {
 
     async fn notify_expiry(&self, notification: &ExpiryNotification) -> Result<(), GestionaleError> {
         self.guarded(self.inner.notify_expiry(notification)).await
+    }
+
+    async fn notice(&self, ente: &Ente, notice: &NoticeNumber) -> Result<Option<PositionDraft>, GestionaleError> {
+        self.guarded(self.inner.notice(ente, notice)).await
     }
 
     async fn delivery_limits(&self, ente: &EnteId) -> Option<DeliveryLimits> {

@@ -19,7 +19,7 @@ pub use breaker::{
 
 use crate::model::{DeliveryLimits, Ente, ExpiryNotification, GestionaleName, PaymentNotification, PositionDraft};
 use crate::ports::{EnteRepository, Gestionale, GestionaleError, GestionaleQuote, PricingRequest};
-use crate::value::{EnteId, FiscalCode};
+use crate::value::{EnteId, FiscalCode, NoticeNumber};
 
 /// One configured gestionale: its adapter behind a breaker, and its delivery limits.
 #[derive(Clone, Debug)]
@@ -145,6 +145,13 @@ impl Gestionale for GestionaleRoutes {
     async fn notify_expiry(&self, notification: &ExpiryNotification) -> Result<(), GestionaleError> {
         match self.target(&notification.ente).await? {
             Target::Route(route) => route.gestionale.notify_expiry(notification).await,
+            Target::None => Err(GestionaleError::Unsupported),
+        }
+    }
+
+    async fn notice(&self, ente: &Ente, notice: &NoticeNumber) -> Result<Option<PositionDraft>, GestionaleError> {
+        match self.target_of(ente)? {
+            Target::Route(route) => route.gestionale.notice(ente, notice).await,
             Target::None => Err(GestionaleError::Unsupported),
         }
     }

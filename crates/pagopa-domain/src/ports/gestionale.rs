@@ -8,7 +8,7 @@ use super::BoxError;
 use crate::model::{
     DeliveryLimits, Ente, ExpiryNotification, FieldError, PaymentNotification, PositionDraft, ServiceCode, Transfer,
 };
-use crate::value::{AmountCents, EnteId, FiscalCode, Text};
+use crate::value::{AmountCents, EnteId, FiscalCode, NoticeNumber, Text};
 
 /// A spontaneous request the gestionale must validate and price.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,6 +79,16 @@ pub trait Gestionale: Send + Sync {
     /// default), and the message is then acknowledged.
     async fn notify_expiry(&self, notification: &ExpiryNotification) -> Result<(), GestionaleError> {
         let _ = notification;
+        Err(GestionaleError::Unsupported)
+    }
+
+    /// The position holding `notice`, for a notice the Node asks about that we do not hold (a
+    /// printed notice the gestionale issued itself): `Ok(None)` when the gestionale does not
+    /// know it either. Called while the Node waits: the caller bounds it with a time budget
+    /// (1.5 s by default) and stores a late answer for the next try. `Unsupported` (the
+    /// default) for a gestionale that cannot be asked.
+    async fn notice(&self, ente: &Ente, notice: &NoticeNumber) -> Result<Option<PositionDraft>, GestionaleError> {
+        let _ = (ente, notice);
         Err(GestionaleError::Unsupported)
     }
 

@@ -13,6 +13,7 @@ pub use entes::EnteAdmin;
 pub use expiry::PositionExpiry;
 pub use node::{
     ActivateRequest, ActivatedPayment, NodeOperations, NoticeInfo, ReceiptOutcome, StationIds, TransferType,
+    store_found_notice,
 };
 pub use notify::{DispatchReport, GestionaleNotifier};
 pub use positions::{DebtorPositions, NoticeState, NoticeSummary, Positions};
