@@ -19,7 +19,7 @@ use crate::backend::{Backend, Fault};
 use crate::memory::MemoryGestionale;
 
 /// A request the fake received.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SeenRequest {
     /// The method.
     pub method: String,
@@ -29,6 +29,8 @@ pub struct SeenRequest {
     pub idempotency_key: Option<String>,
     /// Whether a webhook signature was present and valid (`None`: none was checked).
     pub signature_valid: Option<bool>,
+    /// The body, when it was JSON.
+    pub body: Option<serde_json::Value>,
 }
 
 #[derive(Default)]
@@ -243,6 +245,7 @@ async fn answer(request: HttpRequest, body: web::Bytes, state: web::Data<State>)
             path: path.clone(),
             idempotency_key: key.clone(),
             signature_valid,
+            body: serde_json::from_slice(&body).ok(),
         });
         shared.fault
     };
