@@ -20,7 +20,7 @@ fn configuration(port: u16, database: &Database, gestionale: &str) -> String {
     format!(
         "log = \"warn\"\n\n[server]\naddress = \"127.0.0.1\"\nport = {port}\nworkers = 2\n\n\
          [database]\nurl = \"{db}\"\npool_size = 4\nmigrate_on_start = true\n\n\
-         [outbox]\ninterval_ms = 100\nretry_base_secs = 1\nretry_max_secs = 1\n\n\
+         [outbox]\ninterval_ms = 100\nbatch = 4\nlease_secs = 3\nretry_base_secs = 1\nretry_max_secs = 1\n\n\
          [node.auth]\nsecret = \"{NODE_SECRET}\"\n\n\
          [[api_keys]]\nname = \"e2e-operator\"\nsha256 = \"{op}\"\nrole = \"operator\"\n\n\
          [[api_keys]]\nname = \"tributi\"\nsha256 = \"{gk}\"\nrole = \"gestionale\"\nentes = [\"{comune}\"]\n\n\
@@ -160,5 +160,79 @@ async fn a_named_gestionale_end_to_end_on_sqlite() {
 async fn a_named_gestionale_end_to_end_on_postgres() {
     if let Some(database) = Database::postgres("gestionali") {
         a_named_gestionale_end_to_end("gestionali-postgres", database).await;
+    }
+}
+
+/// SIGKILL the server while it delivers, restart it on the same database: every payment
+/// reaches the gestionale (which counts distinct idempotency keys), none is lost.
+async fn killed_while_delivering_nothing_is_lost(label: &str, database: Database) {
+    const PAYMENTS: u64 = 8;
+    let fake = FakeHttpGestionale::start_with(FakeHttpGestionale::with_webhook_secret(SECRET));
+    let backend = fake.backend();
+    let mut notices = Vec::new();
+    for n in 0..PAYMENTS {
+        let draft = demo::draft(
+            &format!("AVVISO-KILL-{n}"),
+            demo::debtor(),
+            "Sanzione",
+            vec![demo::simple_option(
+                2_612_100_000_000 + n,
+                1_000 + n,
+                "Sanzione",
+                "2027-12-31",
+            )],
+        );
+        notices.push(draft.options[0].notice_number.to_string());
+        backend.hold_notice(&demo::COMUNE.parse().unwrap(), draft);
+    }
+    let port = free_port();
+    let config = config_file(label, &configuration(port, &database, &fake.base_url()));
+    let server = Server::launch(port, &config, &[]);
+    // The gestionale refuses deliveries while the payments come in, then takes them slowly:
+    // the server dies with one delivered and the others pending or in flight.
+    fake.fail_first_notifications(u32::MAX);
+    for notice in &notices {
+        let (ok, output) = sim_command(&server.soap_url(), &["pay", "--ente", demo::COMUNE, "--notice", notice]);
+        assert!(ok, "{output}");
+    }
+    backend.set_fault(pagopa_gestionale_testkit::Fault::Slow(Duration::from_millis(300)));
+    fake.fail_first_notifications(0);
+    assert!(
+        eventually(20, || backend.distinct_payments() >= 1).await,
+        "deliveries resume"
+    );
+    drop(server); // SIGKILL
+    let before = backend.distinct_payments() as u64;
+    assert!(
+        before < PAYMENTS,
+        "the kill came too late to test anything: {before} delivered"
+    );
+
+    let port = free_port();
+    let config = config_file(label, &configuration(port, &database, &fake.base_url()));
+    let _server = Server::launch(port, &config, &[]);
+    assert!(
+        eventually(60, || backend.distinct_payments() as u64 == PAYMENTS).await,
+        "after the restart every payment is delivered: {} of {PAYMENTS}",
+        backend.distinct_payments()
+    );
+    assert_eq!(fake.payments().len() as u64, PAYMENTS);
+    assert!(
+        fake.seen()
+            .iter()
+            .filter(|r| r.path.ends_with("/payments"))
+            .all(|r| r.signature_valid == Some(true))
+    );
+}
+
+#[actix_web::test]
+async fn killed_while_delivering_nothing_is_lost_on_sqlite() {
+    killed_while_delivering_nothing_is_lost("gestionali-kill-sqlite", Database::sqlite("gestionali_kill")).await;
+}
+
+#[actix_web::test]
+async fn killed_while_delivering_nothing_is_lost_on_postgres() {
+    if let Some(database) = Database::postgres("gestionali_kill") {
+        killed_while_delivering_nothing_is_lost("gestionali-kill-postgres", database).await;
     }
 }
