@@ -10,7 +10,8 @@ use async_trait::async_trait;
 use pagopa_domain::ports::{Clock, Gestionale, GestionaleError, GestionaleQuote, PositionRepository, PricingRequest};
 use pagopa_domain::services::store_found_notice;
 use pagopa_domain::{
-    DeliveryLimits, Ente, EnteId, ExpiryNotification, FiscalCode, NoticeNumber, PaymentNotification, PositionDraft,
+    CancellationNotification, DeliveryLimits, Ente, EnteId, ExpiryNotification, FiscalCode, NoticeNumber,
+    PaymentNotification, PositionDraft,
 };
 
 /// Why a notice lookup answered unavailable: the budget ran out.
@@ -68,6 +69,10 @@ impl Gestionale for BudgetedNotices {
 
     async fn delivery_limits(&self, ente: &EnteId) -> Option<DeliveryLimits> {
         self.inner.delivery_limits(ente).await
+    }
+
+    async fn notify_cancellation(&self, notification: &CancellationNotification) -> Result<(), GestionaleError> {
+        self.inner.notify_cancellation(notification).await
     }
 
     async fn notice(&self, ente: &Ente, notice: &NoticeNumber) -> Result<Option<PositionDraft>, GestionaleError> {

@@ -7,11 +7,14 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use pagopa_domain::ports::{Gestionale, GestionaleError, GestionaleQuote, PricingRequest};
-use pagopa_domain::{Ente, EnteId, ExpiryNotification, FiscalCode, NoticeNumber, PaymentNotification, PositionDraft};
+use pagopa_domain::{
+    CancellationNotification, Ente, EnteId, ExpiryNotification, FiscalCode, NoticeNumber, PaymentNotification,
+    PositionDraft,
+};
 use reqwest::header::{ACCEPT, HeaderName, HeaderValue};
 use reqwest::{Method, Url};
 
-use crate::dto::{ExpiryNotificationDto, PaymentNotificationDto, PricingRequestDto};
+use crate::dto::{CancellationNotificationDto, ExpiryNotificationDto, PaymentNotificationDto, PricingRequestDto};
 use crate::exchange::{
     GestionaleFailure, parse_notice_response, parse_payment_response, parse_positions_response, parse_pricing_response,
 };
@@ -228,6 +231,23 @@ impl Gestionale for GestionaleHttp {
             tracing::debug!(ente = %ente.id, debtor = %debtor.masked(), positions = drafts.len(), "gestionale positions");
         }
         result
+    }
+
+    async fn notify_cancellation(&self, notification: &CancellationNotification) -> Result<(), GestionaleError> {
+        if !self.expirations {
+            return Err(GestionaleError::Unsupported);
+        }
+        let body = serde_json::to_value(CancellationNotificationDto::from_notification(notification))
+            .map_err(|e| GestionaleError::Protocol(format!("cannot encode the cancellation notice: {e}")))?;
+        let key = format!("{}:cancel:{}", notification.ente, notification.iupd);
+        let call = Call {
+            operation: "notify_cancellation",
+            method: Method::POST,
+            url: self.endpoint(&notification.ente, &["cancellations"]),
+            body: Some(body),
+            idempotency_key: Some(key.as_str()),
+        };
+        self.run(call, &notification.ente, parse_payment_response).await
     }
 
     async fn notice(&self, ente: &Ente, notice: &NoticeNumber) -> Result<Option<PositionDraft>, GestionaleError> {

@@ -8,6 +8,7 @@
 //! | `price` | `POST {base_url}/entes/{ente}/pricing` |
 //! | `notify_payment` | `POST {base_url}/entes/{ente}/payments` |
 //! | `notify_expiry` | `POST {base_url}/entes/{ente}/expirations` |
+//! | `notify_cancellation` | `POST {base_url}/entes/{ente}/cancellations` |
 //! | `notice` | `GET {base_url}/entes/{ente}/notices/{notice}` |
 //!
 //! - [`GestionaleHttpSettings`]: what the configuration file holds; [`GestionaleHttp::new`] checks

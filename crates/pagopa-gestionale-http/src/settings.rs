@@ -42,9 +42,10 @@ pub struct GestionaleHttpSettings {
     /// How long a whole call may take, connection included, in milliseconds (default 5000).
     #[serde(default = "default_timeout_ms")]
     pub timeout_ms: u64,
-    /// Whether the gestionale takes expiry notices (`POST …/entes/{ente}/expirations`, default
-    /// false: without it they are acknowledged unsent, as a gestionale written before them
-    /// would answer 404 for ever).
+    /// Whether the gestionale takes the position lifecycle notices: expiries (`POST
+    /// …/entes/{ente}/expirations`) and cancellations (`POST …/entes/{ente}/cancellations`).
+    /// Default false: without it they are acknowledged unsent, as a gestionale written before
+    /// them would answer 404 for ever. Always true for `[gestionali.NAME]`.
     #[serde(default)]
     pub expirations: bool,
     /// The Standard Webhooks secret (`whsec_` + base64 of 24 to 64 bytes) notifications are

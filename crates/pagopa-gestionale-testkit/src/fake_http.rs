@@ -12,7 +12,8 @@ use pagopa_domain::ports::{Gestionale, GestionaleError, GestionaleQuote, Pricing
 use pagopa_domain::{EnteId, FiscalCode, NoticeNumber, PositionDraft};
 use pagopa_gestionale_http::WebhookSigner;
 use pagopa_gestionale_http::dto::{
-    ExpiryNotificationDto, PaymentNotificationDto, PositionDto, PositionsDto, PricingRequestDto, QuoteDto, RefusalDto,
+    CancellationNotificationDto, ExpiryNotificationDto, PaymentNotificationDto, PositionDto, PositionsDto,
+    PricingRequestDto, QuoteDto, RefusalDto,
 };
 
 use crate::backend::{Backend, Fault};
@@ -329,6 +330,10 @@ async fn answer(request: HttpRequest, body: web::Bytes, state: web::Data<State>)
                 refusal(409, "already known")
             }
         }
+        ("POST", ["entes", _, "cancellations"]) => match serde_json::from_slice::<CancellationNotificationDto>(&body) {
+            Ok(_) => HttpResponse::NoContent().finish(),
+            Err(_) => refusal(400, "not a cancellation notice"),
+        },
         ("POST", ["entes", _, "expirations"]) => {
             let Ok(dto) = serde_json::from_slice::<ExpiryNotificationDto>(&body) else {
                 return refusal(400, "not an expiry notice");

@@ -6,7 +6,10 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
 use pagopa_domain::ports::{Gestionale, GestionaleError, GestionaleQuote, PricingRequest};
-use pagopa_domain::{Ente, EnteId, ExpiryNotification, FiscalCode, NoticeNumber, PaymentNotification, PositionDraft};
+use pagopa_domain::{
+    CancellationNotification, Ente, EnteId, ExpiryNotification, FiscalCode, NoticeNumber, PaymentNotification,
+    PositionDraft,
+};
 
 use crate::backend::{Backend, Fault};
 
@@ -19,6 +22,7 @@ struct State {
     payments: HashMap<String, PaymentNotification>,
     received: usize,
     expiries: HashMap<String, ExpiryNotification>,
+    cancellations: HashMap<String, CancellationNotification>,
 }
 
 /// A gestionale in memory: both the adapter (it implements [`Gestionale`]) and its own
@@ -52,6 +56,11 @@ impl MemoryGestionale {
     /// The distinct expiry notices received.
     pub fn expiries(&self) -> Vec<ExpiryNotification> {
         self.state().expiries.values().cloned().collect()
+    }
+
+    /// The distinct cancellation notices received.
+    pub fn cancellations(&self) -> Vec<CancellationNotification> {
+        self.state().cancellations.values().cloned().collect()
     }
 
     /// The error the current fault makes a call answer, if any; `answers_body` tells whether
@@ -111,6 +120,16 @@ impl Gestionale for MemoryGestionale {
             notification.ente, notification.iupd, notification.last_due_date
         );
         self.state().expiries.entry(key).or_insert_with(|| notification.clone());
+        Ok(())
+    }
+
+    async fn notify_cancellation(&self, notification: &CancellationNotification) -> Result<(), GestionaleError> {
+        self.fault(false)?;
+        let key = format!("{}:{}", notification.ente, notification.iupd);
+        self.state()
+            .cancellations
+            .entry(key)
+            .or_insert_with(|| notification.clone());
         Ok(())
     }
 

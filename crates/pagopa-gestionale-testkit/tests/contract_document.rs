@@ -72,7 +72,7 @@ fn the_adapter_and_the_fake_follow_the_document() {
     pagopa_gestionale_testkit::contract::run(async {
         let document = document();
         let documented = operations(&document);
-        assert_eq!(documented.len(), 5, "{documented:?}");
+        assert_eq!(documented.len(), 6, "{documented:?}");
 
         let fake = FakeHttpGestionale::start();
         let backend = fake.backend();
@@ -106,6 +106,13 @@ fn the_adapter_and_the_fake_follow_the_document() {
             expired_at: chrono::DateTime::UNIX_EPOCH,
         };
         adapter.notify_expiry(&expiry).await.unwrap();
+        let cancellation = pagopa_domain::CancellationNotification {
+            ente: comune.id.clone(),
+            iupd: "TARI-2026-4711".parse().unwrap(),
+            notices: vec![demo::tari().options[0].notice_number.clone()],
+            cancelled_at: chrono::DateTime::UNIX_EPOCH,
+        };
+        adapter.notify_cancellation(&cancellation).await.unwrap();
         adapter
             .notice(&comune, &demo::tari().options[0].notice_number)
             .await
@@ -135,6 +142,13 @@ fn the_adapter_and_the_fake_follow_the_document() {
                     request.body.as_ref().unwrap(),
                     &required(&document, "ExpiryNotification"),
                     "an expiry",
+                );
+            }
+            if request.path.ends_with("/cancellations") {
+                has_members(
+                    request.body.as_ref().unwrap(),
+                    &required(&document, "CancellationNotification"),
+                    "a cancellation",
                 );
             }
             if request.path.ends_with("/pricing") {

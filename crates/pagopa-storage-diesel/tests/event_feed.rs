@@ -12,6 +12,7 @@ use pagopa_domain::*;
 use support::TestDb;
 
 contract!(
+    a_cancellation_is_written_with_its_notice_for_the_gestionale,
     each_ente_has_its_own_numbering_whatever_the_delivery_state,
     a_reader_never_skips_an_event_that_commits_late,
 );
@@ -128,4 +129,34 @@ async fn a_reader_never_skips_an_event_that_commits_late(db: &TestDb) {
         .expect("the reader sees every event")
         .unwrap();
     assert_eq!(seen, (1..=(WRITERS * EACH) as u64).collect::<Vec<_>>());
+}
+
+async fn a_cancellation_is_written_with_its_notice_for_the_gestionale(db: &TestDb) {
+    let fixture = support::seeded(db).await;
+    let comune: EnteId = demo::COMUNE.parse().unwrap();
+    let before = db.store.feed(&comune, 0, 1000).await.unwrap().len();
+    let tari = demo::tari();
+    fixture
+        .services
+        .positions
+        .set_status(&comune, &tari.iupd, PositionStatus::Cancelled)
+        .await
+        .unwrap();
+    let feed = db.store.feed(&comune, 0, 1000).await.unwrap();
+    assert_eq!(feed.len(), before + 1);
+    match &feed.last().unwrap().event {
+        OutboxEvent::PositionCancelled(cancelled) => {
+            assert_eq!(cancelled.iupd, tari.iupd);
+            assert_eq!(cancelled.notices, vec![tari.options[0].notice_number.clone()]);
+        }
+        other => panic!("{other:?}"),
+    }
+    // A position that cannot be cancelled writes no notice either.
+    let again = fixture
+        .services
+        .positions
+        .set_status(&comune, &tari.iupd, PositionStatus::Cancelled)
+        .await;
+    assert!(again.is_err());
+    assert_eq!(db.store.feed(&comune, 0, 1000).await.unwrap().len(), before + 1);
 }

@@ -1,6 +1,6 @@
 //! `GET /api/v1/admin/entes/{ente}/events`: the pull feed of an Ente, for gestionali that
 //! cannot receive calls. Every event of the Ente (payments with their receipt summary, receipts
-//! needing review, expiries), in order, after a cursor that never skips or repeats an event
+//! needing review, expiries, cancellations), in order, after a cursor that never skips or repeats an event
 //! across restarts and instances (the storage numbers each Ente's events in commit order).
 
 use actix_web::{HttpResponse, web};
@@ -21,7 +21,7 @@ pub(crate) struct FeedQuery {
 fn event_json(message: &OutboxMessage) -> serde_json::Value {
     let needs_review = match &message.event {
         OutboxEvent::PaymentReceived(payment) => payment.disposition.needs_review(),
-        OutboxEvent::PositionExpired(_) => false,
+        OutboxEvent::PositionExpired(_) | OutboxEvent::PositionCancelled(_) => false,
     };
     serde_json::json!({
         "seq": message.feed_seq,
@@ -37,7 +37,7 @@ fn event_json(message: &OutboxMessage) -> serde_json::Value {
     params(("ente" = String, Path, description = "The Ente"),
         ("after" = Option<u64>, Query, description = "The `cursor` of the previous answer (0 or absent: from the first event)"),
         ("limit" = Option<u32>, Query, description = "Events per page, 1..=1000 (default 100)")),
-    responses((status = 200, description = "`items` in order, each with `seq` (1, 2, 3, … per Ente), `recorded_at`, `needs_review` (a receipt an operator must look at: double payment, unknown notice, other amount, …), `notification` (whether it was pushed: pending, delivered or dead) and `event` (`type` payment_received with the receipt summary, or position_expired); `cursor`: the `after` of the next request (the same when there is nothing new). For operator keys and gestionale keys (role `gestionale`), within their Enti.", body = Object),
+    responses((status = 200, description = "`items` in order, each with `seq` (1, 2, 3, … per Ente), `recorded_at`, `needs_review` (a receipt an operator must look at: double payment, unknown notice, other amount, …), `notification` (whether it was pushed: pending, delivered or dead) and `event` (`type` payment_received with the receipt summary, position_expired or position_cancelled); `cursor`: the `after` of the next request (the same when there is nothing new). For operator keys and gestionale keys (role `gestionale`), within their Enti.", body = Object),
         (status = 403, description = "`forbidden_ente`, `forbidden_role`", body = Problem)))]
 pub(crate) async fn ente_events(
     reader: FeedReader,

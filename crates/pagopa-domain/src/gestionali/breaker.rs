@@ -6,7 +6,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 
-use crate::model::{DeliveryLimits, Ente, ExpiryNotification, PaymentNotification, PositionDraft};
+use crate::model::{
+    CancellationNotification, DeliveryLimits, Ente, ExpiryNotification, PaymentNotification, PositionDraft,
+};
 use crate::ports::{Clock, Gestionale, GestionaleError, GestionaleQuote, PricingRequest};
 use crate::value::{EnteId, FiscalCode, NoticeNumber};
 
@@ -200,6 +202,10 @@ impl Gestionale for GuardedGestionale {
 
     async fn notice(&self, ente: &Ente, notice: &NoticeNumber) -> Result<Option<PositionDraft>, GestionaleError> {
         self.guarded(self.inner.notice(ente, notice)).await
+    }
+
+    async fn notify_cancellation(&self, notification: &CancellationNotification) -> Result<(), GestionaleError> {
+        self.guarded(self.inner.notify_cancellation(notification)).await
     }
 
     async fn delivery_limits(&self, ente: &EnteId) -> Option<DeliveryLimits> {

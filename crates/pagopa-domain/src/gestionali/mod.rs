@@ -17,7 +17,10 @@ pub use breaker::{
     GuardedGestionale,
 };
 
-use crate::model::{DeliveryLimits, Ente, ExpiryNotification, GestionaleName, PaymentNotification, PositionDraft};
+use crate::model::{
+    CancellationNotification, DeliveryLimits, Ente, ExpiryNotification, GestionaleName, PaymentNotification,
+    PositionDraft,
+};
 use crate::ports::{EnteRepository, Gestionale, GestionaleError, GestionaleQuote, PricingRequest};
 use crate::value::{EnteId, FiscalCode, NoticeNumber};
 
@@ -145,6 +148,13 @@ impl Gestionale for GestionaleRoutes {
     async fn notify_expiry(&self, notification: &ExpiryNotification) -> Result<(), GestionaleError> {
         match self.target(&notification.ente).await? {
             Target::Route(route) => route.gestionale.notify_expiry(notification).await,
+            Target::None => Err(GestionaleError::Unsupported),
+        }
+    }
+
+    async fn notify_cancellation(&self, notification: &CancellationNotification) -> Result<(), GestionaleError> {
+        match self.target(&notification.ente).await? {
+            Target::Route(route) => route.gestionale.notify_cancellation(notification).await,
             Target::None => Err(GestionaleError::Unsupported),
         }
     }

@@ -317,6 +317,17 @@ impl PositionRepository for MemoryStore {
         self.state().update_position(position)
     }
 
+    async fn update_with_events(
+        &self,
+        position: &DebtPosition,
+        events: &[OutboxEvent],
+    ) -> Result<DebtPosition, StorageError> {
+        let mut state = self.state();
+        let updated = state.update_position(position)?;
+        state.enqueue(events, position.updated_at);
+        Ok(updated)
+    }
+
     async fn search(&self, query: &PositionQuery) -> Result<Page<DebtPosition, PositionCursor>, StorageError> {
         let limit = query.page_size();
         let state = self.state();

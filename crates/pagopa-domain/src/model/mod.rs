@@ -23,7 +23,8 @@ pub use ente::{Ente, EnteLogo, EnteSettingsError, GestionaleName, LogoFormat, MA
 pub use ente_settings::{EnteSettings, EnteSettingsFieldError};
 pub use ids::{CartId, IdentifierError, Iupd, PartyId, ReceiptId, ServiceCode};
 pub use outbox::{
-    DeliveryLimits, ExpiryNotification, OutboxEvent, OutboxMessage, OutboxState, PaymentNotification, RetryPolicy,
+    CancellationNotification, DeliveryLimits, ExpiryNotification, OutboxEvent, OutboxMessage, OutboxState,
+    PaymentNotification, RetryPolicy,
 };
 pub use position::{
     DebtPosition, Instalment, NotPayable, OptionPayment, Origin, PayabilityError, PaymentEffect, PaymentOption,

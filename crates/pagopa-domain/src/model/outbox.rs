@@ -59,6 +59,20 @@ impl ExpiryNotification {
     }
 }
 
+/// What the gestionale is told when an operator cancels a position: its notices are no longer
+/// payable (pagoPA is answered `PAA_PAGAMENTO_ANNULLATO`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CancellationNotification {
+    /// The creditor Ente.
+    pub ente: EnteId,
+    /// The position.
+    pub iupd: Iupd,
+    /// Its notices.
+    pub notices: Vec<NoticeNumber>,
+    /// When it was cancelled.
+    pub cancelled_at: DateTime<Utc>,
+}
+
 /// A message for the gestionale.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type")]
@@ -67,6 +81,8 @@ pub enum OutboxEvent {
     PaymentReceived(PaymentNotification),
     /// A position expired by itself.
     PositionExpired(ExpiryNotification),
+    /// An operator cancelled a position.
+    PositionCancelled(CancellationNotification),
 }
 
 impl OutboxEvent {
@@ -75,6 +91,7 @@ impl OutboxEvent {
         match self {
             Self::PaymentReceived(n) => &n.ente,
             Self::PositionExpired(n) => &n.ente,
+            Self::PositionCancelled(n) => &n.ente,
         }
     }
 
@@ -83,6 +100,7 @@ impl OutboxEvent {
         match self {
             Self::PaymentReceived(n) => format!("payment:{}:{}", n.ente, n.receipt_id),
             Self::PositionExpired(n) => format!("expiry:{}:{}:{}", n.ente, n.iupd, n.last_due_date),
+            Self::PositionCancelled(n) => format!("cancel:{}:{}", n.ente, n.iupd),
         }
     }
 }

@@ -6,7 +6,8 @@ use async_trait::async_trait;
 
 use super::BoxError;
 use crate::model::{
-    DeliveryLimits, Ente, ExpiryNotification, FieldError, PaymentNotification, PositionDraft, ServiceCode, Transfer,
+    CancellationNotification, DeliveryLimits, Ente, ExpiryNotification, FieldError, PaymentNotification, PositionDraft,
+    ServiceCode, Transfer,
 };
 use crate::value::{AmountCents, EnteId, FiscalCode, NoticeNumber, Text};
 
@@ -78,6 +79,13 @@ pub trait Gestionale: Send + Sync {
     /// `notify_payment`. A gestionale that takes no such notice answers `Unsupported` (the
     /// default), and the message is then acknowledged.
     async fn notify_expiry(&self, notification: &ExpiryNotification) -> Result<(), GestionaleError> {
+        let _ = notification;
+        Err(GestionaleError::Unsupported)
+    }
+
+    /// Tells the gestionale that an operator cancelled a position; idempotent like
+    /// `notify_payment`. `Unsupported` (the default): acknowledged unsent.
+    async fn notify_cancellation(&self, notification: &CancellationNotification) -> Result<(), GestionaleError> {
         let _ = notification;
         Err(GestionaleError::Unsupported)
     }

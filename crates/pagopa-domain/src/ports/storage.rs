@@ -222,6 +222,13 @@ pub trait PositionRepository: Send + Sync {
     /// Replaces a position if its stored version still equals `position.version`, and returns it
     /// with the version increased. `Conflict` if the version moved, `NotFound` if it is gone.
     async fn update(&self, position: &DebtPosition) -> Result<DebtPosition, StorageError>;
+    /// [`update`](Self::update), with `events` enqueued in the outbox in the same transaction
+    /// (nothing written on `Conflict`).
+    async fn update_with_events(
+        &self,
+        position: &DebtPosition,
+        events: &[OutboxEvent],
+    ) -> Result<DebtPosition, StorageError>;
     /// An operator's search.
     async fn search(&self, query: &PositionQuery) -> Result<Page<DebtPosition, PositionCursor>, StorageError>;
     /// Expires up to `limit` positions whose expiry is due on `today` (an Italian date): each

@@ -53,6 +53,9 @@ impl GestionaleNotifier {
             let result = match &message.event {
                 OutboxEvent::PaymentReceived(notification) => self.ports.gestionale.notify_payment(notification).await,
                 OutboxEvent::PositionExpired(notification) => self.ports.gestionale.notify_expiry(notification).await,
+                OutboxEvent::PositionCancelled(notification) => {
+                    self.ports.gestionale.notify_cancellation(notification).await
+                }
             };
             let now = self.ports.clock.now();
             let written = match result {

@@ -1,7 +1,9 @@
 //! `POST …/payments`: a payment the gestionale is told about.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use pagopa_domain::{ExpiryNotification, Iupd, PaymentNotification, ReceiptDisposition, ReceiptId};
+use pagopa_domain::{
+    CancellationNotification, ExpiryNotification, Iupd, PaymentNotification, ReceiptDisposition, ReceiptId,
+};
 
 use super::{MappingError, amount, parse, parse_optional};
 
@@ -187,6 +189,38 @@ impl ExpiryNotificationDto {
             notice_numbers: notification.notices.iter().map(ToString::to_string).collect(),
             last_due_date: notification.last_due_date.format("%Y-%m-%d").to_string(),
             expired_at: notification.expired_at.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+        }
+    }
+}
+
+/// The body of `POST …/entes/{ente}/cancellations`: an operator cancelled a position (its
+/// notices are no longer payable). Idempotent on the Ente and the iupd.
+///
+/// ```json
+/// {"ente": "80012345676", "iupd": "TARI-2026-4711", "noticeNumbers": ["305260100000471130"],
+///  "cancelledAt": "2026-12-01T09:30:00Z"}
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CancellationNotificationDto {
+    /// The creditor Ente's fiscal code.
+    pub ente: String,
+    /// The position's iupd.
+    pub iupd: String,
+    /// Its notice numbers.
+    pub notice_numbers: Vec<String>,
+    /// When it was cancelled, RFC 3339 in UTC.
+    pub cancelled_at: String,
+}
+
+impl CancellationNotificationDto {
+    /// The body for `notification`.
+    pub fn from_notification(notification: &CancellationNotification) -> Self {
+        Self {
+            ente: notification.ente.to_string(),
+            iupd: notification.iupd.to_string(),
+            notice_numbers: notification.notices.iter().map(ToString::to_string).collect(),
+            cancelled_at: notification.cancelled_at.to_rfc3339_opts(SecondsFormat::AutoSi, true),
         }
     }
 }
