@@ -202,3 +202,113 @@ async fn an_ente_naming_an_unconfigured_gestionale_keeps_its_messages() {
     assert!(why.to_string().contains("\"gone\""), "{why}");
     assert!(tributi.notifications().is_empty() && fallback.notifications().is_empty());
 }
+
+/// A gestionale that records which operation reached it.
+#[derive(Default)]
+struct Recorder(std::sync::Mutex<Vec<&'static str>>);
+
+impl Recorder {
+    fn calls(&self) -> Vec<&'static str> {
+        self.0.lock().unwrap().clone()
+    }
+    fn record(&self, call: &'static str) {
+        self.0.lock().unwrap().push(call);
+    }
+}
+
+#[async_trait::async_trait]
+impl Gestionale for Recorder {
+    async fn debtor_positions(&self, _: &Ente, _: &FiscalCode) -> Result<Vec<PositionDraft>, GestionaleError> {
+        self.record("positions");
+        Ok(Vec::new())
+    }
+    async fn price(&self, _: &PricingRequest) -> Result<GestionaleQuote, GestionaleError> {
+        self.record("price");
+        Err(GestionaleError::Unsupported)
+    }
+    async fn notify_payment(&self, _: &PaymentNotification) -> Result<(), GestionaleError> {
+        self.record("payment");
+        Ok(())
+    }
+    async fn notify_expiry(&self, _: &ExpiryNotification) -> Result<(), GestionaleError> {
+        self.record("expiry");
+        Ok(())
+    }
+    async fn notify_cancellation(&self, _: &CancellationNotification) -> Result<(), GestionaleError> {
+        self.record("cancellation");
+        Ok(())
+    }
+    async fn notice(&self, _: &Ente, _: &NoticeNumber) -> Result<Option<PositionDraft>, GestionaleError> {
+        self.record("notice");
+        Ok(None)
+    }
+}
+
+/// Every operation goes through the routes and the breaker to the Ente's adapter: one that
+/// a wrapper forgot would answer the port's default (`Unsupported`) and a notification would be
+/// acknowledged unsent.
+#[tokio::test]
+async fn every_operation_reaches_the_adapter_through_routes_and_breaker() {
+    let mut comune = crate::demo::comune();
+    comune.gestionale = Some("tributi".parse().unwrap());
+    let store = Arc::new(MemoryStore::default());
+    crate::ports::EnteRepository::save(store.as_ref(), &comune, "test")
+        .await
+        .unwrap();
+    let recorder = Arc::new(Recorder::default());
+    let mut named = BTreeMap::new();
+    named.insert(
+        "tributi".parse().unwrap(),
+        GestionaleRoute {
+            gestionale: Arc::new(GuardedGestionale::new(
+                recorder.clone(),
+                clock(),
+                5,
+                Duration::seconds(30),
+            )),
+            limits: None,
+        },
+    );
+    let routes = GestionaleRoutes::new(store, named, None);
+    let notice: NoticeNumber = "302032002700000251".parse().unwrap();
+    routes
+        .debtor_positions(&comune, &crate::demo::DEBTOR.parse().unwrap())
+        .await
+        .unwrap();
+    let _ = routes
+        .price(&PricingRequest {
+            ente: comune.id.clone(),
+            service: "ANY".parse().unwrap(),
+            debtor: None,
+            values: Default::default(),
+        })
+        .await;
+    routes
+        .notify_payment(&payment(crate::demo::COMUNE, "r-1"))
+        .await
+        .unwrap();
+    routes
+        .notify_expiry(&ExpiryNotification {
+            ente: comune.id.clone(),
+            iupd: "X-1".parse().unwrap(),
+            notices: vec![notice.clone()],
+            last_due_date: chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+            expired_at: MemoryWorld::start_time(),
+        })
+        .await
+        .unwrap();
+    routes
+        .notify_cancellation(&CancellationNotification {
+            ente: comune.id.clone(),
+            iupd: "X-1".parse().unwrap(),
+            notices: vec![notice.clone()],
+            cancelled_at: MemoryWorld::start_time(),
+        })
+        .await
+        .unwrap();
+    routes.notice(&comune, &notice).await.unwrap();
+    assert_eq!(
+        recorder.calls(),
+        ["positions", "price", "payment", "expiry", "cancellation", "notice"]
+    );
+}
