@@ -264,6 +264,11 @@ fn every_bad_value_names_its_key() {
             "gestionali.tributi",
         ),
         (
+            format!("{BASE}{NODE_AUTH}{TRIBUTI}\n[gestionale]\nbase_url = \"https://g.example\"\n")
+                .replace("[gestionali.tributi]", "[gestionali.default]"),
+            "gestionali.default",
+        ),
+        (
             format!("{BASE}{NODE_AUTH}{TRIBUTI}").replace("[gestionali.tributi]", "[gestionali.\"bad name\"]"),
             "gestionali.bad name",
         ),

@@ -126,6 +126,12 @@ pub(super) fn check(
         })?;
     }
     if let Some(gestionale) = legacy {
+        if named.contains_key(pagopa_domain::gestionali::DEFAULT_ROUTE) {
+            return Err(bad(
+                "gestionali.default",
+                "the name default is the single [gestionale] table's in reports: choose another name",
+            ));
+        }
         within("gestionale.timeout_ms", gestionale.timeout_ms, 1, 120_000)?;
         GestionaleHttp::new(gestionale.clone()).map_err(|e| bad("gestionale", error_chain(&e)))?;
     }
