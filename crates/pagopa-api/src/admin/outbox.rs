@@ -47,13 +47,9 @@ impl OutboxFilters {
             ),
         };
         let ente = super::search_scope(principal, parse_optional::<EnteId>(&self.ente, "invalid_ente_id")?)?;
+        // `from` at or after `to` is an empty range: it matches nothing.
         let created_from = instant(&self.from, "from")?;
         let created_before = instant(&self.to, "to")?;
-        if let (Some(from), Some(to)) = (created_from, created_before)
-            && from >= to
-        {
-            return Err(ApiError::bad_request("invalid_query", "from must be before to"));
-        }
         if self.after.is_some_and(|a| a > i64::MAX as u64) {
             return Err(ApiError::bad_request("invalid_query", "after is above the largest id"));
         }
