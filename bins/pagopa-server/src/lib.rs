@@ -2,6 +2,7 @@
 //! REST API in one actix-web server. `main.rs` is the command line over it.
 
 pub mod import;
+mod notice_budget;
 mod proxy;
 pub mod settings;
 mod unconfigured;
@@ -13,10 +14,10 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use pagopa_api::{ApiKeyEntry, ApiKeys, ApiState, Role, configure, problem_details, request_id};
+use pagopa_domain::gestionali::{BreakerState, GestionaleRoutes};
 use pagopa_domain::model::RetryPolicy;
 use pagopa_domain::ports::{Clock, Gestionale, PagoPaCheckout, Ports, SystemClock};
-use pagopa_domain::services::{CartPayments, GestionaleNotifier, NodeOperations, PositionExpiry, Services};
-use pagopa_gestionale_http::GestionaleHttp;
+use pagopa_domain::services::{CartPayments, EnteAdmin, GestionaleNotifier, NodeOperations, PositionExpiry, Services};
 use pagopa_nodo::checkout::CheckoutClient;
 use pagopa_nodo::soap::SoapEndpoint;
 use pagopa_storage_diesel::DieselStore;
@@ -57,25 +58,44 @@ pub fn redact(url: &str) -> String {
 /// The domain's ports over `store`, with the adapters the settings configure. An adapter that
 /// is not configured fails its calls as unavailable, so nothing is acknowledged that was not done.
 pub fn ports(store: &DieselStore, settings: &Settings) -> anyhow::Result<Ports> {
-    let checkout: Arc<dyn PagoPaCheckout> = match &settings.checkout {
+    let (ports, _) = ports_and_routes(store, settings)?;
+    Ok(ports)
+}
+
+fn checkout_of(settings: &Settings) -> anyhow::Result<Arc<dyn PagoPaCheckout>> {
+    Ok(match &settings.checkout {
         Some(checkout) => {
             Arc::new(CheckoutClient::new(checkout.clone()).map_err(|e| anyhow::anyhow!("checkout: {e}"))?)
         }
         None => Arc::new(Unconfigured),
-    };
-    let gestionale: Arc<dyn Gestionale> = match &settings.gestionale {
-        Some(gestionale) => {
-            Arc::new(GestionaleHttp::new(gestionale.clone()).map_err(|e| anyhow::anyhow!("gestionale: {e}"))?)
-        }
-        None => Arc::new(Unconfigured),
-    };
-    Ok(Ports::with_storage(
+    })
+}
+
+/// The ports, and the gestionali's routes (whose breakers `/health/ready` and `/metrics`
+/// report).
+fn ports_and_routes(store: &DieselStore, settings: &Settings) -> anyhow::Result<(Ports, Arc<GestionaleRoutes>)> {
+    let checkout = checkout_of(settings)?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let routes = Arc::new(settings::gestionali::routes(
+        &settings.gestionali,
+        settings.gestionale.as_ref(),
+        Arc::new(store.clone()),
+        clock.clone(),
+    )?);
+    let gestionale: Arc<dyn Gestionale> = Arc::new(notice_budget::BudgetedNotices::new(
+        routes.clone(),
+        Arc::new(store.clone()),
+        clock.clone(),
+        std::time::Duration::from_millis(settings.notices_on_demand.budget_ms),
+    ));
+    let ports = Ports::with_storage(
         Arc::new(store.clone()),
         gestionale,
         checkout,
-        Arc::new(SystemClock),
+        clock,
         Arc::new(RandomIds),
-    ))
+    );
+    Ok((ports, routes))
 }
 
 /// Delivers the outbox to the gestionale until the server stops: a round every
@@ -97,14 +117,23 @@ fn spawn_outbox_worker(ports: Ports, settings: &settings::OutboxSettings) {
         loop {
             let full = match notifier.dispatch_once(&worker, batch).await {
                 Ok(report) => {
-                    if report.delivered + report.rescheduled > 0 {
+                    let handled = report.delivered + report.rescheduled + report.dead;
+                    if handled > 0 {
                         tracing::info!(
                             delivered = report.delivered,
                             rescheduled = report.rescheduled,
+                            dead = report.dead,
                             "outbox round"
                         );
                     }
-                    report.delivered + report.rescheduled >= batch as usize
+                    if report.dead > 0 {
+                        tracing::warn!(
+                            dead = report.dead,
+                            "notifications dead-lettered after their gestionale's delivery limits: \
+                             GET /api/v1/admin/outbox?state=dead, replay with POST /api/v1/admin/outbox/replay"
+                        );
+                    }
+                    handled >= batch as usize
                 }
                 Err(error) => {
                     tracing::warn!(%error, "outbox round failed");
@@ -143,6 +172,41 @@ fn spawn_expiry_job(ports: Ports, settings: &settings::ExpirySettings) {
             }
         }
     });
+}
+
+/// Each gestionale's circuit breaker, for the ready body: an open one is reported, not a
+/// reason to be not ready (the service still takes payments and receipts).
+fn gestionali_report(routes: &GestionaleRoutes) -> serde_json::Value {
+    let map: serde_json::Map<String, serde_json::Value> = routes
+        .statuses()
+        .into_iter()
+        .map(|(name, status)| (name, serde_json::to_value(status).unwrap_or_default()))
+        .collect();
+    serde_json::Value::Object(map)
+}
+
+/// The breakers as Prometheus gauges.
+fn render_breakers(routes: &GestionaleRoutes, out: &mut String) {
+    use std::fmt::Write;
+    let statuses = routes.statuses();
+    if statuses.is_empty() {
+        return;
+    }
+    out.push_str("# HELP pagopa_gestionale_circuit_open Whether calls to the gestionale are suspended (1) after repeated failures.\n");
+    out.push_str("# TYPE pagopa_gestionale_circuit_open gauge\n");
+    for (name, status) in &statuses {
+        let open = u8::from(status.state != BreakerState::Closed);
+        let _ = writeln!(out, "pagopa_gestionale_circuit_open{{gestionale=\"{name}\"}} {open}");
+    }
+    out.push_str("# HELP pagopa_gestionale_consecutive_failures Failed calls to the gestionale in a row.\n");
+    out.push_str("# TYPE pagopa_gestionale_consecutive_failures gauge\n");
+    for (name, status) in &statuses {
+        let _ = writeln!(
+            out,
+            "pagopa_gestionale_consecutive_failures{{gestionale=\"{name}\"}} {}",
+            status.consecutive_failures
+        );
+    }
 }
 
 /// A fresh random key (32 hex digits).
@@ -212,7 +276,7 @@ impl std::error::Error for Refusal {}
 pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
     let configured = settings.configured_entes()?;
     let store = open_store(settings).await?;
-    let ports = ports(&store, settings)?;
+    let (ports, routes) = ports_and_routes(&store, settings)?;
     if !configured.is_empty() {
         settings::apply_entes(&ports, &configured).await?;
         tracing::info!(
@@ -265,6 +329,8 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
             Err("the SQLite writer is restarting".into())
         }
     });
+    let breakers = routes.clone();
+    readiness = readiness.report("gestionali", move || gestionali_report(&breakers));
     let readiness = web::Data::new(readiness);
     let keys = web::Data::new(ApiKeys::new(&keys).map_err(|e| anyhow::anyhow!("api_keys: {e}"))?);
     let mut demo_citizen_token = None;
@@ -279,6 +345,7 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
     };
     let tokens = tokens.map(web::Data::new);
     let mut services = Services::new(ports.clone());
+    services.entes = EnteAdmin::new(ports.clone()).with_gestionali(routes.names().cloned());
     services.carts = CartPayments::new(
         ports.clone(),
         chrono::Duration::seconds(settings.carts.session_lifetime_secs),
@@ -291,9 +358,11 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
     )
     .map_err(|e| anyhow::anyhow!("node: {e}"))?;
     let counters = soap.counters();
-    let metrics = web::Data::new(pagopa_api::Metrics::with_sources(vec![Box::new(
-        move |out: &mut String| counters.render(out),
-    )]));
+    let breakers = routes.clone();
+    let metrics = web::Data::new(pagopa_api::Metrics::with_sources(vec![
+        Box::new(move |out: &mut String| counters.render(out)),
+        Box::new(move |out: &mut String| render_breakers(&breakers, out)),
+    ]));
     let proxies = web::Data::new(
         TrustedProxies::new(&settings.server.trusted_proxies)
             .map_err(|e| anyhow::anyhow!("server.trusted_proxies: {e}"))?,

@@ -1,34 +1,17 @@
 //! Stand-ins for adapters this installation has not configured, and random ids.
 
 use async_trait::async_trait;
-use pagopa_domain::ports::{
-    CheckoutCart, CheckoutError, CheckoutRedirect, Gestionale, GestionaleError, GestionaleQuote, IdGenerator,
-    PagoPaCheckout, PricingRequest,
-};
-use pagopa_domain::{CartId, Ente, FiscalCode, PaymentNotification, PositionDraft};
+use pagopa_domain::CartId;
+use pagopa_domain::ports::{CheckoutCart, CheckoutError, CheckoutRedirect, IdGenerator, PagoPaCheckout};
 
-/// A gestionale or Checkout that is not configured: every call fails as unavailable, so the
-/// outbox keeps its messages and callers get a clear 502 instead of a silent success.
+/// A Checkout that is not configured: every call fails as unavailable, so callers get a clear
+/// 502 instead of a silent success. (An Ente without a gestionale is handled by
+/// `GestionaleRoutes`.)
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Unconfigured;
 
 fn not_configured(what: &str) -> Box<dyn std::error::Error + Send + Sync> {
     format!("no {what} adapter is configured").into()
-}
-
-#[async_trait]
-impl Gestionale for Unconfigured {
-    async fn debtor_positions(&self, _: &Ente, _: &FiscalCode) -> Result<Vec<PositionDraft>, GestionaleError> {
-        Err(GestionaleError::Unsupported)
-    }
-
-    async fn price(&self, _: &PricingRequest) -> Result<GestionaleQuote, GestionaleError> {
-        Err(GestionaleError::Unavailable(not_configured("gestionale")))
-    }
-
-    async fn notify_payment(&self, _: &PaymentNotification) -> Result<(), GestionaleError> {
-        Err(GestionaleError::Unavailable(not_configured("gestionale")))
-    }
 }
 
 #[async_trait]

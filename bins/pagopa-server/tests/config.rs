@@ -21,6 +21,36 @@ poste_authorisation = "AUT. DB/SISB/E 12345 DEL 01/01/2026"
 
 const NODE_AUTH: &str = "\n[node.auth]\nsecret = \"s3cret\"\n";
 
+/// A named gestionale with every required key.
+const TRIBUTI: &str = "\n[gestionali.tributi]\nkind = \"http\"\nbase_url = \"https://tributi.example/pagopa\"\n\
+    webhook_secret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n";
+
+#[test]
+fn named_gestionali_load_and_an_ente_names_one() {
+    let secret = temp_file("whsec", b"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n");
+    let toml = format!(
+        "{BASE}gestionale = \"tributi\"\n{NODE_AUTH}{}token = \"t\"\nheader = \"X-Api-Key\"\ntimeout_ms = 1500\n\
+         max_attempts = 10\nmax_age_secs = 3600\n",
+        TRIBUTI.replace(
+            "webhook_secret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"",
+            &format!("webhook_secret_file = \"{secret}\"")
+        )
+    );
+    let settings = load(&toml).unwrap();
+    let tributi = &settings.gestionali["tributi"];
+    assert_eq!(tributi.webhook_secret, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+    assert_eq!(tributi.limits().max_attempts, 10);
+    assert_eq!(tributi.limits().max_age, chrono::Duration::hours(1));
+    let http = tributi.http_settings();
+    assert_eq!((http.timeout_ms, http.header.as_str()), (1500, "X-Api-Key"));
+    assert!(
+        !format!("{tributi:?}").contains("MfKQ"),
+        "the secret stays out of Debug"
+    );
+    let entes = settings.configured_entes().unwrap();
+    assert_eq!(entes[0].ente.gestionale.as_ref().map(|n| n.as_str()), Some("tributi"));
+}
+
 fn load(toml: &str) -> anyhow::Result<Settings> {
     static FILES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let n = FILES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -173,6 +203,80 @@ fn every_bad_value_names_its_key() {
             "gestionale.token_file",
         ),
         (
+            format!("{BASE}{NODE_AUTH}[notices_on_demand]\nbudget_ms = 2500\n"),
+            "notices_on_demand.budget_ms",
+        ),
+        // named gestionali
+        (
+            format!("{BASE}gestionale = \"tributi\"\n{NODE_AUTH}"),
+            "entes[0].gestionale",
+        ),
+        (
+            format!("{BASE}gestionale = \"Not A Name\"\n{NODE_AUTH}"),
+            "entes[0].gestionale",
+        ),
+        (
+            format!("{BASE}{NODE_AUTH}{TRIBUTI}").replace("kind = \"http\"", "kind = \"soap\""),
+            "gestionali.tributi.kind",
+        ),
+        (
+            format!("{BASE}{NODE_AUTH}{TRIBUTI}").replace("webhook_secret = ", "webhook_secrets = "),
+            "gestionali.tributi",
+        ),
+        (
+            format!("{BASE}{NODE_AUTH}{TRIBUTI}").replace("whsec_", "wh_"),
+            "gestionali.tributi.webhook_secret",
+        ),
+        (
+            format!("{BASE}{NODE_AUTH}{TRIBUTI}").replace("https://tributi.example", "ftp://tributi.example"),
+            "gestionali.tributi.base_url",
+        ),
+        (
+            format!("{BASE}{NODE_AUTH}{TRIBUTI}timeout_ms = 0\n"),
+            "gestionali.tributi.timeout_ms",
+        ),
+        (
+            format!("{BASE}{NODE_AUTH}{TRIBUTI}timeout_ms = 120001\n"),
+            "gestionali.tributi.timeout_ms",
+        ),
+        (
+            format!("{BASE}{NODE_AUTH}{TRIBUTI}max_attempts = 0\n"),
+            "gestionali.tributi.max_attempts",
+        ),
+        (
+            format!("{BASE}{NODE_AUTH}{TRIBUTI}max_age_secs = 59\n"),
+            "gestionali.tributi.max_age_secs",
+        ),
+        (
+            format!("{BASE}{NODE_AUTH}{TRIBUTI}header = \"a b\"\n"),
+            "gestionali.tributi.header",
+        ),
+        (
+            format!("{BASE}{NODE_AUTH}{TRIBUTI}token = \" \"\n"),
+            "gestionali.tributi.token",
+        ),
+        (
+            format!("{BASE}{NODE_AUTH}{TRIBUTI}token_file = \"/nonexistent\"\n"),
+            "gestionali.tributi.token_file",
+        ),
+        (
+            format!("{BASE}{NODE_AUTH}{TRIBUTI}expirations = true\n"),
+            "gestionali.tributi",
+        ),
+        (
+            format!("{BASE}{NODE_AUTH}{TRIBUTI}\n[gestionale]\nbase_url = \"https://g.example\"\n")
+                .replace("[gestionali.tributi]", "[gestionali.default]"),
+            "gestionali.default",
+        ),
+        (
+            format!("{BASE}{NODE_AUTH}{TRIBUTI}").replace("[gestionali.tributi]", "[gestionali.\"bad name\"]"),
+            "gestionali.bad name",
+        ),
+        (
+            format!("{BASE}{NODE_AUTH}[gestionale]\nbase_url = \"https://g.example\"\nwebhook_secret = \"x\"\n"),
+            "gestionale",
+        ),
+        (
             format!("{BASE}{NODE_AUTH}[[api_keys]]\nname = \"k\"\nsha256 = \"xyz\"\nrole = \"operator\"\n"),
             "api_keys",
         ),
@@ -233,6 +337,8 @@ fn the_deployment_examples_are_valid() {
                 b"<svg xmlns='http://www.w3.org/2000/svg'/>"
             } else if name.ends_with(".sha256") {
                 hash.as_bytes()
+            } else if name.ends_with(".whsec") {
+                b"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
             } else {
                 b"a-secret"
             };

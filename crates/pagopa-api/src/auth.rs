@@ -25,7 +25,7 @@ pub enum Role {
     FrontEnd,
     /// An operator of one or more Enti.
     Operator,
-    /// An Ente's gestionale pushing positions.
+    /// An Ente's gestionale: reads its Enti's pull feed.
     Gestionale,
 }
 
@@ -193,6 +193,11 @@ role_extractor!(
     /// A caller with an operator key.
     Operator,
     [Role::Operator]
+);
+role_extractor!(
+    /// A reader of an Ente's pull feed: an operator key or a gestionale key, within its Enti.
+    FeedReader,
+    [Role::Operator, Role::Gestionale]
 );
 
 #[cfg(test)]

@@ -239,4 +239,8 @@ pub(crate) struct EnteSettingsDoc {
     enabled: Option<bool>,
     /// The second language of its notices (`de`).
     second_language: Option<String>,
+    /// The named gestionale that serves it (`[gestionali.NAME]` of the configuration); without
+    /// it the Ente works without one (no refresh, notifications kept for the pull feed).
+    #[schema(pattern = "^[a-z0-9][a-z0-9_-]{0,63}$")]
+    gestionale: Option<String>,
 }

@@ -228,7 +228,10 @@ pub(crate) async fn my_receipts(citizen: Citizen, state: web::Data<ApiState>) ->
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
 pub(crate) async fn metrics(state: web::Data<ApiState>, metrics: Option<web::Data<crate::Metrics>>) -> HttpResponse {
     let backlog = state.ports.outbox.backlog().await.ok();
-    let body = metrics.map(|m| m.render(backlog)).unwrap_or_default();
+    let dead_letters = state.ports.outbox.dead_letters().await.ok();
+    let body = metrics
+        .map(|m| m.render_outbox(backlog, dead_letters))
+        .unwrap_or_default();
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(body)
 }
 

@@ -12,11 +12,16 @@ use crate::problem::ApiError;
 /// A readiness check: `Err` with the reason while the service cannot do its work.
 pub type ReadinessCheck = Box<dyn Fn() -> Result<(), String> + Send + Sync>;
 
-/// What `/health/ready` checks besides the database, and the warnings it reports. Give it to
-/// the app as `web::Data<Readiness>`.
+/// A report in the ready body that never makes the service not ready (e.g. the gestionali's
+/// circuit breakers).
+pub type ReadinessReport = Box<dyn Fn() -> serde_json::Value + Send + Sync>;
+
+/// What `/health/ready` checks besides the database, and the warnings and reports it shows.
+/// Give it to the app as `web::Data<Readiness>`.
 #[derive(Default)]
 pub struct Readiness {
     checks: Vec<(&'static str, ReadinessCheck)>,
+    reports: Vec<(&'static str, ReadinessReport)>,
     warnings: Vec<String>,
 }
 
@@ -33,6 +38,16 @@ impl Readiness {
     /// Adds a check named `name`.
     pub fn check(mut self, name: &'static str, check: impl Fn() -> Result<(), String> + Send + Sync + 'static) -> Self {
         self.checks.push((name, Box::new(check)));
+        self
+    }
+
+    /// Adds a report shown in the ready body under `name`, never a reason to be not ready.
+    pub fn report(
+        mut self,
+        name: &'static str,
+        report: impl Fn() -> serde_json::Value + Send + Sync + 'static,
+    ) -> Self {
+        self.reports.push((name, Box::new(report)));
         self
     }
 
@@ -58,7 +73,7 @@ pub(crate) async fn live() -> HttpResponse {
 
 /// `GET /health/ready`: the database answers and the registered checks pass.
 #[utoipa::path(get, path = "/health/ready", tag = "operations",
-    responses((status = 200, description = "Ready: `status` and the installation's `warnings`"), (status = 503, body = Problem)))]
+    responses((status = 200, description = "Ready: `status`, the installation's `warnings`, and `gestionali`: each gestionale's circuit breaker (`state` closed, open or half_open, `consecutive_failures`, `open_until`); an open breaker does not make the service not ready"), (status = 503, body = Problem)))]
 pub(crate) async fn ready(state: web::Data<ApiState>, readiness: Option<web::Data<Readiness>>) -> HttpResponse {
     let not_ready = |detail: String| {
         actix_web::ResponseError::error_response(&ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", detail))
@@ -75,5 +90,11 @@ pub(crate) async fn ready(state: web::Data<ApiState>, readiness: Option<web::Dat
         tracing::warn!(?failures, "not ready");
         return not_ready(failures.join("; "));
     }
-    HttpResponse::Ok().json(serde_json::json!({ "status": "ready", "warnings": warnings }))
+    let mut body = serde_json::json!({ "status": "ready", "warnings": warnings });
+    if let Some(readiness) = &readiness {
+        for (name, report) in &readiness.reports {
+            body[*name] = report();
+        }
+    }
+    HttpResponse::Ok().json(body)
 }

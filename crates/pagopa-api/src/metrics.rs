@@ -1,4 +1,4 @@
-//! Prometheus metrics: requests and latency per route, and the outbox backlog. Rendered at
+//! Prometheus metrics: requests and latency per route, the outbox backlog and dead letters. Rendered at
 //! `/metrics` in the text exposition format; no personal data (routes are patterns, not paths).
 
 use std::collections::BTreeMap;
@@ -79,6 +79,12 @@ impl Metrics {
 
     /// The text exposition, with `backlog` as the outbox gauge when known.
     pub fn render(&self, backlog: Option<u64>) -> String {
+        self.render_outbox(backlog, None)
+    }
+
+    /// The text exposition, with the outbox's pending (`backlog`) and dead-letter gauges when
+    /// known.
+    pub fn render_outbox(&self, backlog: Option<u64>, dead_letters: Option<u64>) -> String {
         let routes = self.routes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut out = String::new();
         out.push_str("# HELP http_requests_total HTTP requests served, by route pattern, method and status.\n");
@@ -122,6 +128,13 @@ impl Metrics {
             out.push_str("# HELP pagopa_outbox_backlog Gestionale notifications not delivered yet.\n");
             out.push_str("# TYPE pagopa_outbox_backlog gauge\n");
             let _ = writeln!(out, "pagopa_outbox_backlog {backlog}");
+        }
+        if let Some(dead) = dead_letters {
+            out.push_str(
+                "# HELP pagopa_outbox_dead_letters Gestionale notifications given up after their gestionale's delivery limits (kept, replayable).\n",
+            );
+            out.push_str("# TYPE pagopa_outbox_dead_letters gauge\n");
+            let _ = writeln!(out, "pagopa_outbox_dead_letters {dead}");
         }
         for source in &self.sources {
             source(&mut out);

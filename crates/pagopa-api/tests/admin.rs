@@ -294,6 +294,12 @@ async fn enti_are_managed_within_the_keys_scope_and_audited_changes_are_checked(
         ("segregation_code", json!(47), "segregation_code"),
         ("postal_iban", json!("IT56M0306911200000000046020"), "postal_iban"),
         ("logo", json!("/etc/logo.png"), "logo"),
+        (
+            "gestionale",
+            json!("nope"),
+            "no gestionale \"nope\" is configured (configured: tributi)",
+        ),
+        ("gestionale", json!("Bad Name"), "gestionale"),
     ] {
         let mut bad = new.clone();
         bad[key] = value;
@@ -304,6 +310,18 @@ async fn enti_are_managed_within_the_keys_scope_and_audited_changes_are_checked(
         );
         assert!(body["detail"].as_str().unwrap().contains(named), "{body}");
     }
+    let mut served = new.clone();
+    served["gestionale"] = json!("tributi");
+    let resp = test::call_service(&app, put(OPERATOR_KEY, "00345670178", &served)).await;
+    assert_eq!(resp.status(), StatusCode::OK, "a configured gestionale is accepted");
+    let read: Value = test::call_and_read_body_json(
+        &app,
+        as_operator(test::TestRequest::get(), OPERATOR_KEY)
+            .uri(&uri("00345670178"))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(read["gestionale"], "tributi", "{read}");
     let (status, _) = problem(test::call_service(&app, put(OPERATOR_KEY, demo::COMUNE, &new)).await).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "the body's id differs from the path's");
 
@@ -349,4 +367,164 @@ async fn enti_are_managed_within_the_keys_scope_and_audited_changes_are_checked(
     .await;
     assert_eq!(got.headers().get("content-type").unwrap(), "image/svg+xml");
     assert_eq!(test::read_body(got).await.as_ref(), svg);
+}
+
+#[actix_web::test]
+async fn dead_letters_are_listed_by_state_and_ente_counted_and_replayed_in_bulk() {
+    use pagopa_domain::ports::{Clock as _, Outbox as _};
+
+    let world = pagopa_domain::memory::MemoryWorld::new();
+    let app = app_in(world.clone()).await;
+    // The fixture's notification, given up on.
+    let now = world.clock.now();
+    let claimed = world
+        .store
+        .claim("w", now, chrono::Duration::minutes(5), 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    world
+        .store
+        .dead_letter(claimed[0].id, "w", "HTTP 503", now)
+        .await
+        .unwrap();
+
+    let get = |key: &'static str, query: &str| {
+        as_operator(test::TestRequest::get(), key)
+            .uri(&format!("/api/v1/admin/outbox{query}"))
+            .to_request()
+    };
+    let dead: Value = test::call_and_read_body_json(&app, get(OPERATOR_KEY, "?state=dead")).await;
+    let items = dead["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{dead}");
+    assert_eq!(
+        (
+            items[0]["state"].as_str(),
+            items[0]["ente"].as_str(),
+            items[0]["last_error"].as_str()
+        ),
+        (Some("dead"), Some(demo::COMUNE), Some("HTTP 503"))
+    );
+    assert_eq!(items[0]["event"]["type"], "payment_received");
+    let pending: Value = test::call_and_read_body_json(&app, get(OPERATOR_KEY, "?state=pending")).await;
+    assert_eq!(pending["items"].as_array().unwrap().len(), 0);
+    let later: Value =
+        test::call_and_read_body_json(&app, get(OPERATOR_KEY, "?state=dead&from=2099-01-01T00:00:00Z")).await;
+    assert_eq!(later["items"].as_array().unwrap().len(), 0, "filtered by date");
+    let inverted: Value = test::call_and_read_body_json(
+        &app,
+        get(
+            OPERATOR_KEY,
+            "?state=dead&from=2026-12-02T00:00:00Z&to=2026-12-01T00:00:00Z",
+        ),
+    )
+    .await;
+    assert_eq!(inverted["items"].as_array().unwrap().len(), 0, "an empty range");
+    let open_ended: Value = test::call_and_read_body_json(&app, get(OPERATOR_KEY, "?state=dead&from=&to=")).await;
+    assert_eq!(open_ended["items"].as_array().unwrap().len(), 1, "empty means absent");
+
+    // A key limited to the Provincia names it, and sees none of the Comune's messages.
+    let (status, body) = problem(test::call_service(&app, get(PROVINCIA_OPERATOR_KEY, "?state=dead")).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden_ente"))
+    );
+    let theirs: Value = test::call_and_read_body_json(
+        &app,
+        get(PROVINCIA_OPERATOR_KEY, &format!("?state=dead&ente={}", demo::PROVINCIA)),
+    )
+    .await;
+    assert_eq!(theirs["items"].as_array().unwrap().len(), 0);
+    for bad in ["?state=lost", "?from=yesterday", "?limit=0", "?ente=123"] {
+        let (status, body) = problem(test::call_service(&app, get(OPERATOR_KEY, bad)).await).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+    }
+
+    let metrics = |app_response: actix_web::dev::ServiceResponse| async move {
+        String::from_utf8(test::read_body(app_response).await.to_vec()).unwrap()
+    };
+    let text = metrics(test::call_service(&app, test::TestRequest::get().uri("/metrics").to_request()).await).await;
+    assert!(
+        text.contains("pagopa_outbox_dead_letters 1") && text.contains("pagopa_outbox_backlog 0"),
+        "{text}"
+    );
+
+    let replay = |key: &'static str, query: &str| {
+        as_operator(test::TestRequest::post(), key)
+            .uri(&format!("/api/v1/admin/outbox/replay{query}"))
+            .to_request()
+    };
+    let (status, _) = problem(test::call_service(&app, replay(PROVINCIA_OPERATOR_KEY, "")).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let none: Value = test::call_and_read_body_json(
+        &app,
+        replay(PROVINCIA_OPERATOR_KEY, &format!("?ente={}", demo::PROVINCIA)),
+    )
+    .await;
+    assert_eq!(none["replayed"], 0);
+    let (status, _) = problem(test::call_service(&app, replay(OPERATOR_KEY, "?after=3")).await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let done: Value =
+        test::call_and_read_body_json(&app, replay(OPERATOR_KEY, &format!("?ente={}", demo::COMUNE))).await;
+    assert_eq!(done["replayed"], 1);
+    let text = metrics(test::call_service(&app, test::TestRequest::get().uri("/metrics").to_request()).await).await;
+    assert!(
+        text.contains("pagopa_outbox_dead_letters 0") && text.contains("pagopa_outbox_backlog 1"),
+        "{text}"
+    );
+    let pending: Value = test::call_and_read_body_json(&app, get(OPERATOR_KEY, "?state=pending")).await;
+    assert_eq!(pending["items"][0]["attempts"], 0, "{pending}");
+}
+
+#[actix_web::test]
+async fn the_pull_feed_serves_every_event_of_an_ente_in_order_to_its_gestionale() {
+    let app = app().await;
+    let feed = |key: &'static str, ente: &str, query: &str| {
+        as_operator(test::TestRequest::get(), key)
+            .uri(&format!("/api/v1/admin/entes/{ente}/events{query}"))
+            .to_request()
+    };
+    let first: Value = test::call_and_read_body_json(&app, feed(COMUNE_GESTIONALE_KEY, demo::COMUNE, "")).await;
+    let items = first["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "the fixture's receipt: {first}");
+    assert_eq!((items[0]["seq"].as_u64(), first["cursor"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(items[0]["event"]["type"], "payment_received");
+    assert_eq!(items[0]["event"]["receipt_id"], "r-tari");
+    assert_eq!(
+        (items[0]["needs_review"].as_bool(), items[0]["notification"].as_str()),
+        (Some(false), Some("pending"))
+    );
+    let rest: Value = test::call_and_read_body_json(&app, feed(COMUNE_GESTIONALE_KEY, demo::COMUNE, "?after=1")).await;
+    assert_eq!(
+        (rest["items"].as_array().unwrap().len(), rest["cursor"].as_u64()),
+        (0, Some(1))
+    );
+    // Operators read it too.
+    let by_operator: Value = test::call_and_read_body_json(&app, feed(OPERATOR_KEY, demo::COMUNE, "?limit=5")).await;
+    assert_eq!(by_operator["items"], first["items"]);
+
+    // A gestionale key reads only its Enti's feed, and nothing else.
+    let (status, body) =
+        problem(test::call_service(&app, feed(COMUNE_GESTIONALE_KEY, demo::PROVINCIA, "")).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden_ente"))
+    );
+    let outbox = as_operator(test::TestRequest::get(), COMUNE_GESTIONALE_KEY)
+        .uri(&format!("/api/v1/admin/outbox?ente={}", demo::COMUNE))
+        .to_request();
+    let (status, body) = problem(test::call_service(&app, outbox).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden_role"))
+    );
+    let (status, body) = problem(test::call_service(&app, feed(FRONT_END_KEY, demo::COMUNE, "")).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden_role"))
+    );
+    for bad in ["?after=-1", "?after=x", "?limit=0", "?after=9223372036854775808"] {
+        let (status, _) = problem(test::call_service(&app, feed(OPERATOR_KEY, demo::COMUNE, bad)).await).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+    }
 }

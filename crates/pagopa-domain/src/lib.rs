@@ -14,6 +14,7 @@
 
 pub mod demo;
 mod error;
+pub mod gestionali;
 #[cfg(feature = "memory")]
 pub mod memory;
 pub mod model;

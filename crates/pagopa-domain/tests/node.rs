@@ -297,3 +297,88 @@ async fn demand_creates_a_payable_notice_from_the_psp_form() {
         .unwrap_err();
     assert_eq!(err.fault_code(), FaultCode::Semantica);
 }
+
+#[tokio::test]
+async fn a_notice_we_do_not_hold_is_found_at_the_gestionale_stored_and_answered() {
+    let s = seeded().await;
+    let printed = demo::draft(
+        "AVVISO-GEST-1",
+        demo::debtor(),
+        "Sanzione amministrativa",
+        vec![demo::simple_option(2_612_000_000_001, 10_100, "Sanzione", "2027-03-31")],
+    );
+    let notice = printed.options[0].notice_number.clone();
+    let err = s
+        .services
+        .node
+        .verify(&station(), &comune(), &notice)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.fault_code(),
+        FaultCode::PagamentoSconosciuto,
+        "the gestionale does not know it either"
+    );
+
+    // The gestionale fails: a system error (the PSP retries), never "unknown".
+    s.world.gestionale.hold_notice(&comune(), printed.clone());
+    s.world.gestionale.set_down(true);
+    let err = s
+        .services
+        .node
+        .verify(&station(), &comune(), &notice)
+        .await
+        .unwrap_err();
+    assert_eq!(err.fault_code(), FaultCode::SystemError);
+
+    s.world.gestionale.set_down(false);
+    let info = s.services.node.verify(&station(), &comune(), &notice).await.unwrap();
+    assert_eq!(info.amount.cents(), 10_100);
+    let stored = s.world.store.find_by_notice(&comune(), &notice).await.unwrap().unwrap();
+    assert_eq!(stored.iupd.as_str(), "AVVISO-GEST-1");
+    // Stored: answered without the gestionale from now on, activation included.
+    s.world.gestionale.set_down(true);
+    s.services.node.verify(&station(), &comune(), &notice).await.unwrap();
+}
+
+#[tokio::test]
+async fn an_ente_not_answering_on_demand_is_not_asked() {
+    let s = seeded().await;
+    assert!(!demo::provincia().positions_on_demand);
+    let provincia: EnteId = demo::PROVINCIA.parse().unwrap();
+    let draft = demo::draft(
+        "AVVISO-GEST-2",
+        demo::debtor(),
+        "Altro",
+        vec![demo::simple_option(2_612_000_000_002, 5_000, "Altro", "2027-03-31")],
+    );
+    let notice = draft.options[0].notice_number.clone();
+    // Were it asked, the answer (in the Comune's layout) would be refused as a system error.
+    s.world.gestionale.hold_notice(&provincia, draft);
+    let err = s
+        .services
+        .node
+        .verify(&station(), &provincia, &notice)
+        .await
+        .unwrap_err();
+    assert_eq!(err.fault_code(), FaultCode::PagamentoSconosciuto);
+}
+
+#[tokio::test]
+async fn a_position_without_the_notice_asked_for_is_a_protocol_error() {
+    let s = seeded().await;
+    let asked = demo::comune_notice(2_612_000_000_006);
+    let draft = demo::draft(
+        "AVVISO-GEST-3",
+        demo::debtor(),
+        "Altro",
+        vec![demo::simple_option(2_612_000_000_007, 5_000, "Altro", "2027-03-31")],
+    );
+    let comune_ente = demo::comune();
+    let err = pagopa_domain::services::store_found_notice(s.world.store.as_ref(), &comune_ente, &asked, draft, s.now())
+        .await
+        .unwrap_err();
+    assert_eq!(err.fault_code(), FaultCode::SystemError, "{err}");
+    assert!(err.to_string().contains("gestionale"), "{err}");
+    assert!(s.world.store.find_by_notice(&comune(), &asked).await.unwrap().is_none());
+}

@@ -7,13 +7,19 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use pagopa_domain::ports::{Gestionale, GestionaleError, GestionaleQuote, PricingRequest};
-use pagopa_domain::{Ente, EnteId, ExpiryNotification, FiscalCode, PaymentNotification, PositionDraft};
+use pagopa_domain::{
+    CancellationNotification, Ente, EnteId, ExpiryNotification, FiscalCode, NoticeNumber, PaymentNotification,
+    PositionDraft,
+};
 use reqwest::header::{ACCEPT, HeaderName, HeaderValue};
 use reqwest::{Method, Url};
 
-use crate::dto::{ExpiryNotificationDto, PaymentNotificationDto, PricingRequestDto};
-use crate::exchange::{GestionaleFailure, parse_payment_response, parse_positions_response, parse_pricing_response};
+use crate::dto::{CancellationNotificationDto, ExpiryNotificationDto, PaymentNotificationDto, PricingRequestDto};
+use crate::exchange::{
+    GestionaleFailure, parse_notice_response, parse_payment_response, parse_positions_response, parse_pricing_response,
+};
 use crate::settings::{ConfigError, GestionaleHttpSettings, base_url, credential, is_loopback};
+use crate::signature::{WEBHOOK_ID_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER, WebhookSigner};
 
 /// The most bytes of an answer read; a longer success body is a protocol error, a longer error
 /// body is cut.
@@ -34,6 +40,7 @@ pub struct GestionaleHttp {
     credential: Option<(HeaderName, HeaderValue)>,
     timeout_ms: u64,
     expirations: bool,
+    signer: Option<WebhookSigner>,
 }
 
 impl fmt::Debug for GestionaleHttp {
@@ -45,6 +52,7 @@ impl fmt::Debug for GestionaleHttp {
                 &self.credential.as_ref().map(|(name, _)| (name.as_str(), "<redacted>")),
             )
             .field("timeout_ms", &self.timeout_ms)
+            .field("signed", &self.signer.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -67,6 +75,12 @@ impl GestionaleHttp {
         if settings.timeout_ms == 0 {
             return Err(ConfigError::Timeout);
         }
+        let signer = settings
+            .webhook_secret
+            .as_deref()
+            .map(WebhookSigner::from_secret)
+            .transpose()
+            .map_err(ConfigError::WebhookSecret)?;
         if base_url.scheme() == "http" && !is_loopback(&base_url) {
             tracing::warn!(url = %base_url, "the gestionale URL is not https: the token and personal data travel in clear");
         }
@@ -86,6 +100,7 @@ impl GestionaleHttp {
             credential,
             timeout_ms: settings.timeout_ms,
             expirations: settings.expirations,
+            signer,
         })
     }
 
@@ -117,7 +132,20 @@ impl GestionaleHttp {
             request = request.header(IDEMPOTENCY_KEY_HEADER, key);
         }
         if let Some(body) = &call.body {
-            request = request.json(body);
+            let bytes = serde_json::to_vec(body)
+                .map_err(|e| GestionaleError::Protocol(format!("cannot encode the request body: {e}")))?;
+            // Notifications are signed over the exact bytes sent, at each attempt afresh (a new
+            // timestamp), with the idempotency key as the message id.
+            if let (Some(signer), Some(key)) = (&self.signer, call.idempotency_key) {
+                let timestamp = unix_now();
+                request = request
+                    .header(WEBHOOK_ID_HEADER, key)
+                    .header(WEBHOOK_TIMESTAMP_HEADER, timestamp.to_string())
+                    .header(WEBHOOK_SIGNATURE_HEADER, signer.sign(key, timestamp, &bytes));
+            }
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(bytes);
         }
         let mut response = request.send().await.map_err(|e| self.transport_failure(e))?;
         let status = response.status().as_u16();
@@ -205,6 +233,37 @@ impl Gestionale for GestionaleHttp {
         result
     }
 
+    async fn notify_cancellation(&self, notification: &CancellationNotification) -> Result<(), GestionaleError> {
+        if !self.expirations {
+            return Err(GestionaleError::Unsupported);
+        }
+        let body = serde_json::to_value(CancellationNotificationDto::from_notification(notification))
+            .map_err(|e| GestionaleError::Protocol(format!("cannot encode the cancellation notice: {e}")))?;
+        let key = format!("{}:cancel:{}", notification.ente, notification.iupd);
+        let call = Call {
+            operation: "notify_cancellation",
+            method: Method::POST,
+            url: self.endpoint(&notification.ente, &["cancellations"]),
+            body: Some(body),
+            idempotency_key: Some(key.as_str()),
+        };
+        self.run(call, &notification.ente, parse_payment_response).await
+    }
+
+    async fn notice(&self, ente: &Ente, notice: &NoticeNumber) -> Result<Option<PositionDraft>, GestionaleError> {
+        let call = Call {
+            operation: "notice",
+            method: Method::GET,
+            url: self.endpoint(&ente.id, &["notices", notice.as_str()]),
+            body: None,
+            idempotency_key: None,
+        };
+        self.run(call, &ente.id, |status, body| {
+            parse_notice_response(status, body, ente, notice)
+        })
+        .await
+    }
+
     async fn price(&self, request: &PricingRequest) -> Result<GestionaleQuote, GestionaleError> {
         let body = serde_json::to_value(PricingRequestDto::from_request(request))
             .map_err(|e| GestionaleError::Protocol(format!("cannot encode the pricing request: {e}")))?;
@@ -266,6 +325,14 @@ pub(crate) fn endpoint(base: &Url, ente: &EnteId, tail: &[&str]) -> Url {
         segments.pop_if_empty().push("entes").push(ente.as_str()).extend(tail);
     }
     url
+}
+
+/// Now, in Unix seconds.
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or_default()
 }
 
 /// The error and its causes on one line, for the log.

@@ -4,7 +4,7 @@
 //! Common to the three endpoints:
 //!
 //! - `501`: [`GestionaleError::Unsupported`], the gestionale does not offer the operation;
-//! - `401`, `403`, `405`, `407`, `408`, `429`, and `404` except for positions: `Unavailable`
+//! - `401`, `403`, `405`, `407`, `408`, `429`, and `404` except for positions and notices: `Unavailable`
 //!   ([`GestionaleFailure::Status`]): they are about our credentials, our URL or the
 //!   gestionale's load, not about the request, and must not reach the citizen as a refusal;
 //! - any other 4xx: [`GestionaleError::Rejected`] with the body's `reason` and `fields`;
@@ -14,10 +14,10 @@
 //!   domain: [`GestionaleError::Protocol`], naming the member.
 
 use pagopa_domain::ports::{BoxError, GestionaleError, GestionaleQuote, PricingRequest};
-use pagopa_domain::{Ente, FieldError, FieldProblem, FiscalCode, PositionDraft, excerpt};
+use pagopa_domain::{DebtPosition, Ente, FieldError, FieldProblem, FiscalCode, NoticeNumber, PositionDraft, excerpt};
 use serde_json::Value;
 
-use crate::dto::{PositionsDto, QuoteDto};
+use crate::dto::{PositionDto, PositionsDto, QuoteDto};
 
 /// The longest detail (in characters) kept from an error body, and the longest refusal reason.
 pub const DETAIL_MAX_CHARS: usize = 300;
@@ -76,6 +76,40 @@ pub fn parse_positions_response(
     }
 }
 
+/// What the answer to `GET …/entes/{ente}/notices/{notice}` means: `200` with a
+/// [`PositionDto`](crate::dto::PositionDto) body gives the position holding the notice (checked
+/// as the domain will check it, and required to hold that notice); `204` and `404` mean the
+/// gestionale does not know the notice either.
+pub fn parse_notice_response(
+    status: u16,
+    body: &[u8],
+    ente: &Ente,
+    notice: &NoticeNumber,
+) -> Result<Option<PositionDraft>, GestionaleError> {
+    match status {
+        200 => {
+            let dto: PositionDto = json_body(body)?;
+            let draft = dto.to_draft("position", &ente.id)?;
+            if !draft.options.iter().any(|o| &o.notice_number == notice) {
+                return Err(GestionaleError::Protocol(format!(
+                    "position.options: asked for notice {notice}, the position has no option with it"
+                )));
+            }
+            DebtPosition::create(
+                &ente.id,
+                ente.notice_layout,
+                draft.clone(),
+                chrono::DateTime::UNIX_EPOCH,
+            )
+            .map_err(|e| GestionaleError::Protocol(format!("position (iupd {}): {e}", draft.iupd)))?;
+            Ok(Some(draft))
+        }
+        204 | 404 => Ok(None),
+        100..=399 => Err(unexpected(status, "200, 204 or 404")),
+        _ => Err(error_status(status, body)),
+    }
+}
+
 /// What the answer to `POST …/entes/{ente}/pricing` means: `200` (or `201`) with a
 /// [`QuoteDto`] body gives the quote, its transfers checked against the request's Ente.
 pub fn parse_pricing_response(
@@ -103,13 +137,40 @@ pub fn parse_payment_response(status: u16, body: &[u8]) -> Result<(), Gestionale
     }
 }
 
-/// The body as JSON of type `T`.
+/// The body as JSON of type `T`; the error tells an HTML page (a proxy's or a login page),
+/// text that is not JSON, and JSON of the wrong shape apart, since each has another fix.
 fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, GestionaleError> {
-    serde_json::from_slice(body)
-        .map_err(|e| GestionaleError::Protocol(format!("the body is not the JSON the contract defines: {e}")))
+    serde_json::from_slice(body).map_err(|e| {
+        let text = String::from_utf8_lossy(body);
+        let trimmed = text.trim_start();
+        let message = if trimmed.starts_with('<') {
+            let kind = if trimmed.get(..200).unwrap_or(trimmed).to_ascii_lowercase().contains("html") {
+                "an HTML page"
+            } else {
+                "markup (XML?)"
+            };
+            format!(
+                "the body is {kind}, not the JSON the contract defines (a proxy or login page in front of the gestionale?): {}",
+                excerpt(trimmed, 80)
+            )
+        } else if body.is_empty() {
+            "the body is empty, not the JSON the contract defines".to_owned()
+        } else if e.is_data() {
+            format!("the body is JSON of the wrong schema, not the JSON the contract defines: {e}")
+        } else {
+            format!("the body is not valid JSON, not the JSON the contract defines: {e}")
+        };
+        GestionaleError::Protocol(message)
+    })
 }
 
 fn unexpected(status: u16, expected: &str) -> GestionaleError {
+    if (300..400).contains(&status) {
+        return GestionaleError::Protocol(format!(
+            "HTTP {status} is a redirect, where the contract answers {expected}: redirects are not followed \
+             (credentials must not leak to another host); set base_url to the final address"
+        ));
+    }
     GestionaleError::Protocol(format!("HTTP {status}, where the contract answers {expected}"))
 }
 

@@ -7,6 +7,9 @@
 //! | `debtor_positions` | `GET {base_url}/entes/{ente}/debtors/{fiscalCode}/positions` |
 //! | `price` | `POST {base_url}/entes/{ente}/pricing` |
 //! | `notify_payment` | `POST {base_url}/entes/{ente}/payments` |
+//! | `notify_expiry` | `POST {base_url}/entes/{ente}/expirations` |
+//! | `notify_cancellation` | `POST {base_url}/entes/{ente}/cancellations` |
+//! | `notice` | `GET {base_url}/entes/{ente}/notices/{notice}` |
 //!
 //! - [`GestionaleHttpSettings`]: what the configuration file holds; [`GestionaleHttp::new`] checks
 //!   it ([`ConfigError`]).
@@ -32,7 +35,9 @@ mod client;
 pub mod dto;
 pub mod exchange;
 mod settings;
+pub mod signature;
 
 pub use client::{GestionaleHttp, IDEMPOTENCY_KEY_HEADER, MAX_ANSWER_BYTES};
 pub use exchange::GestionaleFailure;
 pub use settings::{ConfigError, DEFAULT_AUTH_HEADER, DEFAULT_TIMEOUT_MS, GestionaleHttpSettings};
+pub use signature::{WEBHOOK_ID_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER, WebhookSigner};

@@ -20,9 +20,10 @@ pub const DEFAULT_TIMEOUT_MS: u64 = 5_000;
 /// header = "Authorization"   # optional, default Authorization (sent as "Bearer <token>")
 /// timeout_ms = 5000          # optional, default 5000
 /// expirations = false        # optional: send expiry notices (POST …/expirations)
+/// webhook_secret = "whsec_…"  # optional: sign notifications (Standard Webhooks)
 /// ```
 ///
-/// `Debug` never shows the token.
+/// `Debug` never shows the token or the webhook secret.
 #[derive(Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GestionaleHttpSettings {
@@ -41,11 +42,16 @@ pub struct GestionaleHttpSettings {
     /// How long a whole call may take, connection included, in milliseconds (default 5000).
     #[serde(default = "default_timeout_ms")]
     pub timeout_ms: u64,
-    /// Whether the gestionale takes expiry notices (`POST …/entes/{ente}/expirations`, default
-    /// false: without it they are acknowledged unsent, as a gestionale written before them
-    /// would answer 404 for ever).
+    /// Whether the gestionale takes the position lifecycle notices: expiries (`POST
+    /// …/entes/{ente}/expirations`) and cancellations (`POST …/entes/{ente}/cancellations`).
+    /// Default false: without it they are acknowledged unsent, as a gestionale written before
+    /// them would answer 404 for ever. Always true for `[gestionali.NAME]`.
     #[serde(default)]
     pub expirations: bool,
+    /// The Standard Webhooks secret (`whsec_` + base64 of 24 to 64 bytes) notifications are
+    /// signed with ([`crate::signature`]); without it they are sent unsigned.
+    #[serde(default)]
+    pub webhook_secret: Option<String>,
 }
 
 fn default_header() -> String {
@@ -65,6 +71,7 @@ impl GestionaleHttpSettings {
             header: default_header(),
             timeout_ms: DEFAULT_TIMEOUT_MS,
             expirations: false,
+            webhook_secret: None,
         }
     }
 }
@@ -77,6 +84,7 @@ impl fmt::Debug for GestionaleHttpSettings {
             .field("header", &self.header)
             .field("timeout_ms", &self.timeout_ms)
             .field("expirations", &self.expirations)
+            .field("webhook_secret", &self.webhook_secret.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }
@@ -99,6 +107,9 @@ pub enum ConfigError {
     /// The token is empty or cannot be sent in an HTTP header.
     #[error("the gestionale token {0}")]
     Token(&'static str),
+    /// `webhook_secret` is not a Standard Webhooks secret.
+    #[error("the gestionale webhook secret {0}")]
+    WebhookSecret(#[source] crate::signature::SecretError),
     /// `timeout_ms` is zero.
     #[error("the gestionale timeout must be at least 1 ms")]
     Timeout,

@@ -23,7 +23,7 @@ use pagopa_domain::{
     Transfer,
 };
 use pagopa_gestionale_http::dto::{PaymentNotificationDto, PositionsDto, PricingRequestDto, QuoteDto, RefusalDto};
-use pagopa_gestionale_http::{GestionaleFailure, GestionaleHttp, GestionaleHttpSettings};
+use pagopa_gestionale_http::{GestionaleFailure, GestionaleHttp, GestionaleHttpSettings, WebhookSigner};
 use serde_json::{Value, json};
 
 const TOKEN: &str = "g3st-t0ken";
@@ -48,6 +48,8 @@ struct Seen {
     accept: Option<String>,
     content_type: Option<String>,
     body: Option<Value>,
+    raw_body: Vec<u8>,
+    webhook: [Option<String>; 3],
 }
 
 struct State {
@@ -146,6 +148,12 @@ async fn answer(request: HttpRequest, body: web::Bytes, state: web::Data<State>)
         accept: header("accept"),
         content_type: header("content-type"),
         body: serde_json::from_slice(&body).ok(),
+        raw_body: body.to_vec(),
+        webhook: [
+            header("webhook-id"),
+            header("webhook-timestamp"),
+            header("webhook-signature"),
+        ],
     });
     match &state.answer {
         Some(Override::Status(status, body)) => {
@@ -418,9 +426,56 @@ async fn a_payment_is_acknowledged_once_and_a_repeat_is_ok() {
             "iuv": "05260100000471130", "iupd": "TARI-2026-4711", "amount": 24570,
             "paidAt": "2026-11-25T10:00:00Z", "disposition": "settled", "settledBy": null,
             "expectedAmount": null, "otherReceipts": null, "problem": null,
-            "pspName": "Banca Esempio S.p.A."
+            "pspName": "Banca Esempio S.p.A.", "needsReview": false
         })
     );
+    fake.stop().await;
+}
+
+const WEBHOOK_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+#[actix_web::test]
+async fn notifications_are_signed_per_standard_webhooks() {
+    let fake = Fake::contract().await;
+    let client = GestionaleHttp::new(GestionaleHttpSettings {
+        webhook_secret: Some(WEBHOOK_SECRET.into()),
+        ..fake.settings()
+    })
+    .unwrap();
+    client.notify_payment(&notification("c2e0f1a4b5d6")).await.unwrap();
+    client.debtor_positions(&demo::comune(), &debtor()).await.unwrap();
+
+    let seen = fake.seen();
+    let [id, timestamp, signature] = seen[0].webhook.clone().map(Option::unwrap);
+    assert_eq!(id, format!("{COMUNE}:c2e0f1a4b5d6"), "the id is the idempotency key");
+    let timestamp: i64 = timestamp.parse().unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    assert!((now - timestamp).abs() < 60, "{timestamp}");
+    let signer = WebhookSigner::from_secret(WEBHOOK_SECRET).unwrap();
+    assert!(signature.starts_with("v1,"), "{signature}");
+    assert!(signer.verify(&id, timestamp, &seen[0].raw_body, &signature));
+    assert!(!signer.verify(&id, timestamp + 1, &seen[0].raw_body, &signature));
+    // Only notifications are signed; a lookup has no body to sign.
+    assert_eq!(seen[1].webhook, [None, None, None]);
+    fake.stop().await;
+}
+
+#[actix_web::test]
+async fn without_a_secret_notifications_are_unsigned_and_a_bad_secret_is_refused() {
+    let fake = Fake::contract().await;
+    fake.client()
+        .notify_payment(&notification("c2e0f1a4b5d6"))
+        .await
+        .unwrap();
+    assert_eq!(fake.seen()[0].webhook, [None, None, None]);
+    let bad = GestionaleHttp::new(GestionaleHttpSettings {
+        webhook_secret: Some("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into()),
+        ..fake.settings()
+    });
+    assert!(bad.unwrap_err().to_string().contains("webhook secret"));
     fake.stop().await;
 }
 

@@ -129,6 +129,13 @@ impl pagopa_domain::ports::PositionRepository for Down {
     ) -> Result<pagopa_domain::DebtPosition, pagopa_domain::ports::StorageError> {
         Err(down())
     }
+    async fn update_with_events(
+        &self,
+        _: &pagopa_domain::DebtPosition,
+        _: &[pagopa_domain::OutboxEvent],
+    ) -> Result<pagopa_domain::DebtPosition, pagopa_domain::ports::StorageError> {
+        Err(down())
+    }
     async fn search(
         &self,
         _: &pagopa_domain::ports::PositionQuery,

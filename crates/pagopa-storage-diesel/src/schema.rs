@@ -128,6 +128,16 @@ diesel::table! {
         lease_until_us -> Nullable<BigInt>,
         last_error -> Nullable<Text>,
         delivered_at_us -> Nullable<BigInt>,
+        dead_at_us -> Nullable<BigInt>,
+        retrying_since_us -> Nullable<BigInt>,
+        feed_seq -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    feed_counters (ente) {
+        ente -> Text,
+        last_seq -> BigInt,
     }
 }
 
@@ -199,6 +209,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     cart_items,
     cart_holds,
     outbox,
+    feed_counters,
     audit_log,
     quarantine,
 );

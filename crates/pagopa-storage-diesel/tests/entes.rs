@@ -14,7 +14,20 @@ contract!(
     saves_say_what_they_did_and_are_audited_with_their_actor,
     logos_are_kept_beside_the_settings,
     concurrent_saves_of_one_ente_all_succeed,
+    the_named_gestionale_of_an_ente_is_stored,
 );
+
+async fn the_named_gestionale_of_an_ente_is_stored(db: &TestDb) {
+    let store = &db.store;
+    let mut ente = demo::comune();
+    ente.gestionale = Some("tributi-valdesempio".parse().unwrap());
+    assert_eq!(store.save(&ente, "op").await.unwrap(), EnteSaved::Created);
+    assert_eq!(EnteRepository::get(store, &comune()).await.unwrap(), Some(ente.clone()));
+    let mut without = ente.clone();
+    without.gestionale = None;
+    assert_eq!(store.save(&without, "op").await.unwrap(), EnteSaved::Updated);
+    assert_eq!(EnteRepository::list(store).await.unwrap(), vec![without]);
+}
 
 async fn saves_say_what_they_did_and_are_audited_with_their_actor(db: &TestDb) {
     let store = &db.store;

@@ -174,6 +174,12 @@ async fn a_batch_creates_then_leaves_then_updates_and_cancels(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(outcomes(&cancelled), [RowOutcome::Cancelled]);
+    let feed = f.ports.outbox.feed(&comune(), 0, 1000).await.unwrap();
+    assert!(
+        feed.iter()
+            .any(|m| matches!(&m.event, OutboxEvent::PositionCancelled(c) if c.iupd.as_str() == "IMP-2")),
+        "a cancellation by a load reaches the gestionale like any other"
+    );
     let twice = f
         .services
         .imports

@@ -4,6 +4,7 @@
 //! `outbox.lease_secs: …`).
 
 mod entes;
+pub mod gestionali;
 mod secrets;
 
 use anyhow::Context;
@@ -44,13 +45,20 @@ pub struct Settings {
     /// pagoPA Checkout (modello 1); without it starting a cart answers 502.
     #[serde(default)]
     pub checkout: Option<CheckoutSettings>,
-    /// The Ente's gestionale (reference HTTP adapter, `docs/gestionale-http.md`); without it
-    /// positions are not refreshed on demand, gestionale pricing answers 502 and notifications
-    /// wait in the outbox.
+    /// The installation-wide gestionale of older configurations (reference HTTP adapter,
+    /// `docs/gestionale-http.md`): the gestionale of every Ente that names none in
+    /// `gestionale`. Without it (and without a name) an Ente works without a gestionale:
+    /// positions are not refreshed on demand, gestionale pricing answers 502, notifications
+    /// are kept for the pull feed.
     #[serde(default)]
     pub gestionale: Option<GestionaleHttpSettings>,
+    /// The named gestionali (`[gestionali.NAME]`), chosen by each Ente's `gestionale = "NAME"`.
+    #[serde(default)]
+    pub gestionali: std::collections::BTreeMap<String, gestionali::NamedGestionale>,
     /// Delivery of gestionale notifications from the outbox.
     pub outbox: OutboxSettings,
+    /// Notices the Node asks about that we do not hold, looked up at the Ente's gestionale.
+    pub notices_on_demand: NoticesOnDemandSettings,
     /// Checkout carts.
     pub carts: CartSettings,
     /// What loading noticed without refusing (secret files others can read, …), to log.
@@ -92,6 +100,17 @@ pub struct ExpirySettings {
     pub interval_secs: u64,
     /// Positions expired per transaction (1..=10000).
     pub batch: u32,
+}
+
+/// Notices looked up on demand (an Ente with `positions_on_demand`, whose gestionale issues
+/// printed notices we have not loaded).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoticesOnDemandSettings {
+    /// How long the Node's verify or activation waits for the gestionale, in milliseconds
+    /// (100..=1900, default 1500: the Node must be answered well within 2 s). Past it the
+    /// Node gets `PAA_SYSTEM_ERROR` and a late answer is stored for its next try.
+    pub budget_ms: u64,
 }
 
 /// Checkout carts.
@@ -215,6 +234,9 @@ lease_secs = 300
 retry_base_secs = 10
 retry_max_secs = 3600
 
+[notices_on_demand]
+budget_ms = 1500
+
 [expiry]
 enabled = true
 interval_secs = 300
@@ -304,6 +326,25 @@ impl Settings {
                 "must start with sqlite://, postgres:// or postgresql://",
             ));
         }
+        gestionali::check(&self.gestionali, self.gestionale.as_ref())?;
+        for (n, ente) in self.entes.iter().enumerate() {
+            if let Some(name) = &ente.gestionale
+                && !self.gestionali.contains_key(name)
+            {
+                let known: Vec<&str> = self.gestionali.keys().map(String::as_str).collect();
+                return Err(bad(
+                    &format!("entes[{n}].gestionale"),
+                    format!(
+                        "no [gestionali.{name}] is configured (configured: {})",
+                        if known.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            known.join(", ")
+                        }
+                    ),
+                ));
+            }
+        }
         self.configured_entes()?;
         ApiKeys::new(&self.api_keys).map_err(|e| bad("api_keys", e))?;
         if !self.node.path.starts_with('/') || self.node.path.starts_with("/api/") {
@@ -327,10 +368,6 @@ impl Settings {
             within("checkout.timeout_ms", checkout.timeout_ms, 1, 120_000)?;
             pagopa_nodo::checkout::CheckoutClient::new(checkout.clone()).map_err(|e| bad("checkout", e))?;
         }
-        if let Some(gestionale) = &self.gestionale {
-            within("gestionale.timeout_ms", gestionale.timeout_ms, 1, 120_000)?;
-            pagopa_gestionale_http::GestionaleHttp::new(gestionale.clone()).map_err(|e| bad("gestionale", e))?;
-        }
         within(
             "carts.session_lifetime_secs",
             self.carts.session_lifetime_secs,
@@ -347,6 +384,12 @@ impl Settings {
             outbox.retry_max_secs,
             outbox.retry_base_secs,
             MAX_SECS,
+        )?;
+        within(
+            "notices_on_demand.budget_ms",
+            self.notices_on_demand.budget_ms,
+            100,
+            1_900,
         )?;
         within("expiry.interval_secs", self.expiry.interval_secs, 1, 86_400)?;
         within("expiry.batch", self.expiry.batch, 1, 10_000)?;

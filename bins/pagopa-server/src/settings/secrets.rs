@@ -1,5 +1,5 @@
 //! Secrets given as files (`secret_file`, `subscription_key_file`, `token_file`,
-//! `api_keys[N].sha256_file`), the convention of container and systemd credentials: the file's
+//! `webhook_secret_file`, `gestionali.NAME.token_file`, `api_keys[N].sha256_file`), the convention of container and systemd credentials: the file's
 //! content (trimmed) becomes the sibling key before the settings are typed. A file that others
 //! may read is a warning.
 
@@ -12,7 +12,11 @@ const SECRET_KEYS: &[(&[&str], &str)] = &[
     (&["node", "auth"], "secret"),
     (&["checkout"], "subscription_key"),
     (&["gestionale"], "token"),
+    (&["gestionale"], "webhook_secret"),
 ];
+
+/// The keys of each `[gestionali.NAME]` that may be given as a file.
+const GESTIONALE_SECRET_KEYS: &[&str] = &["token", "webhook_secret"];
 
 /// Replaces every `<key>_file` of [`SECRET_KEYS`] and `api_keys[N].sha256_file` by `<key>` with
 /// the file's content. Returns warnings; errors name the key.
@@ -26,6 +30,15 @@ pub(super) fn resolve(root: &mut Value) -> Result<Vec<String>, String> {
         if let Some(Value::Object(map)) = cursor {
             let name = format!("{}.{key}", table.join("."));
             resolve_one(map, key, &name, &mut warnings)?;
+        }
+    }
+    if let Some(Value::Object(named)) = root.get_mut("gestionali") {
+        for (name, table) in named.iter_mut() {
+            if let Value::Object(map) = table {
+                for key in GESTIONALE_SECRET_KEYS {
+                    resolve_one(map, key, &format!("gestionali.{name}.{key}"), &mut warnings)?;
+                }
+            }
         }
     }
     if let Some(Value::Array(keys)) = root.get_mut("api_keys") {
@@ -119,6 +132,18 @@ mod tests {
             resolve(&mut both)
                 .unwrap_err()
                 .starts_with("checkout.subscription_key_file")
+        );
+        let mut named = serde_json::json!({ "gestionali": { "tributi": {
+            "webhook_secret_file": file.display().to_string(), "token_file": file.display().to_string() } } });
+        resolve(&mut named).unwrap();
+        assert_eq!(named["gestionali"]["tributi"]["webhook_secret"], "s3cret");
+        assert_eq!(named["gestionali"]["tributi"]["token"], "s3cret");
+        let mut missing =
+            serde_json::json!({ "gestionali": { "tributi": { "webhook_secret_file": "/nonexistent/s" } } });
+        assert!(
+            resolve(&mut missing)
+                .unwrap_err()
+                .starts_with("gestionali.tributi.webhook_secret_file: cannot read")
         );
         let mut missing = serde_json::json!({ "gestionale": { "token_file": "/nonexistent/token" } });
         assert!(

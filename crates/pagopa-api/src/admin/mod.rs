@@ -3,6 +3,7 @@
 
 mod catalogue;
 mod entes;
+mod events;
 mod imports;
 mod outbox;
 mod positions;
@@ -14,6 +15,7 @@ use pagopa_domain::EnteId;
 
 pub(crate) use catalogue::*;
 pub(crate) use entes::*;
+pub(crate) use events::*;
 pub use imports::Uploads;
 pub(crate) use imports::*;
 pub(crate) use outbox::*;

@@ -115,6 +115,20 @@ fn parameter_schema(name: &str, location: &str) -> Option<Value> {
             json!({ "type": "string", "enum": ["draft", "valid", "partially_paid", "paid", "reported", "expired", "cancelled"] })
         }
         "due_from" | "due_to" => json!({ "type": "string", "format": "date" }),
+        "state" => {
+            return Some(json!({ "anyOf": [
+                { "type": "string", "maxLength": 0 },
+                { "type": "string", "enum": ["pending", "delivered", "dead"] }
+            ] }));
+        }
+        // Empty means absent, as for every query value; otherwise an RFC 3339 instant.
+        "from" | "to" => {
+            return Some(json!({ "anyOf": [
+                { "type": "string", "maxLength": 0 },
+                { "type": "string", "format": "date-time" }
+            ] }));
+        }
+        "after" => json!({ "type": "integer", "minimum": 0, "maximum": i64::MAX }),
         "limit" => json!({ "type": "integer", "minimum": 1, "maximum": 1000 }),
         "before" => json!({ "type": "integer", "minimum": 0, "maximum": i64::MAX }),
         _ => return None,

@@ -129,6 +129,35 @@ pub(super) fn operation(method: &str, path: &str) -> (Option<Value>, Option<Valu
             (service.clone(), service)
         }
         ("post", "/api/v1/admin/outbox/{id}/replay") => (None, Some(json!({ "id": 1, "status": "replayed" }))),
+        ("get", "/api/v1/admin/outbox") => (
+            None,
+            Some(json!({ "items": [{
+                "id": 41, "state": "dead", "ente": demo::COMUNE,
+                "event": { "type": "payment_received", "receipt_id": "c2e0f1a4b5d6", "ente": demo::COMUNE,
+                           "notice_number": "305260100000471130", "iuv": "05260100000471130", "iupd": "TARI-2026-4711",
+                           "amount": 24570, "paid_at": "2026-11-25T10:00:00Z", "disposition": "settled",
+                           "psp_name": "Banca Esempio S.p.A." },
+                "attempts": 50, "created_at": "2026-11-25T10:00:01Z", "available_at": "2026-11-28T09:12:00Z",
+                "retrying_since": null, "last_error": "the gestionale is unavailable: the gestionale answered HTTP 503: maintenance",
+                "delivered_at": null, "dead_at": "2026-11-28T10:00:02Z"
+            }], "next": { "after": 41 } })),
+        ),
+        ("post", "/api/v1/admin/outbox/replay") => (None, Some(json!({ "replayed": 12 }))),
+        ("get", "/api/v1/admin/entes/{ente}/events") => (
+            None,
+            Some(json!({ "items": [{
+                "seq": 42, "recorded_at": "2026-11-25T10:00:01Z", "needs_review": false, "notification": "delivered",
+                "event": { "type": "payment_received", "receipt_id": "c2e0f1a4b5d6", "ente": demo::COMUNE,
+                           "notice_number": "305260100000471130", "iuv": "05260100000471130", "iupd": "TARI-2026-4711",
+                           "amount": 24570, "paid_at": "2026-11-25T10:00:00Z", "disposition": "settled",
+                           "psp_name": "Banca Esempio S.p.A." }
+            }, {
+                "seq": 43, "recorded_at": "2026-12-01T23:05:00Z", "needs_review": false, "notification": "pending",
+                "event": { "type": "position_expired", "ente": demo::COMUNE, "iupd": "MENSA-2025-03",
+                           "notices": ["305250300000194264"], "last_due_date": "2026-11-30",
+                           "expired_at": "2026-12-01T23:05:00Z" }
+            }], "cursor": 43 })),
+        ),
         ("get", "/api/v1/admin/quarantine") => (
             None,
             Some(json!({ "items": [{

@@ -19,14 +19,26 @@ use serde_json::{Value, json};
 pub const FRONT_END_KEY: &str = "fe-test-key";
 pub const OPERATOR_KEY: &str = "op-test-key";
 pub const PROVINCIA_OPERATOR_KEY: &str = "op-provincia-key";
+pub const COMUNE_GESTIONALE_KEY: &str = "gestionale-comune-key";
 
 pub async fn app()
 -> impl actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse, Error = actix_web::Error>
 {
-    let world = MemoryWorld::new();
+    app_in(MemoryWorld::new()).await
+}
+
+/// The app over `world`, seeded with the demo data and one receipt (whose notification waits
+/// in the outbox as message 1).
+pub async fn app_in(
+    world: MemoryWorld,
+) -> impl actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse, Error = actix_web::Error>
+{
     demo::seed(&world.ports(), world.clock.now()).await.unwrap();
+    let mut services = world.services();
+    services.entes =
+        pagopa_domain::services::EnteAdmin::new(world.ports()).with_gestionali(["tributi".parse().unwrap()]);
     let state = ApiState {
-        services: world.services(),
+        services,
         ports: world.ports(),
     };
     let keys = ApiKeys::new(&[
@@ -41,6 +53,12 @@ pub async fn app()
             sha256: ApiKeys::hash(OPERATOR_KEY),
             role: Role::Operator,
             entes: vec![],
+        },
+        ApiKeyEntry {
+            name: "gestionale-comune".into(),
+            sha256: ApiKeys::hash(COMUNE_GESTIONALE_KEY),
+            role: Role::Gestionale,
+            entes: vec![demo::COMUNE.parse().unwrap()],
         },
         ApiKeyEntry {
             name: "op-provincia".into(),

@@ -69,6 +69,7 @@ pub fn comune() -> Ente {
         positions_on_demand: true,
         enabled: true,
         second_language: None,
+        gestionale: None,
     }
 }
 
@@ -90,6 +91,7 @@ pub fn provincia() -> Ente {
         positions_on_demand: false,
         enabled: true,
         second_language: None,
+        gestionale: None,
     }
 }
 

@@ -12,7 +12,7 @@ use crate::ports::{
     CheckoutCart, CheckoutError, CheckoutRedirect, Clock, Gestionale, GestionaleError, GestionaleQuote, IdGenerator,
     PagoPaCheckout, PricingRequest,
 };
-use crate::value::{EnteId, FiscalCode};
+use crate::value::{EnteId, FiscalCode, NoticeNumber};
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // A panic while holding the lock leaves plain data behind, still usable by other tests.
@@ -74,6 +74,7 @@ impl IdGenerator for SequentialIds {
 #[derive(Debug, Default)]
 pub struct FakeGestionale {
     positions: Mutex<HashMap<(EnteId, FiscalCode), Vec<PositionDraft>>>,
+    notices: Mutex<HashMap<(EnteId, NoticeNumber), PositionDraft>>,
     quotes: Mutex<HashMap<String, GestionaleQuote>>,
     rejections: Mutex<HashMap<String, GestionaleError>>,
     notifications: Mutex<Vec<PaymentNotification>>,
@@ -85,6 +86,13 @@ impl FakeGestionale {
     /// Positions the gestionale will return for a debtor at an Ente.
     pub fn hold_positions(&self, ente: &EnteId, debtor: &FiscalCode, drafts: Vec<PositionDraft>) {
         lock(&self.positions).insert((ente.clone(), debtor.clone()), drafts);
+    }
+
+    /// A position the gestionale will return when asked for one of its notices on demand.
+    pub fn hold_notice(&self, ente: &EnteId, draft: PositionDraft) {
+        for option in &draft.options {
+            lock(&self.notices).insert((ente.clone(), option.notice_number.clone()), draft.clone());
+        }
     }
 
     /// The price of a gestionale-priced service.
@@ -129,6 +137,11 @@ impl Gestionale for FakeGestionale {
             .get(&(ente.id.clone(), debtor.clone()))
             .cloned()
             .unwrap_or_default())
+    }
+
+    async fn notice(&self, ente: &Ente, notice: &NoticeNumber) -> Result<Option<PositionDraft>, GestionaleError> {
+        self.check_up()?;
+        Ok(lock(&self.notices).get(&(ente.id.clone(), notice.clone())).cloned())
     }
 
     async fn price(&self, request: &PricingRequest) -> Result<GestionaleQuote, GestionaleError> {

@@ -9,13 +9,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use crate::model::{
-    Cart, CartId, DebtPosition, Ente, EnteLogo, ExpiryNotification, Iupd, OutboxEvent, OutboxMessage, PositionStatus,
-    QuarantineEntry, QuarantinedMessage, ReceiptId, ServiceCode, SpontaneousService, StoredReceipt,
+    Cart, CartId, DebtPosition, Ente, EnteLogo, ExpiryNotification, Iupd, OutboxEvent, OutboxMessage, OutboxState,
+    PositionStatus, QuarantineEntry, QuarantinedMessage, ReceiptId, ServiceCode, SpontaneousService, StoredReceipt,
 };
 use crate::ports::{
-    CartRepository, CatalogueRepository, EnteRepository, EnteSaved, IuvAllocator, Outbox, Page, PositionCursor,
-    PositionQuery, PositionRepository, Quarantine, QuarantineQuery, ReceiptCursor, ReceiptQuery, ReceiptRepository,
-    ReceiptWrite, RecordOutcome, StorageError,
+    CartRepository, CatalogueRepository, EnteRepository, EnteSaved, IuvAllocator, Outbox, OutboxQuery, Page,
+    PositionCursor, PositionQuery, PositionRepository, Quarantine, QuarantineQuery, ReceiptCursor, ReceiptQuery,
+    ReceiptRepository, ReceiptWrite, RecordOutcome, StorageError,
 };
 use crate::value::{EnteId, FiscalCode, NoticeLayout, NoticeNumber};
 
@@ -30,6 +30,7 @@ struct State {
     carts: HashMap<CartId, Cart>,
     outbox: BTreeMap<u64, Leased>,
     outbox_keys: HashSet<String>,
+    feed_counters: HashMap<EnteId, u64>,
     iuv: HashMap<(EnteId, u8, Option<u8>), u64>,
     quarantine: BTreeMap<u64, QuarantinedMessage>,
     idempotency: HashMap<(String, String), Remembered>,
@@ -52,6 +53,17 @@ struct Leased {
 }
 
 impl Leased {
+    /// An operator's replay: available now, with a fresh delivery budget.
+    fn replay(&mut self, now: DateTime<Utc>) {
+        self.message.delivered_at = None;
+        self.message.dead_at = None;
+        self.message.attempts = 0;
+        self.message.retrying_since = Some(now);
+        self.message.available_at = now;
+        self.lease_until = None;
+        self.owner = None;
+    }
+
     /// The message, if `worker` holds its lease (`Conflict` otherwise).
     fn held_by(&mut self, worker: &str) -> Result<&mut Self, StorageError> {
         if self.owner.as_deref() == Some(worker) {
@@ -138,6 +150,9 @@ impl State {
                 continue;
             }
             let id = self.outbox.keys().next_back().map_or(1, |last| last + 1);
+            let seq = self.feed_counters.entry(event.ente().clone()).or_default();
+            *seq += 1;
+            let feed_seq = Some(*seq);
             let message = OutboxMessage {
                 id,
                 event: event.clone(),
@@ -146,6 +161,9 @@ impl State {
                 created_at: now,
                 last_error: None,
                 delivered_at: None,
+                dead_at: None,
+                retrying_since: None,
+                feed_seq,
             };
             self.outbox.insert(
                 id,
@@ -300,6 +318,17 @@ impl PositionRepository for MemoryStore {
 
     async fn update(&self, position: &DebtPosition) -> Result<DebtPosition, StorageError> {
         self.state().update_position(position)
+    }
+
+    async fn update_with_events(
+        &self,
+        position: &DebtPosition,
+        events: &[OutboxEvent],
+    ) -> Result<DebtPosition, StorageError> {
+        let mut state = self.state();
+        let updated = state.update_position(position)?;
+        state.enqueue(events, position.updated_at);
+        Ok(updated)
     }
 
     async fn search(&self, query: &PositionQuery) -> Result<Page<DebtPosition, PositionCursor>, StorageError> {
@@ -494,7 +523,7 @@ impl Outbox for MemoryStore {
                 break;
             }
             let free = leased.lease_until.is_none_or(|until| until <= now);
-            if leased.message.delivered_at.is_none() && leased.message.available_at <= now && free {
+            if leased.message.state() == OutboxState::Pending && leased.message.available_at <= now && free {
                 leased.lease_until = Some(now + lease);
                 leased.owner = Some(worker.to_owned());
                 claimed.push(leased.message.clone());
@@ -538,17 +567,81 @@ impl Outbox for MemoryStore {
         Ok(())
     }
 
+    async fn dead_letter(&self, id: u64, worker: &str, error: &str, now: DateTime<Utc>) -> Result<(), StorageError> {
+        let mut state = self.state();
+        let leased = state
+            .outbox
+            .get_mut(&id)
+            .ok_or_else(|| StorageError::NotFound(format!("outbox message {id}")))?
+            .held_by(worker)?;
+        leased.message.attempts += 1;
+        leased.message.last_error = Some(error.to_owned());
+        leased.message.dead_at = Some(now);
+        leased.lease_until = None;
+        leased.owner = None;
+        Ok(())
+    }
+
     async fn replay(&self, id: u64, now: DateTime<Utc>) -> Result<(), StorageError> {
         let mut state = self.state();
         let leased = state
             .outbox
             .get_mut(&id)
             .ok_or_else(|| StorageError::NotFound(format!("outbox message {id}")))?;
-        leased.message.delivered_at = None;
-        leased.message.available_at = now;
-        leased.lease_until = None;
-        leased.owner = None;
+        leased.replay(now);
         Ok(())
+    }
+
+    async fn replay_matching(&self, query: &OutboxQuery, now: DateTime<Utc>) -> Result<u64, StorageError> {
+        let mut state = self.state();
+        let mut replayed = 0;
+        for leased in state.outbox.values_mut() {
+            if replayed >= query.page_size() as u64 {
+                break;
+            }
+            if leased.message.matches(query) {
+                leased.replay(now);
+                replayed += 1;
+            }
+        }
+        Ok(replayed)
+    }
+
+    async fn list(&self, query: &OutboxQuery) -> Result<Page<OutboxMessage, u64>, StorageError> {
+        let state = self.state();
+        let after = query.after.unwrap_or(0);
+        let items: Vec<OutboxMessage> = state
+            .outbox
+            .range(after.saturating_add(1)..)
+            .map(|(_, l)| &l.message)
+            .filter(|m| m.matches(query))
+            .take(query.page_size() + 1)
+            .cloned()
+            .collect();
+        Ok(Page::from_overfetch(items, query.page_size(), |m| m.id))
+    }
+
+    async fn feed(&self, ente: &EnteId, after: u64, limit: u32) -> Result<Vec<OutboxMessage>, StorageError> {
+        let state = self.state();
+        let mut items: Vec<OutboxMessage> = state
+            .outbox
+            .values()
+            .map(|l| &l.message)
+            .filter(|m| m.event.ente() == ente && m.feed_seq.is_some_and(|s| s > after))
+            .cloned()
+            .collect();
+        items.sort_by_key(|m| m.feed_seq);
+        items.truncate(limit.clamp(1, crate::ports::MAX_PAGE) as usize);
+        Ok(items)
+    }
+
+    async fn dead_letters(&self) -> Result<u64, StorageError> {
+        Ok(self
+            .state()
+            .outbox
+            .values()
+            .filter(|l| l.message.dead_at.is_some())
+            .count() as u64)
     }
 
     async fn get(&self, id: u64) -> Result<Option<OutboxMessage>, StorageError> {
@@ -560,7 +653,7 @@ impl Outbox for MemoryStore {
             .state()
             .outbox
             .values()
-            .filter(|l| l.message.delivered_at.is_none())
+            .filter(|l| l.message.state() == OutboxState::Pending)
             .count() as u64)
     }
 }

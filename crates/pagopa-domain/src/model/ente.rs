@@ -45,6 +45,70 @@ pub struct Ente {
     /// The second language of its notices, for bilingual Enti.
     #[serde(default)]
     pub second_language: Option<NoticeLanguage>,
+    /// The named gestionale (`[gestionali.NAME]` of the configuration) that serves it; `None`
+    /// for an Ente without one (no refresh on demand, notifications kept for the pull feed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gestionale: Option<GestionaleName>,
+}
+
+/// The name of a configured gestionale (`[gestionali.NAME]`): 1 to 64 lower-case ASCII letters,
+/// digits, `-` or `_`, starting with a letter or digit. Lower case because environment
+/// variables (`PAGOPA__GESTIONALI__NAME__…`) reach the configuration lower-cased.
+///
+/// ```
+/// use pagopa_domain::GestionaleName;
+///
+/// assert!("comune-valdesempio".parse::<GestionaleName>().is_ok());
+/// assert!("Comune".parse::<GestionaleName>().is_err());
+/// assert!("".parse::<GestionaleName>().is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct GestionaleName(String);
+
+impl GestionaleName {
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::str::FromStr for GestionaleName {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        let valid_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_';
+        let starts_well = raw
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+        if raw.is_empty() || raw.len() > 64 || !starts_well || !raw.chars().all(valid_char) {
+            return Err(format!(
+                "{raw:?} is not a gestionale name (1 to 64 of a-z, 0-9, '-', '_', starting with a letter or digit)"
+            ));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+}
+
+impl TryFrom<String> for GestionaleName {
+    type Error = String;
+
+    fn try_from(raw: String) -> Result<Self, Self::Error> {
+        raw.parse()
+    }
+}
+
+impl From<GestionaleName> for String {
+    fn from(name: GestionaleName) -> Self {
+        name.0
+    }
+}
+
+impl std::fmt::Display for GestionaleName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 fn enabled_by_default() -> bool {

@@ -75,6 +75,10 @@ pub struct EnteSettings {
     /// The second language of its notices (`de`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub second_language: Option<String>,
+    /// The named gestionale serving it (`[gestionali.NAME]` of the configuration); none: the
+    /// Ente works without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gestionale: Option<String>,
 }
 
 fn served() -> bool {
@@ -175,6 +179,7 @@ impl EnteSettings {
             positions_on_demand: self.positions_on_demand,
             enabled: self.enabled,
             second_language,
+            gestionale: optional("gestionale", &self.gestionale)?,
         };
         ente.validate().map_err(|e| invalid(e.key(), e.to_string()))?;
         Ok(ente)
@@ -211,6 +216,7 @@ impl From<&Ente> for EnteSettings {
             second_language: ente.second_language.map(|l| match l {
                 NoticeLanguage::De => "de".to_owned(),
             }),
+            gestionale: ente.gestionale.as_ref().map(ToString::to_string),
         }
     }
 }
@@ -260,6 +266,7 @@ mod tests {
             ("poste_authorisation", |s| s.postal_iban = None),
             ("cbill", |s| s.cbill = Some("ABCDEF".into())),
             ("second_language", |s| s.second_language = Some("xx".into())),
+            ("gestionale", |s| s.gestionale = Some("Not A Name".into())),
         ];
         for (key, edit) in cases {
             let mut settings = comune();

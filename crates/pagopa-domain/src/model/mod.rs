@@ -20,14 +20,17 @@ pub use catalogue::{
     FieldProblem, FieldValue, Form, FormValues, Formula, Pattern, PriceEntry, PricingError, Share, SpontaneousService,
     TransferTemplate, render_template,
 };
-pub use ente::{Ente, EnteLogo, EnteSettingsError, LogoFormat, MAX_LOGO_BYTES, NoticeLanguage};
+pub use ente::{Ente, EnteLogo, EnteSettingsError, GestionaleName, LogoFormat, MAX_LOGO_BYTES, NoticeLanguage};
 pub use ente_settings::{EnteSettings, EnteSettingsFieldError};
 pub use ids::{CartId, IdentifierError, Iupd, PartyId, ReceiptId, ServiceCode};
 pub use import::{
     ImportContent, ImportDraft, ImportFormat, ImportId, ImportItem, ImportRecord, ImportStatus, NewImport,
     REPORT_COLUMNS, ReportLine, RowIssue, RowOutcome, RowRef,
 };
-pub use outbox::{ExpiryNotification, OutboxEvent, OutboxMessage, PaymentNotification, RetryPolicy};
+pub use outbox::{
+    CancellationNotification, DeliveryLimits, ExpiryNotification, OutboxEvent, OutboxMessage, OutboxState,
+    PaymentNotification, RetryPolicy,
+};
 pub use position::{
     DebtPosition, Instalment, NotPayable, OptionPayment, Origin, PayabilityError, PaymentEffect, PaymentOption,
     PositionDraft, PositionError, PositionStatus, StampRequest, Transfer, TransferAccount,

@@ -5,8 +5,11 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 
 use super::BoxError;
-use crate::model::{Ente, ExpiryNotification, FieldError, PaymentNotification, PositionDraft, ServiceCode, Transfer};
-use crate::value::{AmountCents, EnteId, FiscalCode, Text};
+use crate::model::{
+    CancellationNotification, DeliveryLimits, Ente, ExpiryNotification, FieldError, PaymentNotification, PositionDraft,
+    ServiceCode, Transfer,
+};
+use crate::value::{AmountCents, EnteId, FiscalCode, NoticeNumber, Text};
 
 /// A spontaneous request the gestionale must validate and price.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,5 +81,30 @@ pub trait Gestionale: Send + Sync {
     async fn notify_expiry(&self, notification: &ExpiryNotification) -> Result<(), GestionaleError> {
         let _ = notification;
         Err(GestionaleError::Unsupported)
+    }
+
+    /// Tells the gestionale that an operator cancelled a position; idempotent like
+    /// `notify_payment`. `Unsupported` (the default): acknowledged unsent.
+    async fn notify_cancellation(&self, notification: &CancellationNotification) -> Result<(), GestionaleError> {
+        let _ = notification;
+        Err(GestionaleError::Unsupported)
+    }
+
+    /// The position holding `notice`, for a notice the Node asks about that we do not hold (a
+    /// printed notice the gestionale issued itself): `Ok(None)` when the gestionale does not
+    /// know it either. Called while the Node waits: the caller bounds it with a time budget
+    /// (1.5 s by default) and stores a late answer for the next try. `Unsupported` (the
+    /// default) for a gestionale that cannot be asked.
+    async fn notice(&self, ente: &Ente, notice: &NoticeNumber) -> Result<Option<PositionDraft>, GestionaleError> {
+        let _ = (ente, notice);
+        Err(GestionaleError::Unsupported)
+    }
+
+    /// How long the outbox keeps trying to deliver to the gestionale of `ente` before it
+    /// dead-letters a message; `None` (the default): until it is acknowledged. Configuration,
+    /// not a call: it must answer at once.
+    async fn delivery_limits(&self, ente: &EnteId) -> Option<DeliveryLimits> {
+        let _ = ente;
+        None
     }
 }

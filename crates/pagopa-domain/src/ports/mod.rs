@@ -15,8 +15,8 @@ pub use gestionale::{Gestionale, GestionaleError, GestionaleQuote, PricingReques
 pub use idempotency::{IdempotencyClaim, IdempotencyStore};
 pub use storage::{
     CartRepository, CatalogueRepository, EnteRepository, EnteSaved, ImportRepository, ImportWrite, MAX_PAGE, Outbox,
-    Page, PositionCursor, PositionQuery, PositionRepository, Quarantine, QuarantineQuery, ReceiptCursor, ReceiptQuery,
-    ReceiptRepository, ReceiptWrite, RecordOutcome, StorageError,
+    OutboxQuery, Page, PositionCursor, PositionQuery, PositionRepository, Quarantine, QuarantineQuery, ReceiptCursor,
+    ReceiptQuery, ReceiptRepository, ReceiptWrite, RecordOutcome, StorageError,
 };
 pub use system::{Clock, IdGenerator, IuvAllocator, SystemClock};
 

@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::BoxError;
 use crate::model::{
-    Cart, CartId, DebtPosition, Ente, EnteLogo, ImportId, ImportRecord, Iupd, OutboxEvent, OutboxMessage,
+    Cart, CartId, DebtPosition, Ente, EnteLogo, ImportId, ImportRecord, Iupd, OutboxEvent, OutboxMessage, OutboxState,
     PositionStatus, QuarantineEntry, QuarantinedMessage, ReceiptId, ServiceCode, SpontaneousService, StoredReceipt,
 };
 use crate::value::{EnteId, FiscalCode, Iuv, NoticeNumber};
@@ -233,6 +233,13 @@ pub trait PositionRepository: Send + Sync {
     /// Replaces a position if its stored version still equals `position.version`, and returns it
     /// with the version increased. `Conflict` if the version moved, `NotFound` if it is gone.
     async fn update(&self, position: &DebtPosition) -> Result<DebtPosition, StorageError>;
+    /// [`update`](Self::update), with `events` enqueued in the outbox in the same transaction
+    /// (nothing written on `Conflict`).
+    async fn update_with_events(
+        &self,
+        position: &DebtPosition,
+        events: &[OutboxEvent],
+    ) -> Result<DebtPosition, StorageError>;
     /// An operator's search.
     async fn search(&self, query: &PositionQuery) -> Result<Page<DebtPosition, PositionCursor>, StorageError>;
     /// Expires up to `limit` positions whose expiry is due on `today` (an Italian date): each
@@ -256,13 +263,15 @@ pub enum ImportWrite {
     Create(DebtPosition),
     /// A changed position, written only if its stored version is still `position.version`.
     Update(DebtPosition),
+    /// A cancelled position, written like an update with its message for the gestionale.
+    Cancel(DebtPosition, OutboxEvent),
 }
 
 impl ImportWrite {
     /// The position written.
     pub fn position(&self) -> &DebtPosition {
         match self {
-            Self::Create(position) | Self::Update(position) => position,
+            Self::Create(position) | Self::Update(position) | Self::Cancel(position, _) => position,
         }
     }
 }
@@ -412,10 +421,52 @@ pub trait Outbox: Send + Sync {
         error: &str,
         available_at: DateTime<Utc>,
     ) -> Result<(), StorageError>;
-    /// An operator's replay: makes a message (delivered or not) available again at `now`.
+    /// Records a last failed attempt and dead-letters the message (no longer claimed, kept),
+    /// under the same rule as [`acknowledge`](Self::acknowledge).
+    async fn dead_letter(&self, id: u64, worker: &str, error: &str, now: DateTime<Utc>) -> Result<(), StorageError>;
+    /// An operator's replay: makes a message (delivered, dead or pending) available again at
+    /// `now`, with a fresh delivery budget (attempts from zero, age from `now`). `NotFound` if
+    /// unknown.
     async fn replay(&self, id: u64, now: DateTime<Utc>) -> Result<(), StorageError>;
+    /// Replays, as [`replay`](Self::replay), up to `query.limit` (within 1..=[`MAX_PAGE`])
+    /// messages matching `query`'s filters, oldest first; returns how many. Call it again
+    /// until it answers 0 to replay more.
+    async fn replay_matching(&self, query: &OutboxQuery, now: DateTime<Utc>) -> Result<u64, StorageError>;
     /// One message.
     async fn get(&self, id: u64) -> Result<Option<OutboxMessage>, StorageError>;
-    /// How many messages are not delivered yet.
+    /// A page of messages matching `query`, by id; the cursor is the last id.
+    async fn list(&self, query: &OutboxQuery) -> Result<Page<OutboxMessage, u64>, StorageError>;
+    /// How many messages are pending (neither delivered nor dead).
     async fn backlog(&self) -> Result<u64, StorageError>;
+    /// How many messages are dead letters.
+    async fn dead_letters(&self) -> Result<u64, StorageError>;
+    /// The Ente's pull feed: up to `limit` (within 1..=[`MAX_PAGE`]) of its messages, whatever
+    /// their delivery state, with a `feed_seq` above `after`, in `feed_seq` order. Each Ente's
+    /// sequence numbers are given in commit order, so a reader that resumes after the last one
+    /// it saw never skips or repeats one, across restarts and instances.
+    async fn feed(&self, ente: &EnteId, after: u64, limit: u32) -> Result<Vec<OutboxMessage>, StorageError>;
+}
+
+/// A page request of the outbox, by id (oldest first).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OutboxQuery {
+    /// Only messages in this state.
+    pub state: Option<OutboxState>,
+    /// Only messages for this Ente.
+    pub ente: Option<EnteId>,
+    /// Only messages enqueued at or after this instant.
+    pub created_from: Option<DateTime<Utc>>,
+    /// Only messages enqueued before this instant.
+    pub created_before: Option<DateTime<Utc>>,
+    /// Only messages with a larger id (the cursor of the previous page).
+    pub after: Option<u64>,
+    /// Page size (capped at [`MAX_PAGE`]).
+    pub limit: u32,
+}
+
+impl OutboxQuery {
+    /// The page size to fetch: `limit` within 1..=[`MAX_PAGE`].
+    pub fn page_size(&self) -> usize {
+        self.limit.clamp(1, MAX_PAGE) as usize
+    }
 }

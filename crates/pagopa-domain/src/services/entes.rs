@@ -1,8 +1,11 @@
 //! The Enti an installation serves, as operators manage them: list, read, add or change
 //! (checked, audited with who did it), logos.
 
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
 use crate::error::DomainError;
-use crate::model::{Ente, EnteLogo, EnteSettings};
+use crate::model::{Ente, EnteLogo, EnteSettings, GestionaleName};
 use crate::ports::{EnteSaved, Ports};
 use crate::value::EnteId;
 
@@ -10,12 +13,22 @@ use crate::value::EnteId;
 #[derive(Clone, Debug)]
 pub struct EnteAdmin {
     ports: Ports,
+    gestionali: Arc<BTreeSet<GestionaleName>>,
 }
 
 impl EnteAdmin {
-    /// The use case over `ports`.
+    /// The use case over `ports`, with no named gestionale configured.
     pub fn new(ports: Ports) -> Self {
-        Self { ports }
+        Self {
+            ports,
+            gestionali: Arc::default(),
+        }
+    }
+
+    /// The same, with the names of the configured gestionali an Ente may name.
+    pub fn with_gestionali(mut self, names: impl IntoIterator<Item = GestionaleName>) -> Self {
+        self.gestionali = Arc::new(names.into_iter().collect());
+        self
     }
 
     /// Every stored Ente, disabled ones included, by id.
@@ -44,6 +57,23 @@ impl EnteAdmin {
             }));
         }
         let ente = settings.to_ente().map_err(DomainError::InvalidEnteSettings)?;
+        if let Some(name) = &ente.gestionale
+            && !self.gestionali.contains(name)
+        {
+            let known: Vec<&str> = self.gestionali.iter().map(GestionaleName::as_str).collect();
+            return Err(DomainError::InvalidEnteSettings(crate::model::EnteSettingsFieldError {
+                key: "gestionale",
+                message: format!(
+                    "no gestionale {:?} is configured (configured: {})",
+                    name.as_str(),
+                    if known.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                ),
+            }));
+        }
         let saved = self.ports.entes.save(&ente, actor).await?;
         Ok((ente, saved))
     }

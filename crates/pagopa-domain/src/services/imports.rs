@@ -6,8 +6,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use crate::error::DomainError;
 use crate::model::{
-    DebtPosition, Ente, ImportContent, ImportDraft, ImportItem, Iupd, PaymentOption, PositionError, PositionStatus,
-    ReportLine, RowIssue, RowOutcome,
+    CancellationNotification, DebtPosition, Ente, ImportContent, ImportDraft, ImportItem, Iupd, OutboxEvent,
+    PaymentOption, PositionError, PositionStatus, ReportLine, RowIssue, RowOutcome,
 };
 use crate::ports::{ImportWrite, Ports, StorageError};
 use crate::value::{EnteId, NoticeLayout, NoticeNumber, NoticeNumberError};
@@ -43,8 +43,10 @@ enum Decided {
     Write(RowOutcome, usize),
 }
 
-/// What a position of a batch comes to before the batch is written.
+/// What a position of a batch comes to before the batch is written. Held for one batch only;
+/// boxing the variants would add an allocation per position.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
 enum Decision {
     Reject(RowIssue),
     Unchanged(DebtPosition),
@@ -264,7 +266,7 @@ impl Imports {
                 continue;
             };
             let position = match write {
-                ImportWrite::Create(p) | ImportWrite::Update(p) => p,
+                ImportWrite::Create(p) | ImportWrite::Update(p) | ImportWrite::Cancel(p, _) => p,
             };
             for index in pending.drain(..) {
                 let base = bases
@@ -320,7 +322,16 @@ fn cancel(existing: Option<DebtPosition>, now: chrono::DateTime<chrono::Utc>) ->
         )),
         Some(stored) if stored.status == PositionStatus::Cancelled => Decision::Unchanged(stored),
         Some(mut stored) => match stored.transition(PositionStatus::Cancelled, now) {
-            Ok(()) => Decision::Write(ImportWrite::Update(stored), RowOutcome::Cancelled, Vec::new()),
+            Ok(()) => {
+                // The gestionale learns of it through the outbox, as of any cancellation.
+                let event = OutboxEvent::PositionCancelled(CancellationNotification {
+                    ente: stored.ente.clone(),
+                    iupd: stored.iupd.clone(),
+                    notices: stored.options.iter().map(|o| o.notice_number.clone()).collect(),
+                    cancelled_at: now,
+                });
+                Decision::Write(ImportWrite::Cancel(stored, event), RowOutcome::Cancelled, Vec::new())
+            }
             Err(_) => Decision::Reject(RowIssue::new(
                 "not_cancellable",
                 format!("la posizione è {} e non può essere annullata", status_it(stored.status)),

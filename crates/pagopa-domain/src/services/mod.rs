@@ -15,6 +15,7 @@ pub use expiry::PositionExpiry;
 pub use imports::{BatchPlan, IMPORT_BATCH, Imports};
 pub use node::{
     ActivateRequest, ActivatedPayment, NodeOperations, NoticeInfo, ReceiptOutcome, StationIds, TransferType,
+    store_found_notice,
 };
 pub use notify::{DispatchReport, GestionaleNotifier};
 pub use positions::{DebtorPositions, NoticeState, NoticeSummary, Positions};

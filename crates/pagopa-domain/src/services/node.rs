@@ -3,17 +3,17 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::spontaneous::{SpontaneousPayments, SpontaneousRequest};
 use crate::FaultCode;
 use crate::error::DomainError;
 use crate::model::{
-    DebtPosition, Ente, FieldKind, OptionPayment, OutboxEvent, PaymentNotification, PaymentOption, PositionError,
-    PositionStatus, PrimitiveVersion, QuarantineEntry, Receipt, ReceiptDisposition, StoredReceipt, SubjectId, Transfer,
-    TransferAccount,
+    DebtPosition, Ente, FieldKind, OptionPayment, OutboxEvent, PaymentNotification, PaymentOption, PositionDraft,
+    PositionError, PositionStatus, PrimitiveVersion, QuarantineEntry, Receipt, ReceiptDisposition, StoredReceipt,
+    SubjectId, Transfer, TransferAccount,
 };
-use crate::ports::{Ports, ReceiptWrite, RecordOutcome, StorageError};
+use crate::ports::{GestionaleError, Ports, PositionRepository, ReceiptWrite, RecordOutcome, StorageError};
 use crate::value::{AmountCents, EnteId, NoticeNumber, Text};
 
 /// The ids every Node request carries: `idPA`, `idBrokerPA`, `idStation`.
@@ -156,17 +156,45 @@ impl NodeOperations {
             }
             ente
         };
-        let position = self
-            .ports
-            .positions
-            .find_by_notice(&ente.id, notice)
-            .await?
-            .ok_or_else(|| DomainError::UnknownNotice(notice.clone()))?;
+        let position = match self.ports.positions.find_by_notice(&ente.id, notice).await? {
+            Some(position) => position,
+            None => self.found_on_demand(&ente, notice).await?,
+        };
         let option = position
             .payable_option_on(notice, self.ports.clock.now(), self.ports.clock.today())
             .map_err(|e| DomainError::not_payable(notice, e))?
             .clone();
         Ok((ente, position, option))
+    }
+
+    /// A notice we do not hold, asked of the Ente's gestionale when it answers on demand
+    /// (`positions_on_demand`) and stored. Unknown when the gestionale does not know it or
+    /// cannot be asked; a gestionale that fails or runs out of its time budget is a system
+    /// error (`PAA_SYSTEM_ERROR`: the PSP tries again, and finds a late answer stored by then),
+    /// never a definitive "unknown notice".
+    async fn found_on_demand(&self, ente: &Ente, notice: &NoticeNumber) -> Result<DebtPosition, DomainError> {
+        let unknown = || DomainError::UnknownNotice(notice.clone());
+        if !ente.positions_on_demand {
+            return Err(unknown());
+        }
+        let draft = match self.ports.gestionale.notice(ente, notice).await {
+            Ok(Some(draft)) => draft,
+            Ok(None) | Err(GestionaleError::Unsupported) => return Err(unknown()),
+            Err(error) => return Err(error.into()),
+        };
+        store_found_notice(
+            self.ports.positions.as_ref(),
+            ente,
+            notice,
+            draft,
+            self.ports.clock.now(),
+        )
+        .await?;
+        self.ports
+            .positions
+            .find_by_notice(&ente.id, notice)
+            .await?
+            .ok_or_else(unknown)
     }
 
     /// `paVerifyPaymentNotice`: the current amount and data of a payable notice. No side effects.
@@ -481,4 +509,29 @@ fn add_postal_metadata(transfer: &mut Transfer) -> Result<(), DomainError> {
             .map_err(|_| DomainError::Semantic("too many metadata entries for IBANAPPOGGIO".into()))?;
     }
     Ok(())
+}
+
+/// Stores the position a gestionale gave for `notice` at `ente` (found on demand), checked as
+/// any position is; one already stored (a concurrent or earlier lookup) is left as it is. Also
+/// what stores an answer that came after the time budget ran out.
+pub async fn store_found_notice(
+    positions: &dyn PositionRepository,
+    ente: &Ente,
+    notice: &NoticeNumber,
+    draft: PositionDraft,
+    now: DateTime<Utc>,
+) -> Result<(), DomainError> {
+    if !draft.options.iter().any(|o| &o.notice_number == notice) {
+        return Err(GestionaleError::Protocol(format!(
+            "asked for notice {notice}, the gestionale answered position {} without it",
+            draft.iupd
+        ))
+        .into());
+    }
+    let position = DebtPosition::create(&ente.id, ente.notice_layout, draft, now)
+        .map_err(|e| GestionaleError::Protocol(format!("the position for notice {notice} is invalid: {e}")))?;
+    match positions.insert(&position).await {
+        Ok(_) | Err(StorageError::Duplicate(_)) => Ok(()),
+        Err(other) => Err(other.into()),
+    }
 }

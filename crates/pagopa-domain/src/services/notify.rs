@@ -13,12 +13,16 @@ pub struct DispatchReport {
     pub delivered: usize,
     /// Messages that failed and were rescheduled.
     pub rescheduled: usize,
+    /// Messages that failed past their gestionale's delivery limits and were dead-lettered.
+    pub dead: usize,
     /// Messages left undelivered or unrecorded because the round's lease ran out (another
     /// worker re-claims them).
     pub left_to_others: usize,
 }
 
-/// Delivers outbox messages to the gestionale: at least once, with exponential back-off.
+/// Delivers outbox messages to the gestionale: at least once, with exponential back-off and
+/// jitter, until acknowledged or, past the delivery limits of the Ente's gestionale
+/// ([`Gestionale::delivery_limits`](crate::ports::Gestionale::delivery_limits)), dead-lettered.
 #[derive(Clone, Debug)]
 pub struct GestionaleNotifier {
     ports: Ports,
@@ -49,6 +53,9 @@ impl GestionaleNotifier {
             let result = match &message.event {
                 OutboxEvent::PaymentReceived(notification) => self.ports.gestionale.notify_payment(notification).await,
                 OutboxEvent::PositionExpired(notification) => self.ports.gestionale.notify_expiry(notification).await,
+                OutboxEvent::PositionCancelled(notification) => {
+                    self.ports.gestionale.notify_cancellation(notification).await
+                }
             };
             let now = self.ports.clock.now();
             let written = match result {
@@ -59,12 +66,24 @@ impl GestionaleNotifier {
                     })
                 }
                 Err(error) => {
-                    let retry_at = now + self.retry.delay(message.attempts + 1);
-                    self.ports
-                        .outbox
-                        .reschedule(message.id, worker, &error.to_string(), retry_at)
-                        .await
-                        .map(|()| report.rescheduled += 1)
+                    let attempts = message.attempts + 1;
+                    let since = message.retrying_since.unwrap_or(message.created_at);
+                    let limits = self.ports.gestionale.delivery_limits(message.event.ente()).await;
+                    let why = error_text(&error);
+                    if limits.is_some_and(|limits| limits.exhausted(attempts, since, now)) {
+                        self.ports
+                            .outbox
+                            .dead_letter(message.id, worker, &why, now)
+                            .await
+                            .map(|()| report.dead += 1)
+                    } else {
+                        let retry_at = now + self.retry.delay_with_jitter(attempts, message.id);
+                        self.ports
+                            .outbox
+                            .reschedule(message.id, worker, &why, retry_at)
+                            .await
+                            .map(|()| report.rescheduled += 1)
+                    }
                 }
             };
             match written {
@@ -76,4 +95,16 @@ impl GestionaleNotifier {
         }
         Ok(report)
     }
+}
+
+/// The error with its causes, for the operator reading the message.
+fn error_text(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }

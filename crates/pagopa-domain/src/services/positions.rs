@@ -6,7 +6,10 @@ use std::collections::BTreeSet;
 use chrono::NaiveDate;
 
 use crate::error::DomainError;
-use crate::model::{DebtPosition, Ente, Iupd, NotPayable, PayabilityError, PositionDraft, PositionStatus, SubjectId};
+use crate::model::{
+    CancellationNotification, DebtPosition, Ente, Iupd, NotPayable, OutboxEvent, PayabilityError, PositionDraft,
+    PositionStatus, SubjectId,
+};
 use crate::ports::{GestionaleError, Ports, StorageError};
 use crate::value::{AmountCents, EnteId, FiscalCode, NoticeNumber, Text};
 
@@ -225,8 +228,22 @@ impl Positions {
         status: PositionStatus,
     ) -> Result<DebtPosition, DomainError> {
         let mut position = self.stored(ente, iupd).await?;
-        position.transition(status, self.ports.clock.now())?;
-        self.save(position).await
+        let now = self.ports.clock.now();
+        position.transition(status, now)?;
+        if status != PositionStatus::Cancelled {
+            return self.save(position).await;
+        }
+        // The gestionale learns of the cancellation through the outbox, written with it.
+        let cancelled = OutboxEvent::PositionCancelled(CancellationNotification {
+            ente: position.ente.clone(),
+            iupd: position.iupd.clone(),
+            notices: position.options.iter().map(|o| o.notice_number.clone()).collect(),
+            cancelled_at: now,
+        });
+        match self.ports.positions.update_with_events(&position, &[cancelled]).await {
+            Err(StorageError::Conflict(what)) => Err(DomainError::Conflict(what)),
+            other => Ok(other?),
+        }
     }
 
     async fn stored(&self, ente: &EnteId, iupd: &Iupd) -> Result<DebtPosition, DomainError> {

@@ -21,7 +21,7 @@ use pagopa_domain::ports::GestionaleError;
 use pagopa_domain::{
     AmountCents, EnteId, Iban, Metadata, MetadataEntry, StampRequest, Text, Transfer, TransferAccount,
 };
-pub use payment::{ExpiryNotificationDto, PaymentNotificationDto};
+pub use payment::{CancellationNotificationDto, ExpiryNotificationDto, PaymentNotificationDto};
 pub use position::{DebtorDto, InstalmentDto, OptionDto, PositionDto, PositionsDto};
 pub use pricing::{PricingRequestDto, QuoteDto, RefusalDto};
 

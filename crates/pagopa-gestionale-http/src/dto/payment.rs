@@ -1,7 +1,9 @@
 //! `POST …/payments`: a payment the gestionale is told about.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use pagopa_domain::{ExpiryNotification, Iupd, PaymentNotification, ReceiptDisposition, ReceiptId};
+use pagopa_domain::{
+    CancellationNotification, ExpiryNotification, Iupd, PaymentNotification, ReceiptDisposition, ReceiptId,
+};
 
 use super::{MappingError, amount, parse, parse_optional};
 
@@ -14,7 +16,7 @@ use super::{MappingError, amount, parse, parse_optional};
 ///  "iuv": "05260100000471130", "iupd": "TARI-2026-4711", "amount": 24570,
 ///  "paidAt": "2026-11-25T10:00:00Z", "disposition": "settled", "settledBy": null,
 ///  "expectedAmount": null, "otherReceipts": null, "problem": null,
-///  "pspName": "Banca Esempio S.p.A."}
+///  "pspName": "Banca Esempio S.p.A.", "needsReview": false}
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -55,6 +57,11 @@ pub struct PaymentNotificationDto {
     pub problem: Option<String>,
     /// The name of the PSP that collected the money.
     pub psp_name: String,
+    /// Whether the receipt needs an operator's review (any disposition but `settled` and
+    /// `secondary_beneficiary`): the "receipt needing review" event. Absent from older senders
+    /// (false).
+    #[serde(default)]
+    pub needs_review: bool,
 }
 
 impl PaymentNotificationDto {
@@ -92,6 +99,7 @@ impl PaymentNotificationDto {
             other_receipts,
             problem,
             psp_name: notification.psp_name.clone(),
+            needs_review: notification.disposition.needs_review(),
         }
     }
 
@@ -181,6 +189,38 @@ impl ExpiryNotificationDto {
             notice_numbers: notification.notices.iter().map(ToString::to_string).collect(),
             last_due_date: notification.last_due_date.format("%Y-%m-%d").to_string(),
             expired_at: notification.expired_at.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+        }
+    }
+}
+
+/// The body of `POST …/entes/{ente}/cancellations`: an operator cancelled a position (its
+/// notices are no longer payable). Idempotent on the Ente and the iupd.
+///
+/// ```json
+/// {"ente": "80012345676", "iupd": "TARI-2026-4711", "noticeNumbers": ["305260100000471130"],
+///  "cancelledAt": "2026-12-01T09:30:00Z"}
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CancellationNotificationDto {
+    /// The creditor Ente's fiscal code.
+    pub ente: String,
+    /// The position's iupd.
+    pub iupd: String,
+    /// Its notice numbers.
+    pub notice_numbers: Vec<String>,
+    /// When it was cancelled, RFC 3339 in UTC.
+    pub cancelled_at: String,
+}
+
+impl CancellationNotificationDto {
+    /// The body for `notification`.
+    pub fn from_notification(notification: &CancellationNotification) -> Self {
+        Self {
+            ente: notification.ente.to_string(),
+            iupd: notification.iupd.to_string(),
+            notice_numbers: notification.notices.iter().map(ToString::to_string).collect(),
+            cancelled_at: notification.cancelled_at.to_rfc3339_opts(SecondsFormat::AutoSi, true),
         }
     }
 }

@@ -467,7 +467,7 @@ fn payment_notifications_map_both_ways() {
             "iuv": "05260100000471130", "iupd": "TARI-2026-4711", "amount": 24570,
             "paidAt": "2026-11-25T10:00:00Z", "disposition": "settled", "settledBy": null,
             "expectedAmount": null, "otherReceipts": null, "problem": null,
-            "pspName": "Banca Esempio S.p.A."
+            "pspName": "Banca Esempio S.p.A.", "needsReview": false
         })
     );
     let dispositions = [
@@ -592,6 +592,19 @@ fn the_documented_examples_map() {
                 notification(ReceiptDisposition::Settled)
             );
             kinds.push("payment");
+        } else if block.get("cancelledAt").is_some() {
+            let dto: crate::dto::CancellationNotificationDto = serde_json::from_value(block).unwrap();
+            let cancellation = pagopa_domain::CancellationNotification {
+                ente: comune_id(),
+                iupd: "TARI-2026-4711".parse().unwrap(),
+                notices: vec![demo::comune_notice(2_601_000_004_711)],
+                cancelled_at: Utc.with_ymd_and_hms(2026, 12, 1, 9, 30, 0).unwrap(),
+            };
+            assert_eq!(
+                dto,
+                crate::dto::CancellationNotificationDto::from_notification(&cancellation)
+            );
+            kinds.push("cancellation");
         } else if block.get("lastDueDate").is_some() {
             let dto: ExpiryNotificationDto = serde_json::from_value(block).unwrap();
             let expiry = pagopa_domain::ExpiryNotification {
@@ -620,5 +633,16 @@ fn the_documented_examples_map() {
         }
     }
     kinds.sort_unstable();
-    assert_eq!(kinds, ["expiry", "payment", "positions", "pricing", "quote", "refusal"]);
+    assert_eq!(
+        kinds,
+        [
+            "cancellation",
+            "expiry",
+            "payment",
+            "positions",
+            "pricing",
+            "quote",
+            "refusal"
+        ]
+    );
 }

@@ -50,6 +50,14 @@ fn invalid_positions_are_protocol_errors() {
         (200, br#"{"positions": [{"iupd": "X"}]}"#, "missing field"),
         (201, b"{}", "HTTP 201, where the contract answers 200, 204 or 404"),
         (302, b"", "HTTP 302"),
+        (302, b"", "is a redirect"),
+        (200, b"<!DOCTYPE html><html><body>Login</body></html>", "an HTML page"),
+        (200, b"  <html>", "an HTML page"),
+        (200, b"{\"positions\": [", "not valid JSON"),
+        (200, b"ok", "not valid JSON"),
+        (200, b"", "the body is empty"),
+        (200, br#"{"positions": 5}"#, "wrong schema"),
+        (200, b"[]", "wrong schema"),
     ] {
         match positions(status, body) {
             Err(GestionaleError::Protocol(message)) => assert!(message.contains(words), "{status}: {message}"),
@@ -204,4 +212,35 @@ fn payment_answers() {
         parse_payment_response(301, b""),
         Err(GestionaleError::Protocol(m)) if m.contains("HTTP 301")
     ));
+}
+
+#[test]
+fn a_notice_found_on_demand_is_the_position_holding_it() {
+    let tari = demo::tari();
+    let notice = tari.options[0].notice_number.clone();
+    let body = serde_json::to_vec(&crate::dto::PositionDto::from_draft(&tari)).unwrap();
+    let comune = demo::comune();
+    assert_eq!(
+        parse_notice_response(200, &body, &comune, &notice).unwrap(),
+        Some(tari.clone())
+    );
+    assert_eq!(parse_notice_response(404, b"", &comune, &notice).unwrap(), None);
+    assert_eq!(parse_notice_response(204, b"", &comune, &notice).unwrap(), None);
+    assert!(matches!(
+        parse_notice_response(501, b"", &comune, &notice),
+        Err(GestionaleError::Unsupported)
+    ));
+    assert!(matches!(
+        failure(parse_notice_response(503, b"busy", &comune, &notice).unwrap_err()),
+        GestionaleFailure::Status { status: 503, .. }
+    ));
+    let other = demo::comune_notice(2_612_000_000_099);
+    match parse_notice_response(200, &body, &comune, &other) {
+        Err(GestionaleError::Protocol(message)) => assert!(message.contains("no option with it"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+    match parse_notice_response(200, b"<html>proxy</html>", &comune, &notice) {
+        Err(GestionaleError::Protocol(message)) => assert!(message.contains("HTML"), "{message}"),
+        other => panic!("{other:?}"),
+    }
 }

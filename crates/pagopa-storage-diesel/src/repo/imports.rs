@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use pagopa_domain::ports::{ImportRepository, ImportWrite, StorageError};
 use pagopa_domain::{DebtPosition, EnteId, ImportId, ImportRecord};
 
-use super::PositionStore;
+use super::{OutboxStore, PositionStore};
 use crate::DieselStore;
 use crate::db::{Backend, DbError, from_json, impl_for_both, to_json, to_us, with_conn, with_write_conn};
 use crate::schema::imports;
@@ -71,13 +71,20 @@ impl_for_both!(ImportWrites {
                 .iter()
                 .filter_map(|w| match w {
                     ImportWrite::Create(p) => Some(p.clone()),
-                    ImportWrite::Update(_) => None,
+                    ImportWrite::Update(_) | ImportWrite::Cancel(..) => None,
                 })
                 .collect();
             c.insert_positions(&creates, at)?;
             for write in writes {
-                if let ImportWrite::Update(p) = write {
-                    c.update_position(p, at)?;
+                match write {
+                    ImportWrite::Create(_) => {}
+                    ImportWrite::Update(p) => {
+                        c.update_position(p, at)?;
+                    }
+                    ImportWrite::Cancel(p, event) => {
+                        c.update_position(p, at)?;
+                        c.enqueue_events(std::slice::from_ref(event), at)?;
+                    }
                 }
             }
             Ok(())
@@ -93,6 +100,10 @@ impl_for_both!(ImportWrites {
             let one = self.write(|c| match write {
                 ImportWrite::Create(p) => c.insert_positions(std::slice::from_ref(p), at),
                 ImportWrite::Update(p) => c.update_position(p, at).map(|_| ()),
+                ImportWrite::Cancel(p, event) => {
+                    c.update_position(p, at)?;
+                    c.enqueue_events(std::slice::from_ref(event), at)
+                }
             });
             match one {
                 Ok(stored) => results.push(Ok(stored)),

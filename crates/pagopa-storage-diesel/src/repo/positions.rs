@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 use pagopa_domain::ports::{Page, PositionCursor, PositionQuery, PositionRepository, StorageError};
-use pagopa_domain::{DebtPosition, EnteId, FiscalCode, Iupd, NoticeNumber, TransferAccount};
+use pagopa_domain::{DebtPosition, EnteId, FiscalCode, Iupd, NoticeNumber, OutboxEvent, TransferAccount};
 
 use super::audit::{Audit, Change};
 use crate::DieselStore;
@@ -455,6 +455,23 @@ impl PositionRepository for DieselStore {
         with_write_conn!(self, |conn| {
             let at = position.updated_at;
             conn.write(|c| c.update_position(&position, at))
+        })
+    }
+
+    async fn update_with_events(
+        &self,
+        position: &DebtPosition,
+        events: &[OutboxEvent],
+    ) -> Result<DebtPosition, StorageError> {
+        use super::OutboxStore;
+        let (position, events) = (position.clone(), events.to_vec());
+        with_write_conn!(self, |conn| {
+            let at = position.updated_at;
+            conn.write(|c| {
+                let updated = c.update_position(&position, at)?;
+                c.enqueue_events(&events, at)?;
+                Ok(updated)
+            })
         })
     }
 

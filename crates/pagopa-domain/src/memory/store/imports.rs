@@ -88,6 +88,9 @@ impl ImportRepository for MemoryStore {
             .map(|write| match write {
                 ImportWrite::Create(position) => state.insert_position(position),
                 ImportWrite::Update(position) => state.update_position(position).map(|_| ()),
+                ImportWrite::Cancel(position, event) => state.update_position(position).map(|_| {
+                    state.enqueue(std::slice::from_ref(event), position.updated_at);
+                }),
             })
             .collect();
         Ok(results)
