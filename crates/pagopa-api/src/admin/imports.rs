@@ -301,10 +301,10 @@ async fn record_in_scope(operator: &Operator, state: &ApiState, raw: &str) -> Re
     Ok(record)
 }
 
-/// `GET /api/v1/admin/imports/{id}`: where a load is. Never rate-limited: poll as often as the
+/// `GET /api/v1/admin/imports/{import}`: where a load is. Never rate-limited: poll as often as the
 /// `Retry-After` of the upload says.
-#[utoipa::path(get, path = "/api/v1/admin/imports/{id}", tag = "operator", security(("api_key" = [])),
-    params(("id" = String, Path, description = "The load's id")),
+#[utoipa::path(get, path = "/api/v1/admin/imports/{import}", tag = "operator", security(("api_key" = [])),
+    params(("import" = String, Path, description = "The load's id (`imp_` and 32 hexadecimal digits)")),
     responses((status = 200, description = "The load", body = ImportDto),
         (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub(crate) async fn get_import(
@@ -316,10 +316,10 @@ pub(crate) async fn get_import(
     Ok(HttpResponse::Ok().json(dto(&record)))
 }
 
-/// `GET /api/v1/admin/imports/{id}/report`: the report so far, streamed: CSV, or a JSON array
+/// `GET /api/v1/admin/imports/{import}/report`: the report so far, streamed: CSV, or a JSON array
 /// with `Accept: application/json`.
-#[utoipa::path(get, path = "/api/v1/admin/imports/{id}/report", tag = "operator", security(("api_key" = [])),
-    params(("id" = String, Path, description = "The load's id")),
+#[utoipa::path(get, path = "/api/v1/admin/imports/{import}/report", tag = "operator", security(("api_key" = [])),
+    params(("import" = String, Path, description = "The load's id (`imp_` and 32 hexadecimal digits)")),
     responses((status = 200, description = "One line per row decided so far: row, position_id, option_index, outcome, code, message, notice_number",
             content_type = "text/csv", body = String),
         (status = 400, body = Problem), (status = 403, body = Problem),

@@ -19,6 +19,7 @@ pub(super) fn parameter(name: &str) -> Option<Value> {
         "iupd" => json!(tari.iupd.to_string()),
         "debtor" => json!(demo::DEBTOR),
         "status" => json!("valid"),
+        "import" => json!("imp_4f0c1d2e3a4b5c6d7e8f90a1b2c3d4e5"),
         "limit" => json!(20),
         _ => return None,
     })
@@ -182,7 +183,7 @@ pub(super) fn operation(method: &str, path: &str) -> (Option<Value>, Option<Valu
             }] });
             (Some(gpd), Some(import_example(false)))
         }
-        ("get", "/api/v1/admin/imports/{id}") => (None, Some(import_example(true))),
+        ("get", "/api/v1/admin/imports/{import}") => (None, Some(import_example(true))),
         ("get", "/health/live") => (None, Some(json!({ "status": "live" }))),
         ("get", "/health/ready") => (None, Some(json!({ "status": "ready", "warnings": [] }))),
         _ => (None, None),
