@@ -29,6 +29,11 @@ fn csv() -> String {
     )
 }
 
+async fn problem_of(response: actix_web::dev::ServiceResponse) -> (StatusCode, Value) {
+    let status = response.status();
+    (status, test::read_body_json(response).await)
+}
+
 #[actix_web::test]
 async fn an_upload_is_loaded_in_the_background_and_reported() {
     let world = MemoryWorld::new();
@@ -167,6 +172,24 @@ async fn an_upload_is_loaded_in_the_background_and_reported() {
     assert_eq!(
         status(test::call_service(&app, upload(OPERATOR_KEY, "text/csv", csv(), "?format=xml")).await),
         StatusCode::BAD_REQUEST
+    );
+    // A file no load could read is refused at once: unknown columns, a ZIP that is not one.
+    let refused = upload(OPERATOR_KEY, "text/csv", "position_id,colour\nX,red\n".into(), "");
+    let (code, body) = problem_of(test::call_service(&app, refused).await).await;
+    assert_eq!(
+        (code, body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_file"))
+    );
+    assert!(body["detail"].as_str().unwrap().contains("colour"), "{body}");
+    let not_zip = upload(OPERATOR_KEY, "application/zip", "null".into(), "");
+    assert_eq!(
+        status(test::call_service(&app, not_zip).await),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let not_gpd = upload(OPERATOR_KEY, "application/json", "[]".into(), "");
+    assert_eq!(
+        status(test::call_service(&app, not_gpd).await),
+        StatusCode::UNPROCESSABLE_ENTITY
     );
     assert_eq!(
         status(

@@ -144,6 +144,35 @@ fn column(name: &str) -> Option<Column> {
         .map(|c| Column::Transfer(n, c))
 }
 
+/// Checks the header line of a CSV file (its first bytes, up to the first line break), as a
+/// load would read it: the API refuses an upload whose columns cannot be loaded at once.
+///
+/// # Errors
+///
+/// [`FileError::Header`] naming what is wrong.
+pub fn check_header(head: &[u8]) -> Result<(), FileError> {
+    let end = head.iter().position(|b| *b == b'\n').map_or(head.len(), |at| at + 1);
+    let line = head[..end].strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head[..end]);
+    if line.iter().all(u8::is_ascii_whitespace) {
+        return Err(FileError::Header(
+            "the file is empty: the first line must name the columns".into(),
+        ));
+    }
+    let commas = line.iter().filter(|b| **b == b',').count();
+    let semicolons = line.iter().filter(|b| **b == b';').count();
+    let delimiter = if semicolons > commas { b';' } else { b',' };
+    let mut csv = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(line);
+    let names = csv
+        .headers()
+        .map_err(|e| FileError::Header(format!("the header line cannot be read: {e}")))?;
+    let names = csv::StringRecord::from_iter(names.iter().map(str::trim));
+    Header::parse(&names).map(|_| ())
+}
+
 /// Reads a CSV file of `ente`'s positions into `sink`.
 ///
 /// # Errors

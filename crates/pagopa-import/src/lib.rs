@@ -93,6 +93,36 @@ pub(crate) fn counting<R: Read>(inner: R, progress: &BytesRead) -> std::io::BufR
     )
 }
 
+/// Checks the first bytes of a file (up to 1 MiB) before it is accepted for a load: a CSV
+/// header with columns a load can read, JSON Lines or GPD JSON that starts as a JSON object,
+/// a ZIP (when `zip` says the sender declared one) that starts as a ZIP. What follows is judged
+/// row by row when the file is loaded.
+///
+/// # Errors
+///
+/// [`FileError`] saying why the file cannot be loaded.
+pub fn check_start(format: ImportFormat, head: &[u8], zip: bool) -> Result<(), FileError> {
+    let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let first = text.iter().find(|b| !b.is_ascii_whitespace()).copied();
+    match format {
+        ImportFormat::Csv => csv::check_header(head),
+        _ if zip || head.starts_with(b"PK\x03\x04") => {
+            if head.starts_with(b"PK\x03\x04") && format == ImportFormat::Gpd {
+                Ok(())
+            } else {
+                Err(FileError::Format("the body is not a ZIP file of a GPD load".into()))
+            }
+        }
+        ImportFormat::Jsonl | ImportFormat::Gpd if first == Some(b'{') => Ok(()),
+        ImportFormat::Jsonl => Err(FileError::Format(
+            "a JSON Lines file has a JSON object on each line".into(),
+        )),
+        ImportFormat::Gpd => Err(FileError::Format(
+            "a GPD file is a JSON object {\"paymentPositions\": […]}, plain or in a ZIP".into(),
+        )),
+    }
+}
+
 /// Remembers the position ids of a file, to refuse one that comes back after its rows ended.
 /// Ids are kept as 64-bit hashes: a million positions take about 16 MiB.
 #[derive(Debug, Default)]

@@ -123,13 +123,8 @@ fn answer(record: &ImportRecord) -> HttpResponse {
         .json(dto(record))
 }
 
-fn format_of(request: &HttpRequest, query: &UploadQuery) -> Result<ImportFormat, ApiError> {
-    if let Some(format) = &query.format {
-        return format
-            .parse()
-            .map_err(|e: String| ApiError::bad_request("invalid_query", e));
-    }
-    let media = request
+fn media_type(request: &HttpRequest) -> String {
+    request
         .headers()
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -138,7 +133,34 @@ fn format_of(request: &HttpRequest, query: &UploadQuery) -> Result<ImportFormat,
         .next()
         .unwrap_or("")
         .trim()
-        .to_ascii_lowercase();
+        .to_ascii_lowercase()
+}
+
+/// The start of the file (up to its first MiB) checked as a load would read it: 422
+/// `invalid_file` at once for a file no load could read.
+async fn check_start(part: &std::path::Path, format: ImportFormat, zip: bool) -> Result<(), ApiError> {
+    use tokio::io::AsyncReadExt;
+    let failed = |e: io::Error| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "upload_not_kept",
+            format!("the file could not be read back: {e}"),
+        )
+    };
+    let file = tokio::fs::File::open(part).await.map_err(failed)?;
+    let mut head = Vec::with_capacity(64 * 1024);
+    file.take(1024 * 1024).read_to_end(&mut head).await.map_err(failed)?;
+    pagopa_import::check_start(format, &head, zip)
+        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_file", e.to_string()))
+}
+
+fn format_of(request: &HttpRequest, query: &UploadQuery) -> Result<ImportFormat, ApiError> {
+    if let Some(format) = &query.format {
+        return format
+            .parse()
+            .map_err(|e: String| ApiError::bad_request("invalid_query", e));
+    }
+    let media = media_type(request);
     match media.as_str() {
         "text/csv" => Ok(ImportFormat::Csv),
         "application/jsonl" | "application/x-ndjson" | "application/x-jsonlines" => Ok(ImportFormat::Jsonl),
@@ -161,14 +183,15 @@ fn format_of(request: &HttpRequest, query: &UploadQuery) -> Result<ImportFormat,
     request_body(description = "The file: CSV (`text/csv`), JSON Lines (`application/jsonl`), or a pagoPA GPD file (`application/json`, or `application/zip` with one entry); docs/imports.md",
         content(
             (String = "text/csv"),
-            (String = "application/jsonl"),
+            (serde_json::Value = "application/jsonl"),
             (serde_json::Value = "application/json"),
             (Vec<u8> = "application/zip"),
         )),
     responses((status = 202, description = "Received; `Location` is the load, `Retry-After` when to look", body = ImportDto),
         (status = 200, description = "This file was loaded before: that load", body = ImportDto),
         (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 413, description = "`too_large`", body = Problem), (status = 415, body = Problem)))]
+        (status = 413, description = "`too_large`", body = Problem), (status = 415, body = Problem),
+        (status = 422, description = "`invalid_file`: the file's start is not what a load can read (a CSV header with unknown columns, not JSON, not a ZIP)", body = Problem)))]
 pub(crate) async fn upload_import(
     operator: Operator,
     state: web::Data<ApiState>,
@@ -210,6 +233,11 @@ pub(crate) async fn upload_import(
     if bytes == 0 {
         let _ = tokio::fs::remove_file(&part).await;
         return Err(ApiError::bad_request("empty_body", "the file is empty"));
+    }
+    let zip = media_type(&request) == "application/zip";
+    if let Err(error) = check_start(&part, format, zip).await {
+        let _ = tokio::fs::remove_file(&part).await;
+        return Err(error);
     }
     let first = state
         .ports
