@@ -152,7 +152,15 @@ fn column(name: &str) -> Option<Column> {
 /// [`FileError::Header`] naming what is wrong.
 pub fn check_header(head: &[u8]) -> Result<(), FileError> {
     let end = head.iter().position(|b| *b == b'\n').map_or(head.len(), |at| at + 1);
-    let line = head[..end].strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head[..end]);
+    let (line, delimiter) = header_line(&head[..end])?;
+    let mut csv = reader_of(delimiter, line);
+    header_of(&mut csv).map(|_| ())
+}
+
+/// The header line without its byte-order mark, and the delimiter it uses: `;` when it has
+/// more semicolons than commas.
+fn header_line(first: &[u8]) -> Result<(&[u8], u8), FileError> {
+    let line = first.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(first);
     if line.iter().all(u8::is_ascii_whitespace) {
         return Err(FileError::Header(
             "the file is empty: the first line must name the columns".into(),
@@ -160,17 +168,23 @@ pub fn check_header(head: &[u8]) -> Result<(), FileError> {
     }
     let commas = line.iter().filter(|b| **b == b',').count();
     let semicolons = line.iter().filter(|b| **b == b';').count();
-    let delimiter = if semicolons > commas { b';' } else { b',' };
-    let mut csv = csv::ReaderBuilder::new()
+    Ok((line, if semicolons > commas { b';' } else { b',' }))
+}
+
+fn reader_of<R: Read>(delimiter: u8, input: R) -> csv::Reader<R> {
+    csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(true)
         .flexible(true)
-        .from_reader(line);
+        .from_reader(input)
+}
+
+fn header_of<R: Read>(csv: &mut csv::Reader<R>) -> Result<Header, FileError> {
     let names = csv
         .headers()
         .map_err(|e| FileError::Header(format!("the header line cannot be read: {e}")))?;
     let names = csv::StringRecord::from_iter(names.iter().map(str::trim));
-    Header::parse(&names).map(|_| ())
+    Header::parse(&names)
 }
 
 /// Reads a CSV file of `ente`'s positions into `sink`.
@@ -183,25 +197,9 @@ pub fn check_header(head: &[u8]) -> Result<(), FileError> {
 pub fn read(mut reader: impl BufRead, ente: &Ente, sink: &mut Sink<'_>) -> Result<(), FileError> {
     let mut first = Vec::new();
     reader.read_until(b'\n', &mut first)?;
-    let line = first.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&first).to_vec();
-    if line.iter().all(u8::is_ascii_whitespace) {
-        return Err(FileError::Header(
-            "the file is empty: the first line must name the columns".into(),
-        ));
-    }
-    let commas = line.iter().filter(|b| **b == b',').count();
-    let semicolons = line.iter().filter(|b| **b == b';').count();
-    let delimiter = if semicolons > commas { b';' } else { b',' };
-    let mut csv = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(std::io::Cursor::new(line).chain(reader));
-    let names = csv
-        .headers()
-        .map_err(|e| FileError::Header(format!("the header line cannot be read: {e}")))?;
-    let names = csv::StringRecord::from_iter(names.iter().map(str::trim));
-    let header = Header::parse(&names)?;
+    let (line, delimiter) = header_line(&first)?;
+    let mut csv = reader_of(delimiter, std::io::Cursor::new(line.to_vec()).chain(reader));
+    let header = header_of(&mut csv)?;
     let mut seen = SeenIds::default();
     let mut pending: Option<Pending> = None;
     let mut record = csv::ByteRecord::new();
