@@ -186,6 +186,18 @@ async fn an_upload_is_loaded_in_the_background_and_reported() {
         status(test::call_service(&app, not_zip).await),
         StatusCode::UNPROCESSABLE_ENTITY
     );
+    let mismatch = upload(OPERATOR_KEY, "text/csv", "{}".into(), "?format=gpd");
+    assert_eq!(
+        status(test::call_service(&app, mismatch).await),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
+    let octets = upload(
+        OPERATOR_KEY,
+        "application/octet-stream",
+        "position_id\nX\n".into(),
+        "?format=csv",
+    );
+    assert_eq!(status(test::call_service(&app, octets).await), StatusCode::ACCEPTED);
     let not_gpd = upload(OPERATOR_KEY, "application/json", "[]".into(), "");
     assert_eq!(
         status(test::call_service(&app, not_gpd).await),

@@ -154,22 +154,34 @@ async fn check_start(part: &std::path::Path, format: ImportFormat, zip: bool) ->
         .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_file", e.to_string()))
 }
 
+/// The format of an upload: its content type's, or `?format=` for a content type that does not
+/// say (`application/octet-stream`, …). A `format` that contradicts the content type is refused.
 fn format_of(request: &HttpRequest, query: &UploadQuery) -> Result<ImportFormat, ApiError> {
-    if let Some(format) = &query.format {
-        return format
-            .parse()
-            .map_err(|e: String| ApiError::bad_request("invalid_query", e));
-    }
     let media = media_type(request);
-    match media.as_str() {
-        "text/csv" => Ok(ImportFormat::Csv),
-        "application/jsonl" | "application/x-ndjson" | "application/x-jsonlines" => Ok(ImportFormat::Jsonl),
-        "application/json" | "application/zip" => Ok(ImportFormat::Gpd),
-        other => Err(ApiError::new(
+    let declared = match media.as_str() {
+        "text/csv" => Some(ImportFormat::Csv),
+        "application/jsonl" | "application/x-ndjson" | "application/x-jsonlines" => Some(ImportFormat::Jsonl),
+        "application/json" | "application/zip" => Some(ImportFormat::Gpd),
+        _ => None,
+    };
+    let asked = query
+        .format
+        .as_deref()
+        .map(str::parse::<ImportFormat>)
+        .transpose()
+        .map_err(|e| ApiError::bad_request("invalid_query", e))?;
+    match (declared, asked) {
+        (Some(declared), Some(asked)) if declared != asked => Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!("the body is {media}, which is not a {} file", asked.as_str()),
+        )),
+        (Some(format), _) | (None, Some(format)) => Ok(format),
+        (None, None) => Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
             format!(
-                "a load is text/csv, application/jsonl, or application/json or application/zip for GPD files, not {other:?}"
+                "a load is text/csv, application/jsonl, or application/json or application/zip for GPD files, not {media:?}"
             ),
         )),
     }
@@ -179,7 +191,7 @@ fn format_of(request: &HttpRequest, query: &UploadQuery) -> Result<ImportFormat,
 #[utoipa::path(post, path = "/api/v1/admin/entes/{ente}/imports", tag = "operator", security(("api_key" = [])),
     params(("ente" = String, Path, description = "The Ente's fiscal code"),
         ("dry_run" = Option<bool>, Query, description = "Validate and report only"),
-        ("format" = Option<String>, Query, description = "`csv`, `jsonl` or `gpd`, when the content type does not say")),
+        ("format" = Option<String>, Query, description = "`csv`, `jsonl` or `gpd`, for a content type that does not say (`application/octet-stream`); one that contradicts the content type is 415")),
     request_body(description = "The file: CSV (`text/csv`), JSON Lines (`application/jsonl`), or a pagoPA GPD file (`application/json`, or `application/zip` with one entry); docs/imports.md",
         content(
             (String = "text/csv"),
