@@ -189,7 +189,7 @@ async fn an_upload_is_loaded_in_the_background_and_reported() {
     let mismatch = upload(OPERATOR_KEY, "text/csv", "{}".into(), "?format=gpd");
     assert_eq!(
         status(test::call_service(&app, mismatch).await),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE
+        StatusCode::UNPROCESSABLE_ENTITY
     );
     let octets = upload(
         OPERATOR_KEY,

@@ -172,8 +172,8 @@ fn format_of(request: &HttpRequest, query: &UploadQuery) -> Result<ImportFormat,
         .map_err(|e| ApiError::bad_request("invalid_query", e))?;
     match (declared, asked) {
         (Some(declared), Some(asked)) if declared != asked => Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "format_mismatch",
             format!("the body is {media}, which is not a {} file", asked.as_str()),
         )),
         (Some(format), _) | (None, Some(format)) => Ok(format),
@@ -191,7 +191,7 @@ fn format_of(request: &HttpRequest, query: &UploadQuery) -> Result<ImportFormat,
 #[utoipa::path(post, path = "/api/v1/admin/entes/{ente}/imports", tag = "operator", security(("api_key" = [])),
     params(("ente" = String, Path, description = "The Ente's fiscal code"),
         ("dry_run" = Option<bool>, Query, description = "Validate and report only"),
-        ("format" = Option<String>, Query, description = "`csv`, `jsonl` or `gpd`, for a content type that does not say (`application/octet-stream`); one that contradicts the content type is 415")),
+        ("format" = Option<String>, Query, description = "`csv`, `jsonl` or `gpd`, for a content type that does not say (`application/octet-stream`); one that contradicts the content type is 422 `format_mismatch`")),
     request_body(description = "The file: CSV (`text/csv`), JSON Lines (`application/jsonl`), or a pagoPA GPD file (`application/json`, or `application/zip` with one entry); docs/imports.md",
         content(
             (String = "text/csv"),

@@ -108,6 +108,7 @@ fn parameter_schema(name: &str, location: &str) -> Option<Value> {
             json!({ "type": "string", "pattern": ID, "minLength": 1, "maxLength": 35 })
         }
         "id" if location == "path" => return None,
+        "format" => json!({ "type": "string", "enum": ["csv", "jsonl", "gpd"] }),
         "import" => json!({ "type": "string", "pattern": "^imp_[0-9a-f]{32}$", "minLength": 36, "maxLength": 36 }),
         "debtor" => {
             json!({ "type": "string", "pattern": "^([A-Za-z]{6}[0-9LMNPQRSTUVlmnpqrstuv]{2}[A-Za-z][0-9LMNPQRSTUVlmnpqrstuv]{2}[A-Za-z][0-9LMNPQRSTUVlmnpqrstuv]{3}[A-Za-z]|[0-9]{11})$", "minLength": 11, "maxLength": 16 })
