@@ -111,8 +111,10 @@ impl ReceiptOutcome {
     }
 }
 
-/// How often a receipt is retried after a concurrent change to its position.
-const RECEIPT_ATTEMPTS: usize = 5;
+/// How often a receipt is retried after a concurrent change to its position. Each round of
+/// contenders has one winner, so this bounds how many receipts for one position may race: the
+/// Node sends one per option and retries, and a plan has at most a few dozen options.
+const RECEIPT_ATTEMPTS: usize = 32;
 
 /// The Node's operations.
 #[derive(Clone, Debug)]
