@@ -1,14 +1,14 @@
 //! Applying a file: a reader thread turns it into items, this task hands them in batches to the
 //! domain's [`Imports`] service, appends the report, and records the progress after each batch.
-//! A load resumed after a crash starts after the last recorded row: the batch in flight when it
-//! stopped is decided again, and since every decision is idempotent, its positions (committed or
-//! not) end up as the file says, never half written.
+//! A load resumed after a crash starts after the last recorded row: the batches in flight when
+//! it stopped (two at most) are decided again, and since every decision is idempotent, their
+//! positions (committed or not) end up as the file says, never half written.
 
 use std::path::{Path, PathBuf};
 
 use chrono::Duration;
 use pagopa_domain::ports::Ports;
-use pagopa_domain::services::{BatchPlan, IMPORT_BATCH, Imports};
+use pagopa_domain::services::{IMPORT_BATCH, Imports};
 use pagopa_domain::{DomainError, ImportItem, ImportRecord, ImportStatus};
 use tokio::sync::mpsc;
 
@@ -44,6 +44,18 @@ pub enum RunError {
     /// The report could not be written; the load can be resumed.
     #[error("the report cannot be written: {0}")]
     Report(#[source] std::io::Error),
+}
+
+/// A batch being written, on a task of its own.
+type Writing = tokio::task::JoinHandle<Result<Vec<pagopa_domain::ReportLine>, DomainError>>;
+/// A progress record being saved.
+type Saving = tokio::task::JoinHandle<Result<(), pagopa_domain::ports::StorageError>>;
+
+/// A write or save task that panicked or was cancelled: the load stops and can be resumed.
+fn stopped(error: tokio::task::JoinError) -> DomainError {
+    DomainError::from(pagopa_domain::ports::StorageError::Unavailable(
+        format!("a bulk load's write stopped: {error}").into(),
+    ))
 }
 
 enum Message {
@@ -140,11 +152,13 @@ impl Runner {
                 .map_err(|e| RunError::Report(std::io::Error::other(e)))?
         };
 
-        // Batch N is written while batch N+1 is read and decided: the writer thread and this
-        // one work at the same time.
+        // Three things overlap: batch N is written (its rows built, then the SQLite writer),
+        // batch N+1 is read and decided, and the progress of batch N-1 is recorded. The
+        // writer goes from one write to the next without waiting for this task.
         let skip_through = record.checkpoint_row;
         let mut ended = None;
-        let mut pending: Option<BatchPlan> = None;
+        let mut writing: Option<(Writing, u64)> = None;
+        let mut saving: Option<Saving> = None;
         loop {
             let mut batch = Vec::with_capacity(IMPORT_BATCH);
             while ended.is_none() && batch.len() < IMPORT_BATCH {
@@ -155,33 +169,22 @@ impl Runner {
                     None => ended = Some(Err(FileError::Format("the file reader stopped unexpectedly".into()))),
                 }
             }
-            if batch.is_empty() && pending.is_none() {
+            if batch.is_empty() && writing.is_none() {
                 break;
             }
-            let plan = async {
-                if batch.is_empty() {
-                    Ok(None)
-                } else {
-                    self.imports
-                        .plan_batch(&ente, &beneficiaries, batch, record.dry_run)
-                        .await
-                        .map(Some)
-                }
+            let next = if batch.is_empty() {
+                None
+            } else {
+                let plan = self
+                    .imports
+                    .plan_batch(&ente, &beneficiaries, batch, record.dry_run)
+                    .await?;
+                let last_row = plan.last_row();
+                let imports = self.imports.clone();
+                Some((tokio::spawn(async move { imports.write_batch(plan).await }), last_row))
             };
-            let write = async {
-                match pending.take() {
-                    Some(plan) => {
-                        let last_row = plan.last_row();
-                        self.imports
-                            .write_batch(plan)
-                            .await
-                            .map(|lines| Some((lines, last_row)))
-                    }
-                    None => Ok(None),
-                }
-            };
-            let (written, planned) = tokio::join!(write, plan);
-            if let Some((lines, last_row)) = written? {
+            if let Some((task, last_row)) = writing.take() {
+                let lines = task.await.map_err(stopped)??;
                 let accepted = lines.iter().filter(|l| l.outcome.is_accepted()).count() as u64;
                 record.report_bytes = writer.append(&lines).map_err(RunError::Report)?;
                 record.rows_read += lines.len() as u64;
@@ -189,11 +192,11 @@ impl Runner {
                 record.rejected += lines.len() as u64 - accepted;
                 record.checkpoint_row = record.checkpoint_row.max(last_row);
                 record.lease_until = Some(self.ports.clock.now() + self.lease);
-                self.ports
-                    .imports
-                    .save_import(&record)
-                    .await
-                    .map_err(DomainError::from)?;
+                if let Some(previous) = saving.take() {
+                    previous.await.map_err(stopped)?.map_err(DomainError::from)?;
+                }
+                let (imports, snapshot) = (self.ports.imports.clone(), record.clone());
+                saving = Some(tokio::spawn(async move { imports.save_import(&snapshot).await }));
                 progress(&Progress {
                     rows: record.rows_read,
                     accepted: record.accepted,
@@ -202,7 +205,10 @@ impl Runner {
                     bytes_total,
                 });
             }
-            pending = planned?;
+            writing = next;
+        }
+        if let Some(previous) = saving.take() {
+            previous.await.map_err(stopped)?.map_err(DomainError::from)?;
         }
         drop(receiver);
         let _ = reader.join();

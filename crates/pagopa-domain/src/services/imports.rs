@@ -2,7 +2,8 @@
 //! ones (create, update, leave, cancel or refuse), allocating missing notice numbers, and
 //! writing the batch. Reading files and keeping the report are the adapters' part.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
 
 use crate::error::DomainError;
 use crate::model::{
@@ -15,10 +16,42 @@ use crate::value::{EnteId, NoticeLayout, NoticeNumber, NoticeNumberError};
 /// The positions a batch of a load decides at most; adapters send batches of this size.
 pub const IMPORT_BATCH: usize = 1000;
 
+/// How many full batches' worth of IUV bases a load takes at once: the next batches are then
+/// decided without waiting for the write in progress (the allocation is a write too). Bases
+/// taken and not used when the load ends are skipped, as after any failed allocation.
+const PREFETCH_BATCHES: usize = 8;
+
 /// Applies bulk loads.
 #[derive(Clone, Debug)]
 pub struct Imports {
     ports: Ports,
+    prefetched: Arc<Mutex<Prefetched>>,
+}
+
+/// IUV bases taken ahead for one Ente and layout.
+#[derive(Debug, Default)]
+struct Prefetched {
+    owner: Option<(EnteId, NoticeLayout)>,
+    bases: VecDeque<u64>,
+}
+
+impl Prefetched {
+    /// Up to `count` bases of `owner`, in order.
+    fn take(&mut self, owner: &(EnteId, NoticeLayout), count: usize) -> Vec<u64> {
+        if self.owner.as_ref() != Some(owner) {
+            return Vec::new();
+        }
+        let count = count.min(self.bases.len());
+        self.bases.drain(..count).collect()
+    }
+
+    fn keep(&mut self, owner: (EnteId, NoticeLayout), bases: impl IntoIterator<Item = u64>) {
+        if self.owner.as_ref() != Some(&owner) {
+            self.owner = Some(owner);
+            self.bases.clear();
+        }
+        self.bases.extend(bases);
+    }
 }
 
 /// A batch decided and not written yet ([`Imports::plan_batch`]).
@@ -57,7 +90,10 @@ enum Decision {
 impl Imports {
     /// The use case over `ports`.
     pub fn new(ports: Ports) -> Self {
-        Self { ports }
+        Self {
+            ports,
+            prefetched: Arc::default(),
+        }
     }
 
     /// The Enti a load's transfers may credit: every Ente configured here.
@@ -255,11 +291,7 @@ impl Imports {
         if needed == 0 {
             return Ok(());
         }
-        let bases = self
-            .ports
-            .iuv
-            .next_bases(&ente.id, ente.notice_layout, needed as u64)
-            .await?;
+        let bases = self.bases(ente, needed).await?;
         let mut bases = bases.into_iter();
         for decision in decisions.iter_mut() {
             let Decision::Write(write, _, pending) = decision else {
@@ -280,6 +312,45 @@ impl Imports {
             }
         }
         Ok(())
+    }
+}
+
+impl Imports {
+    /// `needed` unused IUV bases of `ente`, in increasing order: taken ahead for a full batch
+    /// (see [`PREFETCH_BATCHES`]), exactly for a smaller one.
+    async fn bases(&self, ente: &Ente, needed: usize) -> Result<Vec<u64>, DomainError> {
+        let owner = (ente.id.clone(), ente.notice_layout);
+        let mut bases = self.prefetched_bases(&owner, needed);
+        let missing = needed - bases.len();
+        if missing == 0 {
+            return Ok(bases);
+        }
+        let ahead = if needed >= IMPORT_BATCH {
+            PREFETCH_BATCHES * IMPORT_BATCH
+        } else {
+            0
+        };
+        let mut taken = self
+            .ports
+            .iuv
+            .next_bases(&ente.id, ente.notice_layout, (missing + ahead) as u64)
+            .await?;
+        let surplus = taken.split_off(missing.min(taken.len()));
+        bases.extend(taken);
+        if !surplus.is_empty() {
+            self.prefetched
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .keep(owner, surplus);
+        }
+        Ok(bases)
+    }
+
+    fn prefetched_bases(&self, owner: &(EnteId, NoticeLayout), count: usize) -> Vec<u64> {
+        self.prefetched
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take(owner, count)
     }
 }
 

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use pagopa_domain::ports::{ImportRepository, ImportWrite, StorageError};
 use pagopa_domain::{DebtPosition, EnteId, ImportId, ImportRecord};
 
+use super::positions::NewPositions;
 use super::{OutboxStore, PositionStore};
 use crate::DieselStore;
 use crate::db::{Backend, DbError, from_json, impl_for_both, to_json, to_us, with_conn, with_write_conn};
@@ -45,6 +46,7 @@ trait ImportWrites {
     fn write_batch(
         &mut self,
         writes: &[ImportWrite],
+        new: NewPositions,
         at: DateTime<Utc>,
     ) -> Result<Vec<Result<(), StorageError>>, DbError>;
     fn claim(&mut self, id: &str, worker: &str, now: i64, until: i64) -> Result<Option<ImportRecord>, DbError>;
@@ -65,16 +67,9 @@ fn is_position_failure(error: &DbError) -> bool {
 }
 
 impl_for_both!(ImportWrites {
-    fn write_batch(&mut self, writes: &[ImportWrite], at: DateTime<Utc>) -> Result<Vec<Result<(), StorageError>>, DbError> {
+    fn write_batch(&mut self, writes: &[ImportWrite], new: NewPositions, at: DateTime<Utc>) -> Result<Vec<Result<(), StorageError>>, DbError> {
         let all_at_once = self.write(|c| {
-            let creates: Vec<DebtPosition> = writes
-                .iter()
-                .filter_map(|w| match w {
-                    ImportWrite::Create(p) => Some(p.clone()),
-                    ImportWrite::Update(_) | ImportWrite::Cancel(..) => None,
-                })
-                .collect();
-            c.insert_positions(&creates, at)?;
+            c.insert_new_positions(new, at)?;
             for write in writes {
                 match write {
                     ImportWrite::Create(_) => {}
@@ -232,8 +227,18 @@ impl ImportRepository for DieselStore {
     }
 
     async fn commit_import_batch(&self, writes: &[ImportWrite]) -> Result<Vec<Result<(), StorageError>>, StorageError> {
+        // The new positions' rows (their JSON documents above all) are built here, on the
+        // caller's thread while the writer is still busy with the previous batch.
+        let creates: Vec<DebtPosition> = writes
+            .iter()
+            .filter_map(|w| match w {
+                ImportWrite::Create(p) => Some(p.clone()),
+                ImportWrite::Update(_) | ImportWrite::Cancel(..) => None,
+            })
+            .collect();
+        let new = NewPositions::of(&creates).map_err(StorageError::from)?;
         let writes = writes.to_vec();
         let at = writes.iter().map(|w| w.position().updated_at).max().unwrap_or_default();
-        with_write_conn!(self, |conn| { conn.write_batch(&writes, at) })
+        with_write_conn!(self, |conn| { conn.write_batch(&writes, new, at) })
     }
 }

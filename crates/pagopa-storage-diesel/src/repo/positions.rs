@@ -17,14 +17,16 @@ use crate::schema::{payment_options, positions, transfers};
 
 /// Rows per INSERT statement: well inside SQLite's 32 766 and PostgreSQL's 65 535 binds.
 const ROWS_PER_STATEMENT: usize = 500;
+/// The smaller statement SQLite keeps prepared, for what is left after the large ones.
+const ROWS_PER_SMALL_STATEMENT: usize = 50;
 
 #[derive(Insertable, AsChangeset)]
 #[diesel(table_name = positions, treat_none_as_default_value = false)]
-pub(crate) struct PositionRow<'a> {
-    ente: &'a str,
-    iupd: &'a str,
-    debtor: Option<&'a str>,
-    status: &'a str,
+pub(crate) struct PositionRow {
+    ente: String,
+    iupd: String,
+    debtor: Option<String>,
+    status: String,
     version: i64,
     created_at_us: i64,
     updated_at_us: i64,
@@ -34,35 +36,35 @@ pub(crate) struct PositionRow<'a> {
 
 #[derive(Insertable)]
 #[diesel(table_name = payment_options, treat_none_as_default_value = false)]
-pub(crate) struct OptionRow<'a> {
-    ente: &'a str,
-    notice_number: &'a str,
+pub(crate) struct OptionRow {
+    ente: String,
+    notice_number: String,
     iuv: String,
-    iupd: &'a str,
+    iupd: String,
     amount_cents: i64,
     due_date: String,
     instalment: Option<i32>,
-    paid_receipt_id: Option<&'a str>,
+    paid_receipt_id: Option<String>,
 }
 
 #[derive(Insertable)]
 #[diesel(table_name = transfers, treat_none_as_default_value = false)]
-pub(crate) struct TransferRow<'a> {
-    ente: &'a str,
+pub(crate) struct TransferRow {
+    ente: String,
     iuv: String,
     transfer_id: i32,
-    beneficiary: &'a str,
+    beneficiary: String,
     amount_cents: i64,
-    iban: Option<&'a str>,
+    iban: Option<String>,
     category: String,
 }
 
-fn position_row(position: &DebtPosition) -> Result<PositionRow<'_>, DbError> {
+fn position_row(position: &DebtPosition) -> Result<PositionRow, DbError> {
     Ok(PositionRow {
-        ente: position.ente.as_str(),
-        iupd: position.iupd.as_str(),
-        debtor: position.debtor.id.fiscal_code().map(FiscalCode::as_str),
-        status: position.status.as_str(),
+        ente: position.ente.to_string(),
+        iupd: position.iupd.to_string(),
+        debtor: position.debtor.id.fiscal_code().map(|code| code.as_str().to_owned()),
+        status: position.status.as_str().to_owned(),
         version: to_i64(position.version)?,
         created_at_us: to_us(position.created_at),
         updated_at_us: to_us(position.updated_at),
@@ -71,31 +73,31 @@ fn position_row(position: &DebtPosition) -> Result<PositionRow<'_>, DbError> {
     })
 }
 
-fn child_rows<'a>(
-    position: &'a DebtPosition,
-    options: &mut Vec<OptionRow<'a>>,
-    transfer_rows: &mut Vec<TransferRow<'a>>,
+fn child_rows(
+    position: &DebtPosition,
+    options: &mut Vec<OptionRow>,
+    transfer_rows: &mut Vec<TransferRow>,
 ) -> Result<(), DbError> {
     for option in &position.options {
         options.push(OptionRow {
-            ente: position.ente.as_str(),
-            notice_number: option.notice_number.as_str(),
+            ente: position.ente.to_string(),
+            notice_number: option.notice_number.to_string(),
             iuv: option.notice_number.iuv().to_string(),
-            iupd: position.iupd.as_str(),
+            iupd: position.iupd.to_string(),
             amount_cents: to_i64(option.amount.cents())?,
             due_date: date_text(option.due_date),
             instalment: option.instalment.map(|i| i32::from(i.number)),
-            paid_receipt_id: option.payment.as_ref().map(|p| p.receipt_id.as_str()),
+            paid_receipt_id: option.payment.as_ref().map(|p| p.receipt_id.to_string()),
         });
         for transfer in &option.transfers {
             transfer_rows.push(TransferRow {
-                ente: position.ente.as_str(),
+                ente: position.ente.to_string(),
                 iuv: option.notice_number.iuv().to_string(),
                 transfer_id: i32::from(transfer.id),
-                beneficiary: transfer.ente.as_str(),
+                beneficiary: transfer.ente.to_string(),
                 amount_cents: to_i64(transfer.amount.cents())?,
                 iban: match &transfer.account {
-                    TransferAccount::Iban { iban, .. } => Some(iban.as_str()),
+                    TransferAccount::Iban { iban, .. } => Some(iban.to_string()),
                     TransferAccount::Stamp(_) => None,
                 },
                 category: transfer.category.to_string(),
@@ -106,14 +108,14 @@ fn child_rows<'a>(
 }
 
 /// The rows of some positions, ready to insert.
-pub(crate) struct Rows<'a> {
-    positions: Vec<PositionRow<'a>>,
-    options: Vec<OptionRow<'a>>,
-    transfers: Vec<TransferRow<'a>>,
+pub(crate) struct Rows {
+    positions: Vec<PositionRow>,
+    options: Vec<OptionRow>,
+    transfers: Vec<TransferRow>,
 }
 
-impl<'a> Rows<'a> {
-    fn of(list: &'a [DebtPosition]) -> Result<Self, DbError> {
+impl Rows {
+    fn of(list: &[DebtPosition]) -> Result<Self, DbError> {
         let mut rows = Rows {
             positions: Vec::with_capacity(list.len()),
             options: Vec::new(),
@@ -127,6 +129,55 @@ impl<'a> Rows<'a> {
     }
 }
 
+/// New positions turned into rows, with what the audit log will say of them: built before the
+/// write (by a bulk load, off the SQLite writer thread, which then only inserts).
+pub(crate) struct NewPositions {
+    rows: Rows,
+    created: Option<Created>,
+}
+
+impl NewPositions {
+    pub(crate) fn of(list: &[DebtPosition]) -> Result<Self, DbError> {
+        Ok(Self {
+            rows: Rows::of(list)?,
+            created: Created::of(list),
+        })
+    }
+}
+
+/// The audit entry of an insert: one per position for a single creation; one for the whole
+/// batch of an import, which can hold a million positions (each keeps its own created_at).
+pub(crate) struct Created {
+    entity: &'static str,
+    key: String,
+    status: Option<&'static str>,
+}
+
+impl Created {
+    fn of(list: &[DebtPosition]) -> Option<Self> {
+        match list {
+            [position] => Some(Self {
+                entity: "position",
+                key: format!("{}/{}", position.ente, position.iupd),
+                status: Some(position.status.as_str()),
+            }),
+            [first, .., last] => Some(Self {
+                entity: "import",
+                key: format!(
+                    "{}/{}..{}/{} ({} positions)",
+                    first.ente,
+                    first.iupd,
+                    last.ente,
+                    last.iupd,
+                    list.len()
+                ),
+                status: None,
+            }),
+            [] => None,
+        }
+    }
+}
+
 fn decode(version: i64, document: &str) -> Result<DebtPosition, DbError> {
     let mut position: DebtPosition = from_json(document)?;
     position.version = to_u64(version)?;
@@ -135,7 +186,7 @@ fn decode(version: i64, document: &str) -> Result<DebtPosition, DbError> {
 
 /// Writing prepared rows: the one place the backends differ for positions.
 pub(crate) trait InsertRows {
-    fn insert_rows(&mut self, rows: Rows<'_>) -> Result<(), DbError>;
+    fn insert_rows(&mut self, rows: Rows) -> Result<(), DbError>;
     /// Readies the connection for a large import.
     fn prepare_import(&mut self) -> Result<(), DbError>;
 }
@@ -147,22 +198,43 @@ impl InsertRows for diesel::sqlite::SqliteConnection {
         Ok(self.batch_execute("PRAGMA cache_size = -65536")?)
     }
 
-    /// Multi-row INSERT statements.
-    fn insert_rows(&mut self, rows: Rows<'_>) -> Result<(), DbError> {
-        for chunk in rows.positions.chunks(ROWS_PER_STATEMENT) {
-            diesel::insert_into(positions::table).values(chunk).execute(self)?;
-        }
-        for chunk in rows.options.chunks(ROWS_PER_STATEMENT) {
-            diesel::insert_into(payment_options::table)
-                .values(chunk)
-                .execute(self)?;
-        }
-        for chunk in rows.transfers.chunks(ROWS_PER_STATEMENT) {
-            diesel::insert_into(transfers::table).values(chunk).execute(self)?;
-        }
+    /// Multi-row INSERT statements, prepared once per connection (see [`insert_prepared`]).
+    fn insert_rows(&mut self, rows: Rows) -> Result<(), DbError> {
+        insert_prepared!(self, positions::table, rows.positions);
+        insert_prepared!(self, payment_options::table, rows.options);
+        insert_prepared!(self, transfers::table, rows.transfers);
         Ok(())
     }
 }
+
+/// Inserts the rows `$rows` into `$table` on SQLite with statements the connection prepares
+/// once and keeps: chunks of [`ROWS_PER_STATEMENT`] rows, then of [`ROWS_PER_SMALL_STATEMENT`],
+/// as fixed-size arrays (diesel caches a multi-row INSERT only for those; one of any other
+/// length is parsed again each time, which took a sixth of a bulk load's writer), then what is
+/// left in one statement.
+macro_rules! insert_prepared {
+    ($conn:expr, $table:expr, $rows:expr) => {{
+        let mut large = $rows.chunks_exact(ROWS_PER_STATEMENT);
+        for chunk in &mut large {
+            match <&[_; ROWS_PER_STATEMENT]>::try_from(chunk) {
+                Ok(array) => diesel::insert_into($table).values(array).execute($conn)?,
+                Err(_) => diesel::insert_into($table).values(chunk).execute($conn)?,
+            };
+        }
+        let mut small = large.remainder().chunks_exact(ROWS_PER_SMALL_STATEMENT);
+        for chunk in &mut small {
+            match <&[_; ROWS_PER_SMALL_STATEMENT]>::try_from(chunk) {
+                Ok(array) => diesel::insert_into($table).values(array).execute($conn)?,
+                Err(_) => diesel::insert_into($table).values(chunk).execute($conn)?,
+            };
+        }
+        let rest = small.remainder();
+        if !rest.is_empty() {
+            diesel::insert_into($table).values(rest).execute($conn)?;
+        }
+    }};
+}
+use insert_prepared;
 
 impl InsertRows for diesel::pg::PgConnection {
     fn prepare_import(&mut self) -> Result<(), DbError> {
@@ -171,7 +243,7 @@ impl InsertRows for diesel::pg::PgConnection {
 
     /// `COPY … FROM STDIN` in binary format: PostgreSQL's fastest load path, still inside the
     /// caller's transaction and still checked against every constraint.
-    fn insert_rows(&mut self, rows: Rows<'_>) -> Result<(), DbError> {
+    fn insert_rows(&mut self, rows: Rows) -> Result<(), DbError> {
         diesel::copy_from(positions::table)
             .from_insertable(&rows.positions)
             .execute(self)?;
@@ -189,6 +261,10 @@ impl InsertRows for diesel::pg::PgConnection {
 pub(crate) trait PositionStore {
     /// Inserts positions with their options and transfers, in statements of many rows.
     fn insert_positions(&mut self, positions: &[DebtPosition], at: DateTime<Utc>) -> Result<(), DbError>;
+    /// Positions already turned into rows (see [`NewPositions`]).
+    fn insert_new_positions(&mut self, new: NewPositions, at: DateTime<Utc>) -> Result<(), DbError>;
+    /// The audit entry of an insert.
+    fn audit_created(&mut self, created: &Option<Created>, at: DateTime<Utc>) -> Result<(), DbError>;
     /// One position.
     fn load_position(&mut self, ente: &str, iupd: &str) -> Result<Option<DebtPosition>, DbError>;
     /// The stored positions among `iupds` of one Ente.
@@ -219,19 +295,21 @@ impl_for_both!(PositionStore {
                 receiver.into_iter().try_for_each(|rows| self.insert_rows(rows?))
             })?;
         }
-        // One entry per position for a single creation; one for the whole batch of an import,
-        // which can hold a million positions (each keeps its own created_at).
-        match list {
-            [position] => {
-                let key = format!("{}/{}", position.ente, position.iupd);
-                let created = Change { entity: "position", key: &key, action: "created", from: None, to: Some(position.status.as_str()) };
-                self.audit(at, &[created])
-            }
-            [first, .., last] => {
-                let key = format!("{}/{}..{}/{} ({} positions)", first.ente, first.iupd, last.ente, last.iupd, list.len());
-                self.audit(at, &[Change { entity: "import", key: &key, action: "created", from: None, to: None }])
-            }
-            [] => Ok(()),
+        self.audit_created(&Created::of(list), at)
+    }
+
+    fn insert_new_positions(&mut self, new: NewPositions, at: DateTime<Utc>) -> Result<(), DbError> {
+        if new.rows.positions.len() > ROWS_PER_STATEMENT {
+            self.prepare_import()?;
+        }
+        self.insert_rows(new.rows)?;
+        self.audit_created(&new.created, at)
+    }
+
+    fn audit_created(&mut self, created: &Option<Created>, at: DateTime<Utc>) -> Result<(), DbError> {
+        match created {
+            Some(c) => self.audit(at, &[Change { entity: c.entity, key: &c.key, action: "created", from: None, to: c.status }]),
+            None => Ok(()),
         }
     }
 
