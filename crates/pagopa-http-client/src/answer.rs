@@ -3,7 +3,9 @@
 
 use reqwest::header::{CONTENT_TYPE, LOCATION};
 
-use crate::body::{EXCERPT_MAX_CHARS, excerpt, explanation};
+use pagopa_domain::excerpt;
+
+use crate::body::{EXCERPT_MAX_CHARS, explanation};
 use crate::client::RequestId;
 use crate::error::HttpError;
 

@@ -1,6 +1,7 @@
 //! The pure readings of a body: JSON against a schema, the content type, and short one-line
 //! excerpts for errors and logs. No I/O, so adapters' exchange functions use them directly.
 
+use pagopa_domain::excerpt;
 use serde::de::DeserializeOwned;
 
 use crate::error::{HttpError, NotJson};
@@ -10,30 +11,6 @@ pub const EXCERPT_MAX_CHARS: usize = 300;
 
 /// What [`explanation`] says of an empty body.
 pub const NO_EXPLANATION: &str = "no explanation given";
-
-/// `text` on one line (runs of white space and control characters become one space), cut to
-/// `max_chars` characters with `…` when longer.
-pub fn excerpt(text: &str, max_chars: usize) -> String {
-    let mut out = String::new();
-    let mut chars = 0;
-    let mut pending_space = false;
-    for c in text.chars() {
-        if c.is_whitespace() || c.is_control() {
-            pending_space = !out.is_empty();
-            continue;
-        }
-        for next in [pending_space.then_some(' '), Some(c)].into_iter().flatten() {
-            if chars == max_chars {
-                out.push('…');
-                return out;
-            }
-            out.push(next);
-            chars += 1;
-        }
-        pending_space = false;
-    }
-    out
-}
 
 /// The explanation in an error body, for a message or a log: the first non-empty string
 /// member named in `keys` of a JSON object (`["detail", "title"]` for a problem+json), or
@@ -136,18 +113,6 @@ mod tests {
     #[derive(Debug, serde::Deserialize, PartialEq)]
     struct Item {
         amount: u32,
-    }
-
-    #[test]
-    fn excerpts() {
-        assert_eq!(excerpt("  a \n\t b  ", 10), "a b");
-        assert_eq!(excerpt("abcdef", 3), "abc…");
-        assert_eq!(excerpt("abc", 3), "abc");
-        assert_eq!(excerpt("ab cd", 4), "ab c…");
-        assert_eq!(excerpt("ab cd", 3), "ab …");
-        assert_eq!(excerpt("ab  ", 2), "ab");
-        assert_eq!(excerpt("èèèè", 2), "èè…");
-        assert_eq!(excerpt("", 5), "");
     }
 
     #[test]

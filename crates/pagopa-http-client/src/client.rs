@@ -12,7 +12,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::answer::Answer;
-use crate::body::{decode_json, excerpt, is_json_content_type};
+use pagopa_domain::excerpt;
+
+use crate::body::{decode_json, is_json_content_type};
 use crate::error::{BuildError, HttpError, NotJson};
 
 /// The header carrying the id of each outbound call, for the remote's logs and ours.

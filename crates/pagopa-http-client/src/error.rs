@@ -217,18 +217,6 @@ impl HttpError {
 #[error("cannot build the HTTP client")]
 pub struct BuildError(#[source] pub(crate) reqwest::Error);
 
-/// The error and its causes on one line (`a: b: c`), for a log field or an operator's message.
-pub fn cause_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,20 +242,5 @@ mod tests {
         };
         assert_eq!(html.to_string(), "the body is an HTML page, not JSON: <html>");
         assert!(!html.is_transient());
-    }
-
-    #[test]
-    fn chains() {
-        #[derive(Debug, thiserror::Error)]
-        #[error("outer")]
-        struct Outer(#[source] HttpError);
-        let error = Outer(HttpError::Decode {
-            path: "items[0].amount".into(),
-            message: "invalid type".into(),
-        });
-        assert_eq!(
-            cause_chain(&error),
-            "outer: the body is JSON of the wrong schema: items[0].amount: invalid type"
-        );
     }
 }

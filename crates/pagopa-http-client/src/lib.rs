@@ -18,7 +18,7 @@
 //! - [`HttpError`]: one error, in classes ([`ErrorClass`]: timeout, connect, redirect, 4xx,
 //!   5xx with a short excerpt of the body, too large, not JSON or an HTML page, wrong schema)
 //!   that each adapter maps onto its port's error contract. It never holds the URL or a header.
-//! - [`body`]: the pure readings ([`decode_json`], [`explanation`], [`excerpt`]) for adapters
+//! - [`body`]: the pure readings ([`decode_json`], [`explanation`]) for adapters
 //!   whose exchange is a pure function of status and body, tested without a network.
 //!
 //! ```
@@ -74,11 +74,11 @@ mod secret;
 
 pub use answer::{Answer, Body, PROBLEM_KEYS};
 pub use base_url::{BaseUrl, BaseUrlError, Cleartext};
-pub use body::{decode_json, excerpt, explanation, is_json_content_type};
+pub use body::{decode_json, explanation, is_json_content_type};
 pub use client::{
     DEFAULT_MAX_BODY_BYTES, HttpClient, HttpClientBuilder, OutboundRequest, REQUEST_ID_HEADER, RequestId,
     timeout_from_ms,
 };
-pub use error::{BuildError, ErrorClass, HttpError, NotJson, cause_chain};
+pub use error::{BuildError, ErrorClass, HttpError, NotJson};
 pub use reqwest::{Method, StatusCode, Url, header};
 pub use secret::{REDACTED, Secret, SecretError, SecretFileError, header_value};

@@ -273,7 +273,7 @@ async fn timeouts_and_connection_failures() {
         .await
         .unwrap_err();
     assert_eq!(error.class(), ErrorClass::Connect, "{error:?}");
-    let text = format!("{error} {error:?} {}", pagopa_http_client::cause_chain(&error));
+    let text = format!("{error} {error:?} {}", pagopa_domain::cause_chain(&error));
     assert!(
         !text.contains("VRDGPP80A01B157X"),
         "the URL stays out of errors: {text}"

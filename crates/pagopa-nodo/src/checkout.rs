@@ -29,11 +29,11 @@ use std::fmt;
 use std::time::Instant;
 
 use async_trait::async_trait;
-use pagopa_domain::excerpt;
 use pagopa_domain::ports::{BoxError, CheckoutCart, CheckoutError, CheckoutRedirect, PagoPaCheckout};
+use pagopa_domain::{cause_chain, excerpt};
 use pagopa_http_client::header::{ACCEPT, HeaderName, HeaderValue, LOCATION};
 use pagopa_http_client::{
-    BaseUrl, Cleartext, HttpClient, HttpError, Method, OutboundRequest, Url, cause_chain, explanation, timeout_from_ms,
+    BaseUrl, Cleartext, HttpClient, HttpError, Method, OutboundRequest, Url, explanation, timeout_from_ms,
 };
 use serde_json::{Map, Value, json};
 
