@@ -38,7 +38,10 @@ fn named_gestionali_load_and_an_ente_names_one() {
     );
     let settings = load(&toml).unwrap();
     let tributi = &settings.gestionali["tributi"];
-    assert_eq!(tributi.webhook_secret, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+    assert_eq!(
+        tributi.webhook_secret.expose(),
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    );
     assert_eq!(tributi.limits().max_attempts, 10);
     assert_eq!(tributi.limits().max_age, chrono::Duration::hours(1));
     let http = tributi.http_settings();

@@ -189,3 +189,24 @@ impl DomainError {
         }
     }
 }
+
+/// An error and its causes on one line (`a: b: c`), for a log field or an operator's message.
+///
+/// ```
+/// #[derive(Debug, thiserror::Error)]
+/// #[error("cannot notify")]
+/// struct Notify(#[source] std::io::Error);
+///
+/// let error = Notify(std::io::Error::other("connection refused"));
+/// assert_eq!(pagopa_domain::cause_chain(&error), "cannot notify: connection refused");
+/// ```
+pub fn cause_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

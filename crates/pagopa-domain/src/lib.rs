@@ -22,6 +22,6 @@ pub mod ports;
 pub mod services;
 pub mod value;
 
-pub use error::{DomainError, FaultCode};
+pub use error::{DomainError, FaultCode, cause_chain};
 pub use model::*;
 pub use value::*;

@@ -1,24 +1,27 @@
-//! [`GestionaleHttp`]: the I/O half, over `reqwest` with rustls and *ring*. It builds each
-//! request from the DTOs, reads the answer (capped), hands it to [`crate::exchange`] and logs the
-//! outcome without secrets or full fiscal codes.
+//! [`GestionaleHttp`]: the I/O half, on the shared outbound base ([`pagopa_http_client`]). It
+//! builds each request from the DTOs, reads the answer (capped), hands it to
+//! [`crate::exchange`] and logs the outcome without secrets or full fiscal codes.
 
 use std::fmt;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use async_trait::async_trait;
+use pagopa_domain::cause_chain;
 use pagopa_domain::ports::{Gestionale, GestionaleError, GestionaleQuote, PricingRequest};
 use pagopa_domain::{
     CancellationNotification, Ente, EnteId, ExpiryNotification, FiscalCode, NoticeNumber, PaymentNotification,
     PositionDraft,
 };
-use reqwest::header::{ACCEPT, HeaderName, HeaderValue};
-use reqwest::{Method, Url};
+use pagopa_http_client::header::{ACCEPT, HeaderName, HeaderValue};
+use pagopa_http_client::{
+    BaseUrl, HttpClient, HttpError, Method, OutboundRequest, REDACTED, Secret, Url, timeout_from_ms,
+};
 
 use crate::dto::{CancellationNotificationDto, ExpiryNotificationDto, PaymentNotificationDto, PricingRequestDto};
 use crate::exchange::{
     GestionaleFailure, parse_notice_response, parse_payment_response, parse_positions_response, parse_pricing_response,
 };
-use crate::settings::{ConfigError, GestionaleHttpSettings, base_url, credential, is_loopback};
+use crate::settings::{ConfigError, GestionaleHttpSettings, base_url, credential};
 use crate::signature::{WEBHOOK_ID_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER, WebhookSigner};
 
 /// The most bytes of an answer read; a longer success body is a protocol error, a longer error
@@ -28,6 +31,9 @@ pub const MAX_ANSWER_BYTES: usize = 4 * 1024 * 1024;
 /// The header carrying the idempotency key (the receipt id) of a payment notification.
 pub const IDEMPOTENCY_KEY_HEADER: &str = "Idempotency-Key";
 
+/// [`IDEMPOTENCY_KEY_HEADER`] as a header name (lower case).
+const IDEMPOTENCY_KEY_HEADER_LOWER: &str = "idempotency-key";
+
 const USER_AGENT: &str = concat!("pagopa-gestionale-http/", env!("CARGO_PKG_VERSION"));
 
 /// The [`Gestionale`] port over the REST/JSON contract of `docs/gestionale-http.md`. One client
@@ -35,10 +41,9 @@ const USER_AGENT: &str = concat!("pagopa-gestionale-http/", env!("CARGO_PKG_VERS
 /// each path. Cloning is cheap (the connection pool is shared).
 #[derive(Clone)]
 pub struct GestionaleHttp {
-    http: reqwest::Client,
-    base_url: Url,
+    http: HttpClient,
+    base_url: BaseUrl,
     credential: Option<(HeaderName, HeaderValue)>,
-    timeout_ms: u64,
     expirations: bool,
     signer: Option<WebhookSigner>,
 }
@@ -49,9 +54,9 @@ impl fmt::Debug for GestionaleHttp {
             .field("base_url", &self.base_url.as_str())
             .field(
                 "credential",
-                &self.credential.as_ref().map(|(name, _)| (name.as_str(), "<redacted>")),
+                &self.credential.as_ref().map(|(name, _)| (name.as_str(), REDACTED)),
             )
-            .field("timeout_ms", &self.timeout_ms)
+            .field("timeout_ms", &self.http.timeout_ms())
             .field("signed", &self.signer.is_some())
             .finish_non_exhaustive()
     }
@@ -71,34 +76,23 @@ impl GestionaleHttp {
     /// no provider is installed yet (the workspace builds reqwest without one).
     pub fn new(settings: GestionaleHttpSettings) -> Result<Self, ConfigError> {
         let base_url = base_url(&settings.base_url)?;
-        let credential = credential(&settings.header, settings.token.as_deref())?;
-        if settings.timeout_ms == 0 {
-            return Err(ConfigError::Timeout);
-        }
+        let credential = credential(&settings.header, settings.token.as_ref().map(Secret::expose))?;
+        let timeout = timeout_from_ms(settings.timeout_ms).ok_or(ConfigError::Timeout)?;
         let signer = settings
             .webhook_secret
-            .as_deref()
-            .map(WebhookSigner::from_secret)
+            .as_ref()
+            .map(|secret| WebhookSigner::from_secret(secret.expose()))
             .transpose()
             .map_err(ConfigError::WebhookSecret)?;
-        if base_url.scheme() == "http" && !is_loopback(&base_url) {
-            tracing::warn!(url = %base_url, "the gestionale URL is not https: the token and personal data travel in clear");
-        }
-        // Fails only when a provider is already installed, which is then used instead.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let timeout = Duration::from_millis(settings.timeout_ms);
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(timeout)
-            .connect_timeout(timeout)
+        let http = HttpClient::builder("gestionale", timeout)
             .user_agent(USER_AGENT)
+            .max_body_bytes(MAX_ANSWER_BYTES)
             .build()
             .map_err(ConfigError::Client)?;
         Ok(Self {
             http,
             base_url,
             credential,
-            timeout_ms: settings.timeout_ms,
             expirations: settings.expirations,
             signer,
         })
@@ -111,7 +105,7 @@ impl GestionaleHttp {
 
     /// The timeout of a whole call, in milliseconds.
     pub fn timeout_ms(&self) -> u64 {
-        self.timeout_ms
+        self.http.timeout_ms()
     }
 
     /// `{base_url}/entes/{ente}/{tail…}`, each part a percent-encoded path segment.
@@ -119,17 +113,17 @@ impl GestionaleHttp {
         endpoint(&self.base_url, ente, tail)
     }
 
-    /// Sends the call and returns the status and (capped) body, or why there is none.
-    async fn exchange(&self, call: &Call<'_>) -> Result<(u16, Vec<u8>), GestionaleError> {
+    /// The request of `call`, its credential, idempotency key and signature included.
+    fn request(&self, call: &Call<'_>) -> Result<OutboundRequest, GestionaleError> {
         let mut request = self
             .http
             .request(call.method.clone(), call.url.clone())
             .header(ACCEPT, "application/json");
         if let Some((name, value)) = &self.credential {
-            request = request.header(name.clone(), value.clone());
+            request = request.secret_header(name.clone(), value);
         }
         if let Some(key) = call.idempotency_key {
-            request = request.header(IDEMPOTENCY_KEY_HEADER, key);
+            request = request.header(HeaderName::from_static(IDEMPOTENCY_KEY_HEADER_LOWER), key);
         }
         if let Some(body) = &call.body {
             let bytes = serde_json::to_vec(body)
@@ -139,25 +133,29 @@ impl GestionaleHttp {
             if let (Some(signer), Some(key)) = (&self.signer, call.idempotency_key) {
                 let timestamp = unix_now();
                 request = request
-                    .header(WEBHOOK_ID_HEADER, key)
-                    .header(WEBHOOK_TIMESTAMP_HEADER, timestamp.to_string())
-                    .header(WEBHOOK_SIGNATURE_HEADER, signer.sign(key, timestamp, &bytes));
+                    .header(HeaderName::from_static(WEBHOOK_ID_HEADER), key)
+                    .header(HeaderName::from_static(WEBHOOK_TIMESTAMP_HEADER), timestamp.to_string())
+                    .header(
+                        HeaderName::from_static(WEBHOOK_SIGNATURE_HEADER),
+                        signer.sign(key, timestamp, &bytes),
+                    );
             }
-            request = request
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(bytes);
+            request = request.json_bytes(bytes);
         }
-        let mut response = request.send().await.map_err(|e| self.transport_failure(e))?;
-        let status = response.status().as_u16();
-        let (body, complete) = read_limited(&mut response)
-            .await
-            .map_err(|e| self.transport_failure(e))?;
-        if !complete && (200..300).contains(&status) {
+        Ok(request)
+    }
+
+    /// Sends the request and returns the status and (capped) body, or why there is none.
+    async fn exchange(&self, request: OutboundRequest) -> Result<(u16, Vec<u8>), GestionaleError> {
+        let answer = self.http.send(request).await.map_err(transport_failure)?;
+        let status = answer.status();
+        let body = answer.read().await.map_err(transport_failure)?;
+        if !body.complete && (200..300).contains(&status) {
             return Err(GestionaleError::Protocol(format!(
                 "the answer is longer than {MAX_ANSWER_BYTES} bytes"
             )));
         }
-        Ok((status, body))
+        Ok((status, body.bytes))
     }
 
     /// Runs `call`, interprets the answer with `parse` and logs the outcome.
@@ -168,17 +166,20 @@ impl GestionaleHttp {
         parse: impl FnOnce(u16, &[u8]) -> Result<T, GestionaleError>,
     ) -> Result<T, GestionaleError> {
         let started = Instant::now();
-        let result = self.exchange(&call).await;
+        let request = self.request(&call)?;
+        let request_id = request.request_id().clone();
+        let request_id = request_id.as_str();
+        let result = self.exchange(request).await;
         let status = result.as_ref().ok().map(|(status, _)| *status);
         let result = result.and_then(|(status, body)| parse(status, &body));
         let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let operation = call.operation;
         let ente = ente.as_str();
         match &result {
-            Ok(_) => tracing::info!(operation, ente, status, elapsed_ms, "gestionale call done"),
+            Ok(_) => tracing::info!(operation, ente, status, elapsed_ms, request_id, "gestionale call done"),
             Err(GestionaleError::Rejected { reason, fields }) => {
                 let fields = fields.len();
-                tracing::warn!(operation, ente, status, elapsed_ms, reason = %reason, fields, "gestionale refused");
+                tracing::warn!(operation, ente, status, elapsed_ms, request_id, reason = %reason, fields, "gestionale refused");
             }
             Err(GestionaleError::Unsupported) => {
                 tracing::info!(
@@ -186,29 +187,30 @@ impl GestionaleHttp {
                     ente,
                     status,
                     elapsed_ms,
+                    request_id,
                     "gestionale does not support the operation"
                 );
             }
             Err(error) => {
                 let error = cause_chain(error);
-                tracing::error!(operation, ente, status, elapsed_ms, error = %error, "gestionale call failed");
+                tracing::error!(operation, ente, status, elapsed_ms, request_id, error = %error, "gestionale call failed");
             }
         }
         result
     }
+}
 
-    fn transport_failure(&self, error: reqwest::Error) -> GestionaleError {
-        // The URL (with a fiscal code in its path) stays out of the error and the logs.
-        let error = error.without_url();
-        if error.is_timeout() {
-            GestionaleFailure::Timeout {
-                timeout_ms: self.timeout_ms,
-                source: error,
-            }
-            .into()
-        } else {
-            GestionaleFailure::Transport(error).into()
+/// The gestionale's failure for an exchange that gave no answer. The shared client keeps the
+/// URL (with a fiscal code in its path) out of the error and the logs.
+fn transport_failure(error: HttpError) -> GestionaleError {
+    if let HttpError::Timeout { timeout_ms, .. } = error {
+        GestionaleFailure::Timeout {
+            timeout_ms,
+            source: error,
         }
+        .into()
+    } else {
+        GestionaleFailure::Transport(error).into()
     }
 }
 
@@ -318,13 +320,8 @@ impl Gestionale for GestionaleHttp {
 }
 
 /// `{base}/entes/{ente}/{tail…}`, each part a percent-encoded path segment.
-pub(crate) fn endpoint(base: &Url, ente: &EnteId, tail: &[&str]) -> Url {
-    let mut url = base.clone();
-    // `base_url` refused URLs that cannot be a base, the only case where this fails.
-    if let Ok(mut segments) = url.path_segments_mut() {
-        segments.pop_if_empty().push("entes").push(ente.as_str()).extend(tail);
-    }
-    url
+pub(crate) fn endpoint(base: &BaseUrl, ente: &EnteId, tail: &[&str]) -> Url {
+    base.endpoint(["entes", ente.as_str()].into_iter().chain(tail.iter().copied()))
 }
 
 /// Now, in Unix seconds.
@@ -333,32 +330,6 @@ fn unix_now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
         .unwrap_or_default()
-}
-
-/// The error and its causes on one line, for the log.
-fn cause_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
-/// The body, at most [`MAX_ANSWER_BYTES`] of it, and whether that was all of it.
-async fn read_limited(response: &mut reqwest::Response) -> Result<(Vec<u8>, bool), reqwest::Error> {
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await? {
-        let room = MAX_ANSWER_BYTES - body.len();
-        if chunk.len() > room {
-            body.extend_from_slice(&chunk[..room]);
-            return Ok((body, false));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok((body, true))
 }
 
 #[cfg(test)]
@@ -420,7 +391,7 @@ mod tests {
         ));
         assert!(matches!(
             GestionaleHttp::new(GestionaleHttpSettings {
-                token: Some(String::new()),
+                token: Some(String::new().into()),
                 ..settings()
             }),
             Err(ConfigError::Token(_))

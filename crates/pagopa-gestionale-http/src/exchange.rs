@@ -15,6 +15,7 @@
 
 use pagopa_domain::ports::{BoxError, GestionaleError, GestionaleQuote, PricingRequest};
 use pagopa_domain::{DebtPosition, Ente, FieldError, FieldProblem, FiscalCode, NoticeNumber, PositionDraft, excerpt};
+use pagopa_http_client::{HttpError, NotJson, decode_json, explanation};
 use serde_json::Value;
 
 use crate::dto::{PositionDto, PositionsDto, QuoteDto};
@@ -34,11 +35,11 @@ pub enum GestionaleFailure {
         timeout_ms: u64,
         /// The client's error.
         #[source]
-        source: reqwest::Error,
+        source: HttpError,
     },
     /// The connection failed or the answer was not valid HTTP.
     #[error("cannot talk to the gestionale")]
-    Transport(#[source] reqwest::Error),
+    Transport(#[source] HttpError),
     /// An error status that says nothing about the request: a server error, or a refusal of our
     /// credentials, URL or request rate.
     #[error("the gestionale answered HTTP {status}: {detail}")]
@@ -140,25 +141,23 @@ pub fn parse_payment_response(status: u16, body: &[u8]) -> Result<(), Gestionale
 /// The body as JSON of type `T`; the error tells an HTML page (a proxy's or a login page),
 /// text that is not JSON, and JSON of the wrong shape apart, since each has another fix.
 fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, GestionaleError> {
-    serde_json::from_slice(body).map_err(|e| {
-        let text = String::from_utf8_lossy(body);
-        let trimmed = text.trim_start();
-        let message = if trimmed.starts_with('<') {
-            let kind = if trimmed.get(..200).unwrap_or(trimmed).to_ascii_lowercase().contains("html") {
-                "an HTML page"
-            } else {
-                "markup (XML?)"
-            };
-            format!(
-                "the body is {kind}, not the JSON the contract defines (a proxy or login page in front of the gestionale?): {}",
-                excerpt(trimmed, 80)
-            )
-        } else if body.is_empty() {
-            "the body is empty, not the JSON the contract defines".to_owned()
-        } else if e.is_data() {
-            format!("the body is JSON of the wrong schema, not the JSON the contract defines: {e}")
-        } else {
-            format!("the body is not valid JSON, not the JSON the contract defines: {e}")
+    decode_json(body).map_err(|error| {
+        let message = match error {
+            HttpError::NotJson {
+                found: found @ (NotJson::Html | NotJson::Markup),
+                excerpt,
+            } => format!(
+                "the body is {}, not the JSON the contract defines (a proxy or login page in front of the gestionale?): {excerpt}",
+                found.describe()
+            ),
+            HttpError::NotJson {
+                found: NotJson::Empty, ..
+            } => "the body is empty, not the JSON the contract defines".to_owned(),
+            HttpError::Decode { path, message } => {
+                let at = if path.is_empty() || path == "." { String::new() } else { format!("{path}: ") };
+                format!("the body is JSON of the wrong schema, not the JSON the contract defines: {at}{message}")
+            }
+            other => format!("the body is not valid JSON, not the JSON the contract defines: {other}"),
         };
         GestionaleError::Protocol(message)
     })
@@ -233,22 +232,7 @@ fn field_error(entry: &Value) -> Option<FieldError> {
 /// The explanation in an error body, for logs: `reason`, `detail`, `title` or `message` of a JSON
 /// body, or else the body's text; at most [`DETAIL_MAX_CHARS`] characters on one line.
 fn error_detail(body: &[u8]) -> String {
-    if let Ok(Value::Object(json)) = serde_json::from_slice::<Value>(body) {
-        let found = ["reason", "detail", "title", "message"]
-            .into_iter()
-            .filter_map(|key| json.get(key).and_then(Value::as_str))
-            .map(|t| excerpt(t, DETAIL_MAX_CHARS))
-            .find(|t| !t.is_empty());
-        if let Some(text) = found {
-            return text;
-        }
-    }
-    let text = excerpt(&String::from_utf8_lossy(body), DETAIL_MAX_CHARS);
-    if text.is_empty() {
-        "no explanation given".to_owned()
-    } else {
-        text
-    }
+    explanation(body, &["reason", "detail", "title", "message"], DETAIL_MAX_CHARS)
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@
 //!
 //! - [`GestionaleHttpSettings`]: what the configuration file holds; [`GestionaleHttp::new`] checks
 //!   it ([`ConfigError`]).
-//! - [`GestionaleHttp`]: the adapter, over `reqwest` with rustls and *ring*.
+//! - [`GestionaleHttp`]: the adapter, on the shared outbound base ([`pagopa_http_client`]).
 //! - [`dto`]: the JSON bodies and their mapping onto the domain, both ways, so that the gestionale
 //!   side (a simulator, a test double) can use them too.
 //! - [`exchange`]: what each answer means, as pure functions of status and body.

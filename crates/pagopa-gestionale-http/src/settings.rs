@@ -1,10 +1,7 @@
 //! How to reach a gestionale, as read from the configuration, and the checks made on it.
 
-use std::fmt;
-use std::net::IpAddr;
-
-use reqwest::Url;
-use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
+use pagopa_http_client::header::{AUTHORIZATION, HeaderName, HeaderValue};
+use pagopa_http_client::{BaseUrl, BaseUrlError, BuildError, Cleartext, Secret, SecretError, header_value};
 
 /// The default [`GestionaleHttpSettings::header`].
 pub const DEFAULT_AUTH_HEADER: &str = "Authorization";
@@ -24,7 +21,7 @@ pub const DEFAULT_TIMEOUT_MS: u64 = 5_000;
 /// ```
 ///
 /// `Debug` never shows the token or the webhook secret.
-#[derive(Clone, serde::Deserialize)]
+#[derive(Clone, Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GestionaleHttpSettings {
     /// The root of the contract's endpoints, without `/entes/…`: an absolute `http(s)` URL
@@ -33,7 +30,7 @@ pub struct GestionaleHttpSettings {
     /// The secret sent in [`header`](Self::header) on every call; none is sent without it. A
     /// secret; surrounding white space is ignored.
     #[serde(default)]
-    pub token: Option<String>,
+    pub token: Option<Secret>,
     /// The header carrying the token (default `Authorization`). With `Authorization` the value
     /// is `Bearer <token>`, unless the token already names its scheme (`Basic …`, a value with a
     /// space); with any other header (`X-Api-Key`, …) it is the token as is.
@@ -51,7 +48,7 @@ pub struct GestionaleHttpSettings {
     /// The Standard Webhooks secret (`whsec_` + base64 of 24 to 64 bytes) notifications are
     /// signed with ([`crate::signature`]); without it they are sent unsigned.
     #[serde(default)]
-    pub webhook_secret: Option<String>,
+    pub webhook_secret: Option<Secret>,
 }
 
 fn default_header() -> String {
@@ -76,37 +73,19 @@ impl GestionaleHttpSettings {
     }
 }
 
-impl fmt::Debug for GestionaleHttpSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GestionaleHttpSettings")
-            .field("base_url", &self.base_url)
-            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
-            .field("header", &self.header)
-            .field("timeout_ms", &self.timeout_ms)
-            .field("expirations", &self.expirations)
-            .field("webhook_secret", &self.webhook_secret.as_ref().map(|_| "<redacted>"))
-            .finish()
-    }
-}
-
 /// Why a [`GestionaleHttp`](crate::GestionaleHttp) cannot be built from its settings.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
     /// `base_url` is not an absolute `http(s)` URL without query or fragment.
-    #[error("the gestionale base URL {url:?} is not usable: {reason}")]
-    BaseUrl {
-        /// The configured URL.
-        url: String,
-        /// What is wrong with it.
-        reason: String,
-    },
+    #[error("the gestionale base URL {0}")]
+    BaseUrl(#[from] BaseUrlError),
     /// `header` is not a valid HTTP header name.
     #[error("the gestionale credential header {0:?} is not a valid HTTP header name")]
     Header(String),
     /// The token is empty or cannot be sent in an HTTP header.
     #[error("the gestionale token {0}")]
-    Token(&'static str),
+    Token(#[from] SecretError),
     /// `webhook_secret` is not a Standard Webhooks secret.
     #[error("the gestionale webhook secret {0}")]
     WebhookSecret(#[source] crate::signature::SecretError),
@@ -115,62 +94,28 @@ pub enum ConfigError {
     Timeout,
     /// The HTTP client could not be built (TLS set-up).
     #[error("cannot build the HTTP client for the gestionale")]
-    Client(#[source] reqwest::Error),
+    Client(#[source] BuildError),
 }
 
-/// The checked base URL: absolute `http(s)`, a host, no query or fragment, no trailing `/`.
-pub(crate) fn base_url(raw: &str) -> Result<Url, ConfigError> {
-    let invalid = |reason: String| ConfigError::BaseUrl {
-        url: raw.to_owned(),
-        reason,
-    };
-    let trimmed = raw.trim().trim_end_matches('/');
-    let url = Url::parse(trimmed).map_err(|e| invalid(e.to_string()))?;
-    if !matches!(url.scheme(), "https" | "http") {
-        return Err(invalid("the scheme must be https (or http)".to_owned()));
-    }
-    if !url.has_host() || url.cannot_be_a_base() {
-        return Err(invalid("it has no host".to_owned()));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(invalid("it may not have a query or a fragment".to_owned()));
-    }
-    Ok(url)
+/// The checked base URL: absolute `http(s)`, a host, no query or fragment, no trailing `/`;
+/// `http` outside the local machine is a warning (a gestionale may sit on a private network).
+pub(crate) fn base_url(raw: &str) -> Result<BaseUrl, ConfigError> {
+    Ok(BaseUrl::parse(raw, "gestionale", Cleartext::Warn)?)
 }
 
 /// The credential header to send, if a token is configured.
 pub(crate) fn credential(header: &str, token: Option<&str>) -> Result<Option<(HeaderName, HeaderValue)>, ConfigError> {
     let name = HeaderName::from_bytes(header.trim().as_bytes()).map_err(|_| ConfigError::Header(header.to_owned()))?;
-    let Some(token) = token else {
+    let Some(token) = token.map(str::trim) else {
         return Ok(None);
     };
-    let token = token.trim();
-    if token.is_empty() {
-        return Err(ConfigError::Token("is empty"));
-    }
     // A bearer token (RFC 6750 token68) has no space; a value with one already names its scheme.
-    let value = if name == AUTHORIZATION && !token.contains(' ') {
+    let value = if name == AUTHORIZATION && !token.is_empty() && !token.contains(' ') {
         format!("Bearer {token}")
     } else {
         token.to_owned()
     };
-    let mut value = HeaderValue::from_str(&value)
-        .map_err(|_| ConfigError::Token("contains characters not allowed in an HTTP header"))?;
-    value.set_sensitive(true);
-    Ok(Some((name, value)))
-}
-
-/// Whether the URL's host is the local machine.
-pub(crate) fn is_loopback(url: &Url) -> bool {
-    match url.host_str() {
-        Some(host) if host.eq_ignore_ascii_case("localhost") => true,
-        Some(host) => host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback()),
-        None => false,
-    }
+    Ok(Some((name, header_value(&value)?)))
 }
 
 #[cfg(test)]
@@ -188,7 +133,7 @@ mod tests {
         let s = settings(json!({"base_url": "https://g.example.it/api", "token": "s3cr3t"})).unwrap();
         assert_eq!(s.header, "Authorization");
         assert_eq!(s.timeout_ms, 5_000);
-        assert_eq!(s.token.as_deref(), Some("s3cr3t"));
+        assert_eq!(s.token.as_ref().map(Secret::expose), Some("s3cr3t"));
         let debug = format!("{s:?}");
         assert!(!debug.contains("s3cr3t"), "{debug}");
         assert!(debug.contains("<redacted>"), "{debug}");
@@ -223,19 +168,17 @@ mod tests {
             base_url("http://127.0.0.1:8080").unwrap().as_str(),
             "http://127.0.0.1:8080/"
         );
-        for bad in [
-            "",
-            "g.example.it/api",
-            "ftp://g.example.it/a",
-            "https://g.it/a?k=1",
-            "https://g.it/a#f",
-        ] {
-            assert!(matches!(base_url(bad), Err(ConfigError::BaseUrl { .. })), "{bad}");
-        }
-        assert!(is_loopback(&base_url("http://localhost:1").unwrap()));
-        assert!(is_loopback(&base_url("http://[::1]:1").unwrap()));
-        assert!(is_loopback(&base_url("http://127.0.0.1").unwrap()));
-        assert!(!is_loopback(&base_url("http://10.0.0.1").unwrap()));
+        // The checks themselves are pagopa-http-client's; here: they apply, and plain http on a
+        // private network is accepted (with a warning), as deploy.md promises.
+        assert!(matches!(
+            base_url("ftp://g.example.it/a"),
+            Err(ConfigError::BaseUrl { .. })
+        ));
+        assert!(base_url("http://gestionale.internal:8080/api").is_ok());
+        assert!(base_url("http://localhost:1").unwrap().is_loopback());
+        assert!(base_url("http://[::1]:1").unwrap().is_loopback());
+        assert!(base_url("http://127.0.0.1").unwrap().is_loopback());
+        assert!(!base_url("http://10.0.0.1").unwrap().is_loopback());
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! `302` whose `Location` is the Checkout page the citizen's browser must go to.
 //!
 //! - [`CheckoutSettings`] and [`CheckoutVersion`]: what the configuration file holds.
-//! - [`CheckoutClient`]: the [`PagoPaCheckout`] adapter, over `reqwest` with rustls and *ring*.
+//! - [`CheckoutClient`]: the [`PagoPaCheckout`] adapter, on the shared outbound base
+//!   ([`pagopa_http_client`]: rustls with *ring*, no redirects, request ids, capped bodies).
 //! - [`cart_request_body`] and [`parse_response`]: the pure halves of the exchange (the JSON we
 //!   send, the meaning of what comes back), tested without a network.
 //!
@@ -25,14 +26,15 @@
 //! starting a cart is not idempotent.
 
 use std::fmt;
-use std::net::IpAddr;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use async_trait::async_trait;
-use pagopa_domain::excerpt;
 use pagopa_domain::ports::{BoxError, CheckoutCart, CheckoutError, CheckoutRedirect, PagoPaCheckout};
-use reqwest::header::{ACCEPT, HeaderValue, LOCATION};
-use reqwest::{StatusCode, Url};
+use pagopa_domain::{cause_chain, excerpt};
+use pagopa_http_client::header::{ACCEPT, HeaderName, HeaderValue, LOCATION};
+use pagopa_http_client::{
+    BaseUrl, Cleartext, HttpClient, HttpError, Method, OutboundRequest, Url, explanation, timeout_from_ms,
+};
 use serde_json::{Map, Value, json};
 
 mod settings;
@@ -48,6 +50,11 @@ pub const DETAIL_MAX_CHARS: usize = 300;
 /// The most bytes of an error body read from Checkout; the rest is ignored.
 const BODY_MAX_BYTES: usize = 16 * 1024;
 
+/// [`SUBSCRIPTION_KEY_HEADER`] as a header name (lower case).
+const SUBSCRIPTION_KEY_HEADER_LOWER: &str = "ocp-apim-subscription-key";
+
+const USER_AGENT: &str = concat!("pagopa-nodo/", env!("CARGO_PKG_VERSION"));
+
 /// Why Checkout is unavailable: the source of a [`CheckoutError::Unavailable`] built by this
 /// module (reach it with [`std::error::Error::source`] and `downcast_ref`).
 #[derive(Debug, thiserror::Error)]
@@ -61,11 +68,11 @@ pub enum CheckoutFailure {
         timeout_ms: u64,
         /// The client's error.
         #[source]
-        source: reqwest::Error,
+        source: HttpError,
     },
     /// The connection failed or the answer was not valid HTTP.
     #[error("cannot talk to Checkout")]
-    Transport(#[source] reqwest::Error),
+    Transport(#[source] HttpError),
     /// An error status that says nothing about the cart: a server error, or a refusal of our
     /// credentials, URL or request rate.
     #[error("Checkout answered HTTP {status}: {detail}")]
@@ -220,32 +227,13 @@ fn error_detail(body: &[u8]) -> String {
             return excerpt(&text, DETAIL_MAX_CHARS);
         }
     }
-    let text = excerpt(&String::from_utf8_lossy(body), DETAIL_MAX_CHARS);
-    if text.is_empty() {
-        "no explanation given".to_owned()
-    } else {
-        text
-    }
+    explanation(body, &[], DETAIL_MAX_CHARS)
 }
 
-/// `{base_url}/carts`, checked: absolute `http(s)`, a host, no query or fragment.
+/// `{base_url}/carts`, checked: absolute `http(s)`, a host, no query or fragment (`http` outside
+/// the local machine is logged as a warning).
 fn carts_url(base_url: &str) -> Result<Url, CheckoutConfigError> {
-    let invalid = |reason: String| CheckoutConfigError::BaseUrl {
-        url: base_url.to_owned(),
-        reason,
-    };
-    let base = base_url.trim().trim_end_matches('/');
-    let url = Url::parse(&format!("{base}/carts")).map_err(|e| invalid(e.to_string()))?;
-    if !matches!(url.scheme(), "https" | "http") {
-        return Err(invalid("the scheme must be https (or http)".to_owned()));
-    }
-    if !url.has_host() {
-        return Err(invalid("it has no host".to_owned()));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(invalid("it may not have a query or a fragment".to_owned()));
-    }
-    Ok(url)
+    Ok(BaseUrl::parse(base_url, "Checkout", Cleartext::Warn)?.endpoint(["carts"]))
 }
 
 /// The pagoPA Checkout carts client: the [`PagoPaCheckout`] adapter.
@@ -255,20 +243,19 @@ fn carts_url(base_url: &str) -> Result<Url, CheckoutConfigError> {
 /// Cloning is cheap and shares the connection pool.
 #[derive(Clone)]
 pub struct CheckoutClient {
-    http: reqwest::Client,
+    http: HttpClient,
     carts_url: Url,
     subscription_key: HeaderValue,
     version: CheckoutVersion,
-    timeout_ms: u64,
 }
 
 impl fmt::Debug for CheckoutClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CheckoutClient")
             .field("carts_url", &self.carts_url.as_str())
-            .field("subscription_key", &"<redacted>")
+            .field("subscription_key", &pagopa_http_client::REDACTED)
             .field("version", &self.version)
-            .field("timeout_ms", &self.timeout_ms)
+            .field("http", &self.http)
             .finish_non_exhaustive()
     }
 }
@@ -278,18 +265,8 @@ impl CheckoutClient {
     /// if no provider is installed yet (the workspace builds reqwest without one).
     pub fn new(settings: CheckoutSettings) -> Result<Self, CheckoutConfigError> {
         let carts_url = carts_url(&settings.base_url)?;
-        if settings.subscription_key.trim().is_empty() {
-            return Err(CheckoutConfigError::SubscriptionKey("is empty"));
-        }
-        let mut subscription_key = HeaderValue::from_str(settings.subscription_key.trim())
-            .map_err(|_| CheckoutConfigError::SubscriptionKey("contains characters not allowed in an HTTP header"))?;
-        subscription_key.set_sensitive(true);
-        if settings.timeout_ms == 0 {
-            return Err(CheckoutConfigError::Timeout);
-        }
-        if carts_url.scheme() == "http" && !is_loopback(&carts_url) {
-            tracing::warn!(url = %carts_url, "the Checkout URL is not https");
-        }
+        let subscription_key = settings.subscription_key.header_value()?;
+        let timeout = timeout_from_ms(settings.timeout_ms).ok_or(CheckoutConfigError::Timeout)?;
         let other = match settings.version {
             CheckoutVersion::V1 => "/v2/",
             CheckoutVersion::V2 => "/v1/",
@@ -298,11 +275,9 @@ impl CheckoutClient {
             let version = settings.version.as_str();
             tracing::warn!(url = %carts_url, version, "the Checkout URL looks like another API version");
         }
-        // Fails only when a provider is already installed, which is then used instead.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_millis(settings.timeout_ms))
+        let http = HttpClient::builder("checkout", timeout)
+            .user_agent(USER_AGENT)
+            .max_body_bytes(BODY_MAX_BYTES)
             .build()
             .map_err(CheckoutConfigError::Client)?;
         Ok(Self {
@@ -310,7 +285,6 @@ impl CheckoutClient {
             carts_url,
             subscription_key,
             version: settings.version,
-            timeout_ms: settings.timeout_ms,
         })
     }
 
@@ -324,41 +298,39 @@ impl CheckoutClient {
         self.version
     }
 
-    /// Sends the cart and interprets the answer (no logging: see `start_cart`).
-    async fn post_cart(&self, cart: &CheckoutCart) -> Result<(u16, CheckoutRedirect), CheckoutError> {
+    /// The `POST /carts` of `cart`.
+    fn cart_request(&self, cart: &CheckoutCart) -> Result<OutboundRequest, CheckoutError> {
         let body = cart_request_body(cart, self.version);
-        let mut response = self
-            .http
-            .post(self.carts_url.clone())
-            .header(SUBSCRIPTION_KEY_HEADER, self.subscription_key.clone())
+        self.http
+            .request(Method::POST, self.carts_url.clone())
+            .secret_header(
+                HeaderName::from_static(SUBSCRIPTION_KEY_HEADER_LOWER),
+                &self.subscription_key,
+            )
             .header(ACCEPT, "application/json")
             .json(&body)
-            .send()
-            .await
-            .map_err(|e| self.transport_failure(e))?;
-        let status = response.status();
-        let location = response.headers().get(LOCATION).map(|value| {
-            // A Location with non-ASCII bytes is read as (lossy) UTF-8 rather than reported
-            // missing; `parse_response` then judges the URL.
-            value
-                .to_str()
-                .map(str::to_owned)
-                .unwrap_or_else(|_| String::from_utf8_lossy(value.as_bytes()).into_owned())
-        });
-        let body = if is_error(status) {
-            read_limited(&mut response)
-                .await
-                .map_err(|e| self.transport_failure(e))?
+            .map_err(|e| self.failure(e))
+    }
+
+    /// Sends the cart and interprets the answer (no logging: see `start_cart`).
+    async fn post_cart(&self, request: OutboundRequest) -> Result<(u16, CheckoutRedirect), CheckoutError> {
+        let answer = self.http.send(request).await.map_err(|e| self.failure(e))?;
+        let status = answer.status();
+        // A Location with non-ASCII bytes is read as (lossy) UTF-8 rather than reported
+        // missing; `parse_response` then judges the URL.
+        let location = answer.header(LOCATION);
+        let body = if status >= 400 {
+            answer.read().await.map_err(|e| self.failure(e))?.bytes
         } else {
             Vec::new()
         };
-        parse_response(status.as_u16(), location.as_deref(), &body).map(|redirect| (status.as_u16(), redirect))
+        parse_response(status, location.as_deref(), &body).map(|redirect| (status, redirect))
     }
 
-    fn transport_failure(&self, error: reqwest::Error) -> CheckoutError {
-        if error.is_timeout() {
+    fn failure(&self, error: HttpError) -> CheckoutError {
+        if let HttpError::Timeout { timeout_ms, .. } = error {
             CheckoutFailure::Timeout {
-                timeout_ms: self.timeout_ms,
+                timeout_ms,
                 source: error,
             }
             .into()
@@ -372,68 +344,35 @@ impl CheckoutClient {
 impl PagoPaCheckout for CheckoutClient {
     async fn start_cart(&self, cart: &CheckoutCart) -> Result<CheckoutRedirect, CheckoutError> {
         let started = Instant::now();
-        let result = self.post_cart(cart).await;
+        let request = self.cart_request(cart)?;
+        let request_id = request.request_id().clone();
+        let request_id = request_id.as_str();
+        let result = self.post_cart(request).await;
         let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let cart_id = cart.cart_id.as_str();
         let notices = cart.notices.len();
         match &result {
             Ok((status, redirect)) => {
-                tracing::info!(cart_id, notices, status, elapsed_ms, "Checkout started the cart");
+                tracing::info!(
+                    cart_id,
+                    notices,
+                    status,
+                    elapsed_ms,
+                    request_id,
+                    "Checkout started the cart"
+                );
                 tracing::debug!(cart_id, url = %redirect.url, "Checkout redirect");
             }
             Err(CheckoutError::Rejected { status, detail }) => {
-                tracing::warn!(cart_id, notices, status, elapsed_ms, detail = %detail, "Checkout refused the cart");
+                tracing::warn!(cart_id, notices, status, elapsed_ms, request_id, detail = %detail, "Checkout refused the cart");
             }
             Err(error) => {
                 let error = cause_chain(error);
-                tracing::error!(cart_id, notices, elapsed_ms, error = %error, "Checkout unavailable");
+                tracing::error!(cart_id, notices, elapsed_ms, request_id, error = %error, "Checkout unavailable");
             }
         }
         result.map(|(_, redirect)| redirect)
     }
-}
-
-/// The error and its causes on one line, for the log.
-fn cause_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
-/// Whether the body of an answer with this status is worth reading.
-fn is_error(status: StatusCode) -> bool {
-    status.is_client_error() || status.is_server_error() || status.as_u16() >= 600
-}
-
-/// Whether the URL's host is the local machine.
-fn is_loopback(url: &Url) -> bool {
-    match url.host_str() {
-        Some(host) if host.eq_ignore_ascii_case("localhost") => true,
-        Some(host) => host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback()),
-        None => false,
-    }
-}
-
-/// The body, at most [`BODY_MAX_BYTES`] of it.
-async fn read_limited(response: &mut reqwest::Response) -> Result<Vec<u8>, reqwest::Error> {
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await? {
-        let room = BODY_MAX_BYTES - body.len();
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if body.len() >= BODY_MAX_BYTES {
-            break;
-        }
-    }
-    Ok(body)
 }
 
 #[cfg(test)]

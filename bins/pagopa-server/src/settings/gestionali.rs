@@ -6,12 +6,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::Duration;
+use pagopa_domain::cause_chain as error_chain;
 use pagopa_domain::gestionali::{
     DEFAULT_BREAKER_COOL_DOWN_SECS, DEFAULT_BREAKER_THRESHOLD, GestionaleRoute, GestionaleRoutes, GuardedGestionale,
 };
 use pagopa_domain::ports::{Clock, EnteRepository};
 use pagopa_domain::{DeliveryLimits, GestionaleName};
 use pagopa_gestionale_http::{DEFAULT_AUTH_HEADER, DEFAULT_TIMEOUT_MS, GestionaleHttp, GestionaleHttpSettings};
+use pagopa_http_client::Secret;
 use serde::Deserialize;
 
 use super::{MAX_SECS, bad, within};
@@ -30,7 +32,7 @@ pub const DEFAULT_MAX_ATTEMPTS: u32 = 50;
 pub const DEFAULT_MAX_AGE_SECS: i64 = 3 * 24 * 3600;
 
 /// One `[gestionali.NAME]` table. `Debug` never shows the token or the secret.
-#[derive(Clone, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NamedGestionale {
     /// The adapter: `http`.
@@ -39,7 +41,7 @@ pub struct NamedGestionale {
     pub base_url: String,
     /// The credential sent on every call (or `token_file`).
     #[serde(default)]
-    pub token: Option<String>,
+    pub token: Option<Secret>,
     /// The header carrying it (default `Authorization`, as `Bearer <token>`).
     #[serde(default)]
     pub header: Option<String>,
@@ -48,7 +50,7 @@ pub struct NamedGestionale {
     pub timeout_ms: Option<u64>,
     /// The Standard Webhooks secret notifications are signed with (`whsec_…`, or
     /// `webhook_secret_file`).
-    pub webhook_secret: String,
+    pub webhook_secret: Secret,
     /// Failed deliveries after which a notification is dead-lettered (1..=10000, default 50).
     #[serde(default)]
     pub max_attempts: Option<u32>,
@@ -56,21 +58,6 @@ pub struct NamedGestionale {
     /// default 259200: three days).
     #[serde(default)]
     pub max_age_secs: Option<i64>,
-}
-
-impl std::fmt::Debug for NamedGestionale {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NamedGestionale")
-            .field("kind", &self.kind)
-            .field("base_url", &self.base_url)
-            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
-            .field("header", &self.header)
-            .field("timeout_ms", &self.timeout_ms)
-            .field("webhook_secret", &"<redacted>")
-            .field("max_attempts", &self.max_attempts)
-            .field("max_age_secs", &self.max_age_secs)
-            .finish()
-    }
 }
 
 impl NamedGestionale {
@@ -136,17 +123,6 @@ pub(super) fn check(
         GestionaleHttp::new(gestionale.clone()).map_err(|e| bad("gestionale", error_chain(&e)))?;
     }
     Ok(())
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// The routes of the configured gestionali, each behind its circuit breaker.

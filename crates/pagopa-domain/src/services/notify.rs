@@ -69,7 +69,7 @@ impl GestionaleNotifier {
                     let attempts = message.attempts + 1;
                     let since = message.retrying_since.unwrap_or(message.created_at);
                     let limits = self.ports.gestionale.delivery_limits(message.event.ente()).await;
-                    let why = error_text(&error);
+                    let why = crate::cause_chain(&error);
                     if limits.is_some_and(|limits| limits.exhausted(attempts, since, now)) {
                         self.ports
                             .outbox
@@ -95,16 +95,4 @@ impl GestionaleNotifier {
         }
         Ok(report)
     }
-}
-
-/// The error with its causes, for the operator reading the message.
-fn error_text(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use pagopa_http_client::{BaseUrlError, BuildError, Secret, SecretError};
+
 /// The default [`CheckoutSettings::timeout_ms`].
 const DEFAULT_TIMEOUT_MS: u64 = 10_000;
 
@@ -42,7 +44,7 @@ impl fmt::Display for CheckoutVersion {
 /// ```
 ///
 /// `Debug` never shows the subscription key.
-#[derive(Clone, serde::Deserialize)]
+#[derive(Clone, Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CheckoutSettings {
     /// The API base, without `/carts`: `https://api.platform.pagopa.it/checkout/ec/v2` (UAT:
@@ -50,7 +52,7 @@ pub struct CheckoutSettings {
     pub base_url: String,
     /// The `Ocp-Apim-Subscription-Key` of the Ente's (or its partner's) subscription. A secret;
     /// surrounding white space is ignored.
-    pub subscription_key: String,
+    pub subscription_key: Secret,
     /// The API version `base_url` points to (default v2).
     #[serde(default)]
     pub version: CheckoutVersion,
@@ -63,36 +65,20 @@ fn default_timeout_ms() -> u64 {
     DEFAULT_TIMEOUT_MS
 }
 
-impl fmt::Debug for CheckoutSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CheckoutSettings")
-            .field("base_url", &self.base_url)
-            .field("subscription_key", &"<redacted>")
-            .field("version", &self.version)
-            .field("timeout_ms", &self.timeout_ms)
-            .finish()
-    }
-}
-
 /// Why a [`CheckoutClient`] cannot be built from its settings.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum CheckoutConfigError {
     /// `base_url` is not an absolute `http(s)` URL without query or fragment.
-    #[error("the Checkout base URL {url:?} is not usable: {reason}")]
-    BaseUrl {
-        /// The configured URL.
-        url: String,
-        /// What is wrong with it.
-        reason: String,
-    },
+    #[error("the Checkout base URL {0}")]
+    BaseUrl(#[from] BaseUrlError),
     /// The subscription key is empty or cannot be sent in an HTTP header.
     #[error("the Checkout subscription key {0}")]
-    SubscriptionKey(&'static str),
+    SubscriptionKey(#[from] SecretError),
     /// `timeout_ms` is zero.
     #[error("the Checkout timeout must be at least 1 ms")]
     Timeout,
     /// The HTTP client could not be built (TLS set-up).
     #[error("cannot build the HTTP client for Checkout")]
-    Client(#[source] reqwest::Error),
+    Client(#[source] BuildError),
 }
