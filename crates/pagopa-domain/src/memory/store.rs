@@ -518,12 +518,23 @@ impl Outbox for MemoryStore {
     ) -> Result<Vec<OutboxMessage>, StorageError> {
         let mut state = self.state();
         let mut claimed = Vec::new();
+        // Positions with an older pending message (ids ascend in commit order here): their
+        // later messages wait, so one position's messages are delivered in order.
+        let mut busy = std::collections::HashSet::new();
         for leased in state.outbox.values_mut() {
             if claimed.len() >= limit as usize {
                 break;
             }
+            if leased.message.state() != OutboxState::Pending {
+                continue;
+            }
+            if let Some(position) = leased.message.event.position_key()
+                && !busy.insert(position)
+            {
+                continue;
+            }
             let free = leased.lease_until.is_none_or(|until| until <= now);
-            if leased.message.state() == OutboxState::Pending && leased.message.available_at <= now && free {
+            if leased.message.available_at <= now && free {
                 leased.lease_until = Some(now + lease);
                 leased.owner = Some(worker.to_owned());
                 claimed.push(leased.message.clone());

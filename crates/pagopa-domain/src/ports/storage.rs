@@ -401,6 +401,9 @@ pub trait Outbox: Send + Sync {
     /// Enqueues events, skipping any whose dedup key is already in the outbox.
     async fn enqueue(&self, events: &[OutboxEvent], now: DateTime<Utc>) -> Result<(), StorageError>;
     /// Leases up to `limit` undelivered messages that are available at `now` and not leased.
+    /// A message whose [position](OutboxEvent::position_key) has an older message still pending
+    /// (not delivered, not dead; due later or leased) is not claimed, so one position's
+    /// messages are delivered one at a time, in the order they were enqueued.
     async fn claim(
         &self,
         worker: &str,

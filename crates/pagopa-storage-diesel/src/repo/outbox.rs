@@ -22,6 +22,7 @@ struct NewMessage<'a> {
     attempts: i32,
     available_at_us: i64,
     created_at_us: i64,
+    position_key: Option<String>,
 }
 
 #[derive(Queryable, Selectable)]
@@ -100,6 +101,7 @@ impl_for_both!(OutboxStore {
                 attempts: 0,
                 available_at_us: to_us(now),
                 created_at_us: to_us(now),
+                position_key: event.position_key(),
             };
             let inserted = diesel::insert_into(outbox::table).values(&row).on_conflict_do_nothing().execute(self)?;
             if inserted == 0 {
@@ -124,10 +126,17 @@ impl_for_both!(OutboxStore {
         let now_us = to_us(now);
         let until = to_us(now + lease);
         self.write(|c| {
-            // Candidates: undelivered, due, and not leased (or leased by a worker whose lease ran out).
+            // Candidates: undelivered, due, not leased (or leased by a worker whose lease ran
+            // out), and first of their position: while an older message of the same position
+            // is pending (due later, or in flight) the newer waits, so a position's messages
+            // arrive in the order they were committed. A dead letter holds nothing up.
             let sql = format!(
                 "SELECT id FROM outbox WHERE delivered_at_us IS NULL AND dead_at_us IS NULL AND available_at_us <= $1 \
-                 AND (lease_until_us IS NULL OR lease_until_us <= $1) ORDER BY id LIMIT {limit} {}",
+                 AND (lease_until_us IS NULL OR lease_until_us <= $1) \
+                 AND (position_key IS NULL OR NOT EXISTS (SELECT 1 FROM outbox AS older \
+                      WHERE older.position_key = outbox.position_key AND older.feed_seq < outbox.feed_seq \
+                      AND older.delivered_at_us IS NULL AND older.dead_at_us IS NULL)) \
+                 ORDER BY id LIMIT {limit} {}",
                 <Self as Backend>::SKIP_LOCKED
             );
             let ids: Vec<ClaimedId> = diesel::sql_query(sql).bind::<BigInt, _>(now_us).load(c)?;

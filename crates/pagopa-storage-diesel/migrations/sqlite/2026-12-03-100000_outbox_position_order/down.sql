@@ -1,0 +1,2 @@
+DROP INDEX outbox_position_pending;
+ALTER TABLE outbox DROP COLUMN position_key;
