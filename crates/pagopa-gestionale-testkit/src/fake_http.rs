@@ -53,6 +53,8 @@ pub struct Delivery {
     pub ended: Instant,
     /// The body, when it was JSON.
     pub body: Option<serde_json::Value>,
+    /// The `Authorization` header, if any: which sender it was, when each has its own token.
+    pub authorization: Option<String>,
 }
 
 #[derive(Default)]
@@ -262,6 +264,7 @@ async fn answer(request: HttpRequest, body: web::Bytes, state: web::Data<State>)
     };
     let path = request.path().trim_start_matches("/pagopa/v1").to_owned();
     let json = serde_json::from_slice(&body).ok();
+    let authorization = header(&request, "authorization");
     let response = respond(request, body, state.clone()).await;
     state.shared().deliveries.push(Delivery {
         idempotency_key,
@@ -270,6 +273,7 @@ async fn answer(request: HttpRequest, body: web::Bytes, state: web::Data<State>)
         started,
         ended: Instant::now(),
         body: json,
+        authorization,
     });
     response
 }
