@@ -509,6 +509,23 @@ impl Outbox for MemoryStore {
         Ok(())
     }
 
+    async fn prune_delivered(&self, before: DateTime<Utc>, limit: u32) -> Result<u64, StorageError> {
+        let mut state = self.state();
+        let old: Vec<u64> = state
+            .outbox
+            .values()
+            .filter(|l| {
+                l.message.state() == OutboxState::Delivered && l.message.delivered_at.is_some_and(|at| at < before)
+            })
+            .map(|l| l.message.id)
+            .take(limit as usize)
+            .collect();
+        for id in &old {
+            state.outbox.remove(id);
+        }
+        Ok(old.len() as u64)
+    }
+
     async fn claim(
         &self,
         worker: &str,

@@ -397,6 +397,20 @@ impl Outbox for DieselStore {
         })
     }
 
+    async fn prune_delivered(&self, before: DateTime<Utc>, limit: u32) -> Result<u64, StorageError> {
+        with_write_conn!(self, |conn| {
+            let ids: Vec<i64> = outbox::table
+                .select(outbox::id)
+                .filter(outbox::delivered_at_us.lt(to_us(before)))
+                .filter(outbox::dead_at_us.is_null())
+                .order(outbox::delivered_at_us)
+                .limit(i64::from(limit))
+                .load(conn)?;
+            let deleted = diesel::delete(outbox::table.filter(outbox::id.eq_any(&ids))).execute(conn)?;
+            Ok(u64::try_from(deleted).unwrap_or_default())
+        })
+    }
+
     async fn backlog(&self) -> Result<u64, StorageError> {
         with_conn!(self, |conn| {
             let count: i64 = outbox::table
