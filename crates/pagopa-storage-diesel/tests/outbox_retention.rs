@@ -50,7 +50,10 @@ async fn delivered_messages_past_the_retention_are_pruned(outbox: &dyn Outbox) {
     outbox.acknowledge(claimed[0].id, "w", day(1)).await.unwrap();
     outbox.acknowledge(claimed[1].id, "w", day(2)).await.unwrap();
     outbox.acknowledge(claimed[2].id, "w", day(40)).await.unwrap();
-    outbox.dead_letter(claimed[3].id, "w", "HTTP 400", day(1)).await.unwrap();
+    outbox
+        .dead_letter(claimed[3].id, "w", "HTTP 400", day(1))
+        .await
+        .unwrap();
     outbox.reschedule(claimed[4].id, "w", "HTTP 503", day(1)).await.unwrap();
 
     // 30 days' retention on day 45: the two delivered before day 15, one chunk at a time.
