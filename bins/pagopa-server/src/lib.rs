@@ -3,6 +3,7 @@
 
 pub mod import;
 mod notice_budget;
+mod outbox;
 mod proxy;
 pub mod settings;
 mod unconfigured;
@@ -15,9 +16,8 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use pagopa_api::{ApiKeyEntry, ApiKeys, ApiState, Role, configure, problem_details, request_id};
 use pagopa_domain::gestionali::{BreakerState, GestionaleRoutes};
-use pagopa_domain::model::RetryPolicy;
 use pagopa_domain::ports::{Clock, Gestionale, PagoPaCheckout, Ports, SystemClock};
-use pagopa_domain::services::{CartPayments, EnteAdmin, GestionaleNotifier, NodeOperations, PositionExpiry, Services};
+use pagopa_domain::services::{CartPayments, EnteAdmin, NodeOperations, PositionExpiry, Services};
 use pagopa_nodo::checkout::CheckoutClient;
 use pagopa_nodo::soap::SoapEndpoint;
 use pagopa_storage_diesel::DieselStore;
@@ -96,55 +96,6 @@ fn ports_and_routes(store: &DieselStore, settings: &Settings) -> anyhow::Result<
         Arc::new(RandomIds),
     );
     Ok((ports, routes))
-}
-
-/// Delivers the outbox to the gestionale until the server stops: a round every
-/// `interval_ms` when idle, at once again when a round was full.
-fn spawn_outbox_worker(ports: Ports, settings: &settings::OutboxSettings) {
-    let retry = RetryPolicy {
-        base: chrono::Duration::seconds(settings.retry_base_secs),
-        max: chrono::Duration::seconds(settings.retry_max_secs),
-    };
-    let notifier = GestionaleNotifier::new(ports, retry, chrono::Duration::seconds(settings.lease_secs));
-    let interval = std::time::Duration::from_millis(settings.interval_ms);
-    let batch = settings.batch;
-    // The lease owner must differ between instances, and containers often all run as pid 1.
-    let worker = match random_key() {
-        Ok(key) => format!("pagopa-server-{}-{}", std::process::id(), key.get(..12).unwrap_or(&key)),
-        Err(_) => format!("pagopa-server-{}", std::process::id()),
-    };
-    actix_web::rt::spawn(async move {
-        loop {
-            let full = match notifier.dispatch_once(&worker, batch).await {
-                Ok(report) => {
-                    let handled = report.delivered + report.rescheduled + report.dead;
-                    if handled > 0 {
-                        tracing::info!(
-                            delivered = report.delivered,
-                            rescheduled = report.rescheduled,
-                            dead = report.dead,
-                            "outbox round"
-                        );
-                    }
-                    if report.dead > 0 {
-                        tracing::warn!(
-                            dead = report.dead,
-                            "notifications dead-lettered after their gestionale's delivery limits: \
-                             GET /api/v1/admin/outbox?state=dead, replay with POST /api/v1/admin/outbox/replay"
-                        );
-                    }
-                    handled >= batch as usize
-                }
-                Err(error) => {
-                    tracing::warn!(%error, "outbox round failed");
-                    false
-                }
-            };
-            if !full {
-                actix_web::rt::time::sleep(interval).await;
-            }
-        }
-    });
 }
 
 /// Expires due positions until the server stops: a round every `interval_secs` when nothing
@@ -368,7 +319,8 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
             .map_err(|e| anyhow::anyhow!("server.trusted_proxies: {e}"))?,
     );
     if settings.outbox.enabled {
-        spawn_outbox_worker(state.ports.clone(), &settings.outbox);
+        outbox::spawn_worker(state.ports.clone(), &settings.outbox);
+        outbox::spawn_pruner(state.ports.clone(), &settings.outbox);
     }
     if settings.expiry.enabled {
         spawn_expiry_job(state.ports.clone(), &settings.expiry);

@@ -290,7 +290,8 @@ async fn imu(s: &Setup) -> DebtPosition {
 
 /// The disposition the gestionale was told about for `receipt_id`.
 async fn notified_disposition(s: &Setup, receipt_id: &str) -> ReceiptDisposition {
-    s.services.notifier.dispatch_once("test", 100).await.unwrap();
+    // One message of a position per round (they go in order): rounds until none is left.
+    while s.services.notifier.dispatch_once("test", 100).await.unwrap().delivered > 0 {}
     s.world
         .gestionale
         .notifications()

@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
 
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
@@ -34,11 +35,34 @@ pub struct SeenRequest {
     pub body: Option<serde_json::Value>,
 }
 
+/// A notification the fake answered (a `POST` with an `Idempotency-Key`): when its request
+/// arrived and when its answer was ready, to check that two senders never had the same message
+/// in flight at once, and in which order a position's events came.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Delivery {
+    /// The `Idempotency-Key`.
+    pub idempotency_key: String,
+    /// The path (under the base URL).
+    pub path: String,
+    /// The status answered: `201` the first time a payment is taken, `409` a repeat, `503`
+    /// while down, ….
+    pub status: u16,
+    /// When the request arrived.
+    pub started: Instant,
+    /// When its answer was ready.
+    pub ended: Instant,
+    /// The body, when it was JSON.
+    pub body: Option<serde_json::Value>,
+    /// The `Authorization` header, if any: which sender it was, when each has its own token.
+    pub authorization: Option<String>,
+}
+
 #[derive(Default)]
 struct Shared {
     fault: Option<Fault>,
     keys: HashSet<String>,
     seen: Vec<SeenRequest>,
+    deliveries: Vec<Delivery>,
     /// Answer each notification this many times with 500 before taking it (a flaky gestionale).
     fail_first: u32,
     failures: u32,
@@ -67,6 +91,8 @@ impl State {
 /// - With [`with_token`](Self::with_token) a wrong `Authorization: Bearer` is `401`; with
 ///   [`with_webhook_secret`](Self::with_webhook_secret) a notification without a valid
 ///   Standard Webhooks signature is `401`.
+/// - Timing: [`deliveries`](Self::deliveries) has every notification's key, status, and the
+///   instants its request arrived and its answer was ready.
 pub struct FakeHttpGestionale {
     addr: SocketAddr,
     state: web::Data<State>,
@@ -160,6 +186,11 @@ impl FakeHttpGestionale {
         self.state.shared().seen.clone()
     }
 
+    /// The notifications answered so far, in the order their answers were ready.
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        self.state.shared().deliveries.clone()
+    }
+
     /// The distinct payments stored.
     pub fn payments(&self) -> Vec<pagopa_domain::PaymentNotification> {
         self.state.memory.payments()
@@ -224,7 +255,30 @@ fn header(request: &HttpRequest, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// [`respond`], timing the notifications.
 async fn answer(request: HttpRequest, body: web::Bytes, state: web::Data<State>) -> HttpResponse {
+    let started = Instant::now();
+    let key = header(&request, "idempotency-key").filter(|_| request.method() == actix_web::http::Method::POST);
+    let Some(idempotency_key) = key else {
+        return respond(request, body, state).await;
+    };
+    let path = request.path().trim_start_matches("/pagopa/v1").to_owned();
+    let json = serde_json::from_slice(&body).ok();
+    let authorization = header(&request, "authorization");
+    let response = respond(request, body, state.clone()).await;
+    state.shared().deliveries.push(Delivery {
+        idempotency_key,
+        path,
+        status: response.status().as_u16(),
+        started,
+        ended: Instant::now(),
+        body: json,
+        authorization,
+    });
+    response
+}
+
+async fn respond(request: HttpRequest, body: web::Bytes, state: web::Data<State>) -> HttpResponse {
     let path = request.path().trim_start_matches("/pagopa/v1").to_owned();
     let method = request.method().to_string();
     let key = header(&request, "idempotency-key");

@@ -29,5 +29,5 @@ mod memory;
 
 pub use backend::{Backend, Fault, Subject};
 #[cfg(feature = "http")]
-pub use fake_http::{FakeHttpGestionale, FakeOptions, SeenRequest};
+pub use fake_http::{Delivery, FakeHttpGestionale, FakeOptions, SeenRequest};
 pub use memory::MemoryGestionale;

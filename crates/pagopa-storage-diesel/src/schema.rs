@@ -131,6 +131,7 @@ diesel::table! {
         dead_at_us -> Nullable<BigInt>,
         retrying_since_us -> Nullable<BigInt>,
         feed_seq -> Nullable<BigInt>,
+        position_key -> Nullable<Text>,
     }
 }
 

@@ -138,6 +138,12 @@ pub struct OutboxSettings {
     pub retry_base_secs: i64,
     /// Longest delay between two attempts, in seconds.
     pub retry_max_secs: i64,
+    /// Deliveries in flight at once in a round (1..=256); a position's messages still go one
+    /// at a time, in order.
+    pub concurrency: u32,
+    /// How long a delivered message is kept (listed, in the pull feed), in days; dead letters
+    /// and pending messages are kept whatever their age.
+    pub retention_days: i64,
 }
 
 /// The Front-End's token signing key and claims.
@@ -233,6 +239,8 @@ batch = 50
 lease_secs = 300
 retry_base_secs = 10
 retry_max_secs = 3600
+concurrency = 16
+retention_days = 30
 
 [notices_on_demand]
 budget_ms = 1500
@@ -378,6 +386,8 @@ impl Settings {
         within("outbox.batch", outbox.batch, 1, 10_000)?;
         within("outbox.interval_ms", outbox.interval_ms, 1, 3_600_000)?;
         within("outbox.lease_secs", outbox.lease_secs, 1, MAX_SECS)?;
+        within("outbox.concurrency", outbox.concurrency, 1, 256)?;
+        within("outbox.retention_days", outbox.retention_days, 1, 36_500)?;
         within("outbox.retry_base_secs", outbox.retry_base_secs, 1, MAX_SECS)?;
         within(
             "outbox.retry_max_secs",

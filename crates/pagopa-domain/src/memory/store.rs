@@ -509,6 +509,23 @@ impl Outbox for MemoryStore {
         Ok(())
     }
 
+    async fn prune_delivered(&self, before: DateTime<Utc>, limit: u32) -> Result<u64, StorageError> {
+        let mut state = self.state();
+        let old: Vec<u64> = state
+            .outbox
+            .values()
+            .filter(|l| {
+                l.message.state() == OutboxState::Delivered && l.message.delivered_at.is_some_and(|at| at < before)
+            })
+            .map(|l| l.message.id)
+            .take(limit as usize)
+            .collect();
+        for id in &old {
+            state.outbox.remove(id);
+        }
+        Ok(old.len() as u64)
+    }
+
     async fn claim(
         &self,
         worker: &str,
@@ -518,12 +535,23 @@ impl Outbox for MemoryStore {
     ) -> Result<Vec<OutboxMessage>, StorageError> {
         let mut state = self.state();
         let mut claimed = Vec::new();
+        // Positions with an older pending message (ids ascend in commit order here): their
+        // later messages wait, so one position's messages are delivered in order.
+        let mut busy = std::collections::HashSet::new();
         for leased in state.outbox.values_mut() {
             if claimed.len() >= limit as usize {
                 break;
             }
+            if leased.message.state() != OutboxState::Pending {
+                continue;
+            }
+            if let Some(position) = leased.message.event.position_key()
+                && !busy.insert(position)
+            {
+                continue;
+            }
             let free = leased.lease_until.is_none_or(|until| until <= now);
-            if leased.message.state() == OutboxState::Pending && leased.message.available_at <= now && free {
+            if leased.message.available_at <= now && free {
                 leased.lease_until = Some(now + lease);
                 leased.owner = Some(worker.to_owned());
                 claimed.push(leased.message.clone());

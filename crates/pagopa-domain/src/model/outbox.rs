@@ -95,6 +95,31 @@ impl OutboxEvent {
         }
     }
 
+    /// The position it is about, as `<ente>:<iupd>`: the outbox delivers the messages of one
+    /// position in the order they were enqueued (none is due while an older one of the same
+    /// position is pending). `None` for a payment of a notice without a known position, which
+    /// waits for nothing.
+    ///
+    /// ```
+    /// use pagopa_domain::{CancellationNotification, OutboxEvent};
+    ///
+    /// let event = OutboxEvent::PositionCancelled(CancellationNotification {
+    ///     ente: "80012345678".parse().unwrap(),
+    ///     iupd: "TARI-2026-1".parse().unwrap(),
+    ///     notices: Vec::new(),
+    ///     cancelled_at: chrono::DateTime::UNIX_EPOCH,
+    /// });
+    /// assert_eq!(event.position_key().as_deref(), Some("80012345678:TARI-2026-1"));
+    /// ```
+    pub fn position_key(&self) -> Option<String> {
+        let (ente, iupd) = match self {
+            Self::PaymentReceived(n) => (&n.ente, n.iupd.as_ref()?),
+            Self::PositionExpired(n) => (&n.ente, &n.iupd),
+            Self::PositionCancelled(n) => (&n.ente, &n.iupd),
+        };
+        Some(format!("{ente}:{iupd}"))
+    }
+
     /// A key unique per event, so a message enqueued twice is delivered once.
     pub fn dedup_key(&self) -> String {
         match self {

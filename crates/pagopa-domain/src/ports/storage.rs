@@ -401,6 +401,9 @@ pub trait Outbox: Send + Sync {
     /// Enqueues events, skipping any whose dedup key is already in the outbox.
     async fn enqueue(&self, events: &[OutboxEvent], now: DateTime<Utc>) -> Result<(), StorageError>;
     /// Leases up to `limit` undelivered messages that are available at `now` and not leased.
+    /// A message whose [position](OutboxEvent::position_key) has an older message still pending
+    /// (not delivered, not dead; due later or leased) is not claimed, so one position's
+    /// messages are delivered one at a time, in the order they were enqueued.
     async fn claim(
         &self,
         worker: &str,
@@ -445,6 +448,10 @@ pub trait Outbox: Send + Sync {
     /// sequence numbers are given in commit order, so a reader that resumes after the last one
     /// it saw never skips or repeats one, across restarts and instances.
     async fn feed(&self, ente: &EnteId, after: u64, limit: u32) -> Result<Vec<OutboxMessage>, StorageError>;
+    /// Deletes up to `limit` messages delivered before `before`, oldest first; returns how many.
+    /// Pending messages and dead letters are never deleted (a dead letter waits for an
+    /// operator). The pull feed loses them too; its numbering goes on where it was.
+    async fn prune_delivered(&self, before: DateTime<Utc>, limit: u32) -> Result<u64, StorageError>;
 }
 
 /// A page request of the outbox, by id (oldest first).

@@ -22,6 +22,7 @@ struct NewMessage<'a> {
     attempts: i32,
     available_at_us: i64,
     created_at_us: i64,
+    position_key: Option<String>,
 }
 
 #[derive(Queryable, Selectable)]
@@ -100,6 +101,7 @@ impl_for_both!(OutboxStore {
                 attempts: 0,
                 available_at_us: to_us(now),
                 created_at_us: to_us(now),
+                position_key: event.position_key(),
             };
             let inserted = diesel::insert_into(outbox::table).values(&row).on_conflict_do_nothing().execute(self)?;
             if inserted == 0 {
@@ -124,10 +126,17 @@ impl_for_both!(OutboxStore {
         let now_us = to_us(now);
         let until = to_us(now + lease);
         self.write(|c| {
-            // Candidates: undelivered, due, and not leased (or leased by a worker whose lease ran out).
+            // Candidates: undelivered, due, not leased (or leased by a worker whose lease ran
+            // out), and first of their position: while an older message of the same position
+            // is pending (due later, or in flight) the newer waits, so a position's messages
+            // arrive in the order they were committed. A dead letter holds nothing up.
             let sql = format!(
                 "SELECT id FROM outbox WHERE delivered_at_us IS NULL AND dead_at_us IS NULL AND available_at_us <= $1 \
-                 AND (lease_until_us IS NULL OR lease_until_us <= $1) ORDER BY id LIMIT {limit} {}",
+                 AND (lease_until_us IS NULL OR lease_until_us <= $1) \
+                 AND (position_key IS NULL OR NOT EXISTS (SELECT 1 FROM outbox AS older \
+                      WHERE older.position_key = outbox.position_key AND older.feed_seq < outbox.feed_seq \
+                      AND older.delivered_at_us IS NULL AND older.dead_at_us IS NULL)) \
+                 ORDER BY id LIMIT {limit} {}",
                 <Self as Backend>::SKIP_LOCKED
             );
             let ids: Vec<ClaimedId> = diesel::sql_query(sql).bind::<BigInt, _>(now_us).load(c)?;
@@ -385,6 +394,20 @@ impl Outbox for DieselStore {
                 .first(conn)
                 .optional()?;
             row.map(MessageRow::into_message).transpose()
+        })
+    }
+
+    async fn prune_delivered(&self, before: DateTime<Utc>, limit: u32) -> Result<u64, StorageError> {
+        with_write_conn!(self, |conn| {
+            let ids: Vec<i64> = outbox::table
+                .select(outbox::id)
+                .filter(outbox::delivered_at_us.lt(to_us(before)))
+                .filter(outbox::dead_at_us.is_null())
+                .order(outbox::delivered_at_us)
+                .limit(i64::from(limit))
+                .load(conn)?;
+            let deleted = diesel::delete(outbox::table.filter(outbox::id.eq_any(&ids))).execute(conn)?;
+            Ok(u64::try_from(deleted).unwrap_or_default())
         })
     }
 

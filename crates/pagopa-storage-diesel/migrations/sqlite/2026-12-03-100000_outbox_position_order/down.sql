@@ -1,0 +1,3 @@
+DROP INDEX outbox_undelivered;
+DROP INDEX outbox_position_pending;
+ALTER TABLE outbox DROP COLUMN position_key;
