@@ -187,6 +187,9 @@ impl FdrClient {
     /// (`publishedGt`, `page` from 1, `size` the configured page size) until
     /// `metadata.totPage`. Each listed flow is at its latest published revision. One
     /// [`Fetched`] per page, in order; the flows are in their `data`.
+    ///
+    /// `published_gt` is sent to the second (`2025-01-01T00:00:00Z`), rounded down: a flow
+    /// published in the same second as the bound may be listed again, never missed.
     pub async fn published_flows(
         &self,
         organization: &str,
