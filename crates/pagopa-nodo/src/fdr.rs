@@ -342,3 +342,6 @@ impl FdrClient {
 fn flow_what(organization: &str, flow_id: &str, revision: u64, psp_id: &str) -> String {
     format!("flow {flow_id} revision {revision} of PSP {psp_id} for organization {organization}")
 }
+
+#[cfg(test)]
+mod tests;

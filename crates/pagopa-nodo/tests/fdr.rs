@@ -14,7 +14,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use pagopa_domain::cause_chain;
 use pagopa_http_client::HttpError;
 use pagopa_nodo::fdr::dto::{PayStatus, SenderType};
-use pagopa_nodo::fdr::{FdrCall, FdrClient, FdrConfigError, FdrError, FdrSettings};
+use pagopa_nodo::fdr::{FdrCall, FdrClient, FdrError, FdrSettings};
 use serde_json::{Value, json};
 
 const KEY: &str = "fdr-test-subscription-key";
@@ -412,40 +412,6 @@ async fn the_key_never_shows() {
     assert!(!text.contains(KEY), "{text}");
     assert!(text.contains("<redacted>"), "{text}");
     stub.stop().await;
-}
-
-#[test]
-fn settings_are_checked() {
-    let settings: FdrSettings = serde_json::from_value(json!({
-        "base_url": "https://api.platform.pagopa.it/fdr-org/service/v1",
-        "subscription_key": KEY,
-    }))
-    .unwrap();
-    assert_eq!((settings.timeout_ms, settings.page_size), (30_000, 1000));
-    assert!(!format!("{settings:?}").contains(KEY));
-    let client = FdrClient::new(settings.clone()).unwrap();
-    assert_eq!(client.base_url().as_str(), pagopa_nodo::fdr::PRODUCTION_BASE_URL);
-
-    let with = |change: fn(&mut FdrSettings)| {
-        let mut settings = settings.clone();
-        change(&mut settings);
-        FdrClient::new(settings).unwrap_err()
-    };
-    let cleartext = with(|s| s.base_url = "http://api.platform.pagopa.it/fdr-org/service/v1".into());
-    assert!(
-        matches!(&cleartext, FdrConfigError::BaseUrl(e) if e.reason.contains("https")),
-        "{cleartext}"
-    );
-    assert!(matches!(with(|s| s.page_size = 0), FdrConfigError::PageSize(0)));
-    assert!(matches!(with(|s| s.page_size = 1001), FdrConfigError::PageSize(1001)));
-    assert!(matches!(with(|s| s.timeout_ms = 0), FdrConfigError::Timeout));
-    assert!(matches!(
-        with(|s| s.subscription_key = " ".into()),
-        FdrConfigError::SubscriptionKey(_)
-    ));
-    let unknown =
-        serde_json::from_value::<FdrSettings>(json!({"base_url": "https://x.it", "subscription_key": "k", "size": 5}));
-    assert!(unknown.is_err());
 }
 
 /// The operation of the specification whose path template matches `path` (`{…}` segments match
