@@ -5,7 +5,10 @@
 //!   an actix-web endpoint over [`pagopa_domain::services::NodeOperations`].
 //! - [`checkout`]: the client of pagoPA Checkout's carts API (modello 1), the domain's
 //!   [`pagopa_domain::ports::PagoPaCheckout`].
+//! - [`fdr`]: the client of the FdR REST API (reconciliation flows published by the PSPs): the
+//!   list of published flows, a flow's header and its payments, each page kept raw.
 
 pub mod checkout;
+pub mod fdr;
 pub mod soap;
 pub mod xml;
