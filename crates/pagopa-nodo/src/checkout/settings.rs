@@ -65,7 +65,7 @@ fn default_timeout_ms() -> u64 {
     DEFAULT_TIMEOUT_MS
 }
 
-/// Why a [`CheckoutClient`] cannot be built from its settings.
+/// Why a [`CheckoutClient`](super::CheckoutClient) cannot be built from its settings.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum CheckoutConfigError {
