@@ -5,6 +5,7 @@
 //! ```
 //! use actix_web::{HttpRequest, HttpResponse, web};
 //! use pagopa_http_client::stand_in::StandIn;
+//! use pagopa_http_client::{BaseUrl, Cleartext, HttpClient, Method, timeout_from_ms};
 //! use std::sync::Mutex;
 //!
 //! async fn answer(request: HttpRequest, seen: web::Data<Mutex<Vec<String>>>) -> HttpResponse {
@@ -13,11 +14,13 @@
 //! }
 //!
 //! # #[actix_web::main]
-//! # async fn main() -> std::io::Result<()> {
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let service = StandIn::start(Mutex::new(Vec::<String>::new()), answer)?;
-//! let body = reqwest::get(service.url("/flows")).await.unwrap().text().await.unwrap();
-//! assert_eq!(body, r#"{"ok":true}"#);
-//! assert_eq!(*service.state().lock().unwrap(), ["/flows"]);
+//! let base = BaseUrl::parse(&service.url("/api/"), "example", Cleartext::Refuse)?;
+//! let client = HttpClient::builder("example", timeout_from_ms(5_000).ok_or("timeout")?).build()?;
+//! let answer: serde_json::Value = client.fetch_json(client.request(Method::GET, base.endpoint(["flows"]))).await?;
+//! assert_eq!(answer["ok"], true);
+//! assert_eq!(*service.state().lock().unwrap(), ["/api/flows"]);
 //! service.stop().await;
 //! # Ok(())
 //! # }
@@ -52,12 +55,15 @@ impl<S: Send + Sync + 'static> StandIn<S> {
     {
         let state = web::Data::new(state);
         let data = state.clone();
-        let server =
-            HttpServer::new(move || App::new().app_data(data.clone()).default_service(web::to(answer.clone())))
-                .workers(1)
-                .disable_signals()
-                .shutdown_timeout(0)
-                .bind(("127.0.0.1", 0))?;
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .default_service(web::to(answer.clone()))
+        })
+        .workers(1)
+        .disable_signals()
+        .shutdown_timeout(0)
+        .bind(("127.0.0.1", 0))?;
         let addr = server
             .addrs()
             .first()
@@ -92,6 +98,8 @@ impl<S: Send + Sync + 'static> StandIn<S> {
 
 impl<S> std::fmt::Debug for StandIn<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StandIn").field("addr", &self.addr).finish_non_exhaustive()
+        f.debug_struct("StandIn")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
     }
 }

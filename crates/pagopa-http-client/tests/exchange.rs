@@ -7,8 +7,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use pagopa_http_client::stand_in::StandIn;
 use pagopa_http_client::header::HeaderName;
+use pagopa_http_client::stand_in::StandIn;
 use pagopa_http_client::{BaseUrl, Cleartext, ErrorClass, HttpClient, HttpError, Method, NotJson, Secret};
 
 const KEY: &str = "sup3r-s3cret-key";
