@@ -10,9 +10,8 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use actix_web::dev::ServerHandle;
 use actix_web::http::StatusCode;
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{TimeZone, Utc};
 use pagopa_domain::demo::{self, COMUNE, DEBTOR, OTHER_DEBTOR};
 use pagopa_domain::memory::{FakeCheckout, ManualClock, MemoryStore, MemoryWorld, SequentialIds};
@@ -24,6 +23,7 @@ use pagopa_domain::{
 };
 use pagopa_gestionale_http::dto::{PaymentNotificationDto, PositionsDto, PricingRequestDto, QuoteDto, RefusalDto};
 use pagopa_gestionale_http::{GestionaleFailure, GestionaleHttp, GestionaleHttpSettings, WebhookSigner};
+use pagopa_http_client::stand_in::StandIn;
 use serde_json::{Value, json};
 
 const TOKEN: &str = "g3st-t0ken";
@@ -63,30 +63,25 @@ struct State {
 
 struct Fake {
     addr: SocketAddr,
-    state: web::Data<State>,
-    handle: ServerHandle,
+    stand_in: StandIn<State>,
 }
 
 impl Fake {
     async fn start(credential: Option<(&'static str, String)>, mode: Option<Override>) -> Self {
-        let state = web::Data::new(State {
-            credential,
-            answer: mode,
-            seen: Mutex::new(Vec::new()),
-            payments: Mutex::new(BTreeMap::new()),
-        });
-        let data = state.clone();
-        let server = HttpServer::new(move || App::new().app_data(data.clone()).default_service(web::to(answer)))
-            .workers(1)
-            .disable_signals()
-            .shutdown_timeout(0)
-            .bind(("127.0.0.1", 0))
-            .unwrap();
-        let addr = server.addrs()[0];
-        let server = server.run();
-        let handle = server.handle();
-        actix_web::rt::spawn(server);
-        Self { addr, state, handle }
+        let stand_in = StandIn::start(
+            State {
+                credential,
+                answer: mode,
+                seen: Mutex::new(Vec::new()),
+                payments: Mutex::new(BTreeMap::new()),
+            },
+            answer,
+        )
+        .unwrap();
+        Self {
+            addr: stand_in.addr(),
+            stand_in,
+        }
     }
 
     /// A fake that wants `Authorization: Bearer TOKEN` and follows the contract.
@@ -111,15 +106,22 @@ impl Fake {
     }
 
     fn seen(&self) -> Vec<Seen> {
-        self.state.seen.lock().unwrap().clone()
+        self.stand_in.state().seen.lock().unwrap().clone()
     }
 
     fn payments(&self) -> Vec<PaymentNotification> {
-        self.state.payments.lock().unwrap().values().cloned().collect()
+        self.stand_in
+            .state()
+            .payments
+            .lock()
+            .unwrap()
+            .values()
+            .cloned()
+            .collect()
     }
 
     async fn stop(self) {
-        self.handle.stop(false).await;
+        self.stand_in.stop().await;
     }
 }
 

@@ -71,6 +71,8 @@ pub mod body;
 mod client;
 mod error;
 mod secret;
+#[cfg(feature = "stand-in")]
+pub mod stand_in;
 
 pub use answer::{Answer, Body, PROBLEM_KEYS};
 pub use base_url::{BaseUrl, BaseUrlError, Cleartext};

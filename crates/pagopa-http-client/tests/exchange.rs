@@ -3,13 +3,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use actix_web::dev::ServerHandle;
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use pagopa_http_client::header::HeaderName;
+use pagopa_http_client::stand_in::StandIn;
 use pagopa_http_client::{BaseUrl, Cleartext, ErrorClass, HttpClient, HttpError, Method, NotJson, Secret};
 
 const KEY: &str = "sup3r-s3cret-key";
@@ -24,43 +23,31 @@ struct Seen {
 }
 
 struct Server {
-    addr: SocketAddr,
-    seen: Arc<Mutex<Vec<Seen>>>,
-    handle: ServerHandle,
+    stand_in: StandIn<Mutex<Vec<Seen>>>,
 }
 
 impl Server {
     async fn start() -> Self {
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let data = web::Data::new(seen.clone());
-        let server = HttpServer::new(move || App::new().app_data(data.clone()).default_service(web::to(answer)))
-            .workers(1)
-            .disable_signals()
-            .shutdown_timeout(0)
-            .bind(("127.0.0.1", 0))
-            .unwrap();
-        let addr = server.addrs()[0];
-        let server = server.run();
-        let handle = server.handle();
-        actix_web::rt::spawn(server);
-        Self { addr, seen, handle }
+        Self {
+            stand_in: StandIn::start(Mutex::new(Vec::new()), answer).unwrap(),
+        }
     }
 
     fn base(&self) -> BaseUrl {
-        BaseUrl::parse(&format!("http://{}/api/", self.addr), "test", Cleartext::Refuse).unwrap()
+        BaseUrl::parse(&self.stand_in.url("/api/"), "test", Cleartext::Refuse).unwrap()
     }
 
     fn seen(&self) -> Vec<Seen> {
-        self.seen.lock().unwrap().clone()
+        self.stand_in.state().lock().unwrap().clone()
     }
 
     async fn stop(self) {
-        self.handle.stop(false).await;
+        self.stand_in.stop().await;
     }
 }
 
 /// Answers by the last path segment.
-async fn answer(request: HttpRequest, seen: web::Data<Arc<Mutex<Vec<Seen>>>>) -> HttpResponse {
+async fn answer(request: HttpRequest, seen: web::Data<Mutex<Vec<Seen>>>) -> HttpResponse {
     let header = |name: &str| request.headers().get(name).map(|v| v.to_str().unwrap().to_owned());
     seen.lock().unwrap().push(Seen {
         request_id: header("x-request-id"),

@@ -7,10 +7,10 @@ use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use actix_web::dev::ServerHandle;
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use pagopa_domain::ports::{CheckoutCart, CheckoutError, CheckoutNotice, PagoPaCheckout};
 use pagopa_domain::{AmountCents, ReturnUrls};
+use pagopa_http_client::stand_in::StandIn;
 use pagopa_nodo::checkout::{CheckoutClient, CheckoutFailure, CheckoutSettings, CheckoutVersion};
 use serde_json::{Value, json};
 
@@ -46,28 +46,23 @@ struct State {
 
 struct Stub {
     addr: SocketAddr,
-    state: web::Data<State>,
-    handle: ServerHandle,
+    stand_in: StandIn<State>,
 }
 
 impl Stub {
     async fn start(reply: Reply) -> Self {
-        let state = web::Data::new(State {
-            reply,
-            seen: Mutex::new(Vec::new()),
-        });
-        let data = state.clone();
-        let server = HttpServer::new(move || App::new().app_data(data.clone()).default_service(web::to(answer)))
-            .workers(1)
-            .disable_signals()
-            .shutdown_timeout(0)
-            .bind(("127.0.0.1", 0))
-            .unwrap();
-        let addr = server.addrs()[0];
-        let server = server.run();
-        let handle = server.handle();
-        actix_web::rt::spawn(server);
-        Self { addr, state, handle }
+        let stand_in = StandIn::start(
+            State {
+                reply,
+                seen: Mutex::new(Vec::new()),
+            },
+            answer,
+        )
+        .unwrap();
+        Self {
+            addr: stand_in.addr(),
+            stand_in,
+        }
     }
 
     /// The v2 base URL, with a trailing slash the client must not double.
@@ -86,11 +81,11 @@ impl Stub {
     }
 
     fn seen(&self) -> Vec<Seen> {
-        self.state.seen.lock().unwrap().clone()
+        self.stand_in.state().seen.lock().unwrap().clone()
     }
 
     async fn stop(self) {
-        self.handle.stop(false).await;
+        self.stand_in.stop().await;
     }
 }
 

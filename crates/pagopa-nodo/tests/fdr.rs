@@ -8,11 +8,11 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Mutex, OnceLock};
 
-use actix_web::dev::ServerHandle;
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, TimeZone, Utc};
 use pagopa_domain::cause_chain;
 use pagopa_http_client::HttpError;
+use pagopa_http_client::stand_in::StandIn;
 use pagopa_nodo::fdr::dto::{PayStatus, SenderType};
 use pagopa_nodo::fdr::{FdrCall, FdrClient, FdrError, FdrSettings};
 use serde_json::{Value, json};
@@ -99,28 +99,23 @@ struct State {
 
 struct Stub {
     addr: SocketAddr,
-    state: web::Data<State>,
-    handle: ServerHandle,
+    stand_in: StandIn<State>,
 }
 
 impl Stub {
     async fn start(mode: Mode) -> Self {
-        let state = web::Data::new(State {
-            mode,
-            seen: Mutex::new(Vec::new()),
-        });
-        let data = state.clone();
-        let server = HttpServer::new(move || App::new().app_data(data.clone()).default_service(web::to(answer)))
-            .workers(1)
-            .disable_signals()
-            .shutdown_timeout(0)
-            .bind(("127.0.0.1", 0))
-            .unwrap();
-        let addr = server.addrs()[0];
-        let server = server.run();
-        let handle = server.handle();
-        actix_web::rt::spawn(server);
-        Self { addr, state, handle }
+        let stand_in = StandIn::start(
+            State {
+                mode,
+                seen: Mutex::new(Vec::new()),
+            },
+            answer,
+        )
+        .unwrap();
+        Self {
+            addr: stand_in.addr(),
+            stand_in,
+        }
     }
 
     fn settings(&self, page_size: u32) -> FdrSettings {
@@ -137,11 +132,11 @@ impl Stub {
     }
 
     fn seen(&self) -> Vec<Seen> {
-        self.state.seen.lock().unwrap().clone()
+        self.stand_in.state().seen.lock().unwrap().clone()
     }
 
     async fn stop(self) {
-        self.handle.stop(false).await;
+        self.stand_in.stop().await;
     }
 }
 
