@@ -319,6 +319,7 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
             .map_err(|e| anyhow::anyhow!("server.trusted_proxies: {e}"))?,
     );
     if settings.outbox.enabled {
+        outbox::warn_on_slow_gestionali(settings);
         outbox::spawn_worker(state.ports.clone(), &settings.outbox);
         outbox::spawn_pruner(state.ports.clone(), &settings.outbox);
     }

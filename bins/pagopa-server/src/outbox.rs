@@ -13,6 +13,35 @@ const PRUNE_CHUNK: u32 = 1_000;
 /// Time between two prunings.
 const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(3_600);
 
+/// Warns about gestionali whose time budget is not below half the outbox lease: a delivery is
+/// started only while half its lease is left, so one that takes longer than that could still
+/// run when another instance claims the message again (see `docs/deploy.md`, `[outbox]`).
+pub(crate) fn warn_on_slow_gestionali(settings: &settings::Settings) {
+    let half_lease_ms = u64::try_from(settings.outbox.lease_secs)
+        .unwrap_or(0)
+        .saturating_mul(500);
+    let budgets = settings
+        .gestionali
+        .iter()
+        .map(|(name, g)| (format!("gestionali.{name}.timeout_ms"), g.http_settings().timeout_ms))
+        .chain(
+            settings
+                .gestionale
+                .iter()
+                .map(|g| ("gestionale.timeout_ms".to_owned(), g.timeout_ms)),
+        );
+    for (key, timeout_ms) in budgets {
+        if timeout_ms >= half_lease_ms {
+            tracing::warn!(
+                key,
+                timeout_ms,
+                lease_secs = settings.outbox.lease_secs,
+                "a gestionale's time budget should stay below half the outbox lease, or a slow delivery may overlap another instance's"
+            );
+        }
+    }
+}
+
 /// Delivers the outbox to the gestionale until the server stops: a round every
 /// `interval_ms` when idle, at once again when a round was full.
 pub(crate) fn spawn_worker(ports: Ports, settings: &settings::OutboxSettings) {

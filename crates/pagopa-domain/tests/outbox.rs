@@ -158,20 +158,26 @@ async fn a_round_stops_delivering_once_its_lease_has_run_out() {
     ports.gestionale = std::sync::Arc::new(SlowGestionale {
         inner: s.world.gestionale.clone(),
         clock: s.world.clock.clone(),
-        step: Duration::minutes(3),
+        step: Duration::minutes(2),
     });
     let notifier = pagopa_domain::services::GestionaleNotifier::new(
         ports,
         pagopa_domain::RetryPolicy::default(),
         Duration::minutes(5),
     );
+    let started = s.now();
     let report = notifier.dispatch_once("slow", 10).await.unwrap();
     assert_eq!(
         report.delivered, 2,
-        "the third delivery would start after the lease ran out"
+        "the third delivery would start with less than half the lease left"
     );
     assert_eq!(s.world.gestionale.notifications().len(), 2);
+    assert!(
+        s.now() - started <= Duration::minutes(5),
+        "no delivery ran past the lease"
+    );
     // Another worker finds the third message free once the lease has run out.
+    s.world.clock.advance(Duration::minutes(2));
     let rescued = Outbox::claim(&*s.world.store, "rescuer", s.now(), Duration::minutes(5), 10)
         .await
         .unwrap();

@@ -64,8 +64,9 @@ impl GestionaleNotifier {
 
     /// Claims up to `limit` due messages as `worker` and delivers them. Storage failures end the
     /// round with an error; gestionale failures reschedule the message. The round stops
-    /// delivering once the lease of its batch has run out (another worker may have re-claimed
-    /// the rest), and a message whose lease was taken over meanwhile is left to its new holder.
+    /// starting deliveries once half the lease of its batch has gone (the rest is claimed again
+    /// when the lease ends, by whichever worker comes first), and a message whose lease was
+    /// taken over meanwhile is left to its new holder.
     pub async fn dispatch_once(&self, worker: &str, limit: u32) -> Result<DispatchReport, DomainError> {
         let claimed_at = self.ports.clock.now();
         let lease_ends = claimed_at + self.lease;
@@ -95,7 +96,9 @@ impl GestionaleNotifier {
         lease_ends: chrono::DateTime<chrono::Utc>,
         message: OutboxMessage,
     ) -> Result<Outcome, StorageError> {
-        if self.ports.clock.now() >= lease_ends {
+        // Started only while half the lease is left: a delivery within the gestionale's time
+        // budget (kept below half the lease) ends before another worker may claim the message.
+        if self.ports.clock.now() + self.lease / 2 >= lease_ends {
             return Ok(Outcome::LeftToOthers);
         }
         let result = match &message.event {
