@@ -212,27 +212,25 @@ impl Runner {
         }
         drop(receiver);
         let _ = reader.join();
-        record.status = match ended {
-            Some(Err(error)) => {
-                record.error = Some(error.to_string());
-                ImportStatus::Failed
-            }
-            _ => ImportStatus::Done,
-        };
-        record.finished_at = Some(self.ports.clock.now());
-        record.worker = None;
-        record.lease_until = None;
-        self.ports
-            .imports
-            .save_import(&record)
-            .await
-            .map_err(DomainError::from)?;
-        Ok(record)
+        match ended {
+            Some(Err(error)) => self.finish(record, Some(error.to_string())).await,
+            _ => self.finish(record, None).await,
+        }
     }
 
-    async fn fail(&self, mut record: ImportRecord, why: String) -> Result<ImportRecord, RunError> {
-        record.status = ImportStatus::Failed;
-        record.error = Some(why);
+    async fn fail(&self, record: ImportRecord, why: String) -> Result<ImportRecord, RunError> {
+        self.finish(record, Some(why)).await
+    }
+
+    /// Ends the load: `done`, or `failed` with the reason; its worker and lease released.
+    async fn finish(&self, mut record: ImportRecord, failure: Option<String>) -> Result<ImportRecord, RunError> {
+        record.status = match failure {
+            Some(why) => {
+                record.error = Some(why);
+                ImportStatus::Failed
+            }
+            None => ImportStatus::Done,
+        };
         record.finished_at = Some(self.ports.clock.now());
         record.worker = None;
         record.lease_until = None;
