@@ -105,6 +105,13 @@ identifier!(
     35
 );
 identifier!(
+    /// The id of a reconciliation flow (`identificativoFlusso`, FdR's `fdr`): by convention
+    /// `<settlement date YYYY-MM-DD><idPSP>-<unique part>`, unique per PSP.
+    FlowId,
+    "flow id",
+    35
+);
+identifier!(
     /// A pagoPA party id of at most 35 characters: `idBrokerPA`, `idStation`, `idPSP`, `idChannel`.
     PartyId,
     "pagoPA party id",

@@ -12,6 +12,7 @@ pub mod outbox;
 pub mod position;
 pub mod quarantine;
 pub mod receipt;
+pub mod reconciliation;
 mod subject;
 
 pub use cart::{Cart, CartError, CartItem, CartStatus, ReturnUrls};
@@ -22,7 +23,7 @@ pub use catalogue::{
 };
 pub use ente::{Ente, EnteLogo, EnteSettingsError, GestionaleName, LogoFormat, MAX_LOGO_BYTES, NoticeLanguage};
 pub use ente_settings::{EnteSettings, EnteSettingsFieldError};
-pub use ids::{CartId, IdentifierError, Iupd, PartyId, ReceiptId, ServiceCode};
+pub use ids::{CartId, FlowId, IdentifierError, Iupd, PartyId, ReceiptId, ServiceCode};
 pub use import::{
     ImportContent, ImportDraft, ImportFormat, ImportId, ImportItem, ImportRecord, ImportStatus, NewImport,
     REPORT_COLUMNS, ReportLine, RowIssue, RowOutcome, RowRef,
@@ -37,6 +38,13 @@ pub use position::{
 };
 pub use quarantine::{MAX_QUARANTINED_BYTES, QuarantineEntry, QuarantinedMessage};
 pub use receipt::{Delivery, PrimitiveVersion, Psp, Receipt, ReceiptDisposition, ReceiptTransfer, StoredReceipt};
+pub use reconciliation::{
+    Anomaly, AnomalyCode, AnomalyDraft, AnomalyLinks, AnomalyScope, AnomalyStatus, AnomalySync, BankCredit,
+    BankStatement, CollectedCursor, CollectedPayment, CreditMatch, CreditReference, DayStatus, FetchState, FetchedFlow,
+    FlowError, FlowKey, FlowLine, FlowOrigin, FlowRevision, FlowStatus, FlowStored, FlowSummary, LineMatch,
+    LineOutcome, PublishedFlow, RawDocument, Resolution, StatementFormat, StatementStored, StatementSummary,
+    StoredCredit, StoredFlow, Tally, UnreportedReceipt,
+};
 pub use subject::{
     CountryCode, Email, InvalidText, Metadata, MetadataEntry, Province, Subject, SubjectId, TooManyEntries,
 };

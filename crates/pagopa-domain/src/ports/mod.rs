@@ -5,6 +5,7 @@
 mod checkout;
 mod gestionale;
 mod idempotency;
+mod reconciliation;
 mod storage;
 mod system;
 
@@ -13,6 +14,10 @@ use std::sync::Arc;
 pub use checkout::{CheckoutCart, CheckoutError, CheckoutNotice, CheckoutRedirect, PagoPaCheckout};
 pub use gestionale::{Gestionale, GestionaleError, GestionaleQuote, PricingRequest};
 pub use idempotency::{IdempotencyClaim, IdempotencyStore};
+pub use reconciliation::{
+    AnomalyQuery, CreditQuery, FlowCursor, FlowQuery, FlowSource, FlowSourceError, LineLink, ReceiptLinks,
+    ReceiptLinksCursor, ReconciliationRepository,
+};
 pub use storage::{
     CartRepository, CatalogueRepository, EnteRepository, EnteSaved, ImportRepository, ImportWrite, MAX_PAGE, Outbox,
     OutboxQuery, Page, PositionCursor, PositionQuery, PositionRepository, Quarantine, QuarantineQuery, ReceiptCursor,
