@@ -143,6 +143,12 @@ pub enum DomainError {
     /// Checkout failed or refused.
     #[error(transparent)]
     Checkout(#[from] CheckoutError),
+    /// A reconciliation flow that cannot be taken.
+    #[error(transparent)]
+    InvalidFlow(#[from] crate::model::FlowError),
+    /// The source of the flows failed or refused.
+    #[error("the flow source failed: {0}")]
+    FlowSource(#[from] crate::ports::FlowSourceError),
 }
 
 impl DomainError {
@@ -167,9 +173,12 @@ impl DomainError {
             | Self::InvalidEnteSettings(_)
             | Self::PreconditionFailed(_)
             | Self::ServiceInactive(_)
-            | Self::IuvExhausted(_) => FaultCode::Semantica,
+            | Self::IuvExhausted(_)
+            | Self::InvalidFlow(_) => FaultCode::Semantica,
             Self::Gestionale(GestionaleError::Rejected { .. }) => FaultCode::Semantica,
-            Self::Storage(_) | Self::Conflict(_) | Self::Gestionale(_) | Self::Checkout(_) => FaultCode::SystemError,
+            Self::Storage(_) | Self::Conflict(_) | Self::Gestionale(_) | Self::Checkout(_) | Self::FlowSource(_) => {
+                FaultCode::SystemError
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 //! All storage ports over one mutex.
 
 mod imports;
+mod reconciliation;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Mutex;
@@ -35,6 +36,7 @@ struct State {
     quarantine: BTreeMap<u64, QuarantinedMessage>,
     idempotency: HashMap<(String, String), Remembered>,
     imports: BTreeMap<crate::model::ImportId, crate::model::ImportRecord>,
+    rec: reconciliation::RecState,
 }
 
 /// A claimed idempotency key: its fingerprint, when, and the answer once there is one.

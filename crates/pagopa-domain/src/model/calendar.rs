@@ -41,6 +41,27 @@ pub fn italian_date(at: DateTime<Utc>) -> NaiveDate {
     (at.naive_utc() + Duration::hours(offset)).date()
 }
 
+/// The instant an Italian calendar day begins (midnight in Rome).
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use pagopa_domain::model::calendar::italian_midnight;
+///
+/// let day = NaiveDate::from_ymd_opt(2026, 12, 17).unwrap();
+/// assert_eq!(italian_midnight(day).to_rfc3339(), "2026-12-16T23:00:00+00:00");
+/// let day = NaiveDate::from_ymd_opt(2026, 7, 16).unwrap();
+/// assert_eq!(italian_midnight(day).to_rfc3339(), "2026-07-15T22:00:00+00:00");
+/// ```
+pub fn italian_midnight(day: NaiveDate) -> DateTime<Utc> {
+    let midnight = day.and_time(NaiveTime::MIN).and_utc();
+    let summer = midnight - Duration::hours(2);
+    if is_italian_summer_time(summer) && italian_date(summer) == day {
+        summer
+    } else {
+        midnight - Duration::hours(1)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;

@@ -37,6 +37,10 @@ pub trait FlowSource: Send + Sync {
     async fn fetch(&self, flow: &PublishedFlow) -> Result<FetchedFlow, FlowSourceError>;
     /// A name for logs and the fetch state (`fdr-rest`, `nodo-soap`).
     fn name(&self) -> &'static str;
+    /// What the flows read are recorded as coming from.
+    fn origin(&self) -> FlowOrigin {
+        FlowOrigin::Rest
+    }
 }
 
 /// A filter over stored flows, newest settlement first then key.

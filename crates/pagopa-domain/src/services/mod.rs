@@ -7,6 +7,7 @@ mod imports;
 mod node;
 mod notify;
 mod positions;
+mod reconciliation;
 mod spontaneous;
 
 pub use cart::{CartPayments, StartCart};
@@ -19,6 +20,10 @@ pub use node::{
 };
 pub use notify::{DispatchReport, GestionaleNotifier};
 pub use positions::{DebtorPositions, NoticeState, NoticeSummary, Positions};
+pub use reconciliation::{
+    ExportPage, FetchOutcome, FetchSchedule, IngestReport, MAX_PERIOD_DAYS, Reconciliation, ReconciliationSettings,
+    StatementReport, SweepReport,
+};
 pub use spontaneous::{CreatedPayment, SpontaneousPayments, SpontaneousRequest};
 
 use crate::error::DomainError;

@@ -220,6 +220,13 @@ pub enum AnomalyScope {
         /// The flow.
         flow_id: FlowId,
     },
+    /// The comparison of a flow's new revision with the one it replaced.
+    FlowRevisions {
+        /// The PSP.
+        psp: PartyId,
+        /// The flow.
+        flow_id: FlowId,
+    },
     /// The matching of a statement's credits.
     Statement(u64),
     /// The sweep for receipts no flow reported in time.
@@ -233,6 +240,7 @@ impl AnomalyScope {
     pub fn key(&self) -> String {
         match self {
             Self::Flow { psp, flow_id } => format!("flow/{psp}/{flow_id}"),
+            Self::FlowRevisions { psp, flow_id } => format!("revisions/{psp}/{flow_id}"),
             Self::Statement(id) => format!("statement/{id}"),
             Self::ReceiptsWithoutFlow => "sweep/receipts_without_flow".into(),
             Self::FlowsNotCashed => "sweep/flows_not_cashed".into(),

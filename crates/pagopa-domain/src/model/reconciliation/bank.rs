@@ -195,26 +195,20 @@ impl CreditReference {
     /// assert_eq!(CreditReference::parse("STIPENDIO"), CreditReference::None);
     /// ```
     pub fn parse(remittance: &str) -> Self {
-        // Whitespace carries no meaning in either form: the flow id and the markers have none.
-        let compact: String = remittance
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>()
-            .to_ascii_uppercase();
-        let original: String = remittance.chars().filter(|c| !c.is_whitespace()).collect();
-        if let Some(at) = compact.find("LGPE-RIVERSAMENTO") {
-            let rest = &compact[at..];
-            if let Some(uri) = rest.find("/URI/") {
-                let start = at + uri + "/URI/".len();
-                // Keep the id's own case: flow ids are case-sensitive.
-                let id: String = original[start..]
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-                    .take(crate::model::FlowId::MAX_LEN)
-                    .collect();
-                if let Ok(id) = id.parse() {
-                    return Self::Flow(id);
-                }
+        // The markers are found with every blank removed; each kept char remembers where it was.
+        let kept: Vec<(usize, char)> = remittance.char_indices().filter(|(_, c)| !c.is_whitespace()).collect();
+        let compact: String = kept.iter().map(|(_, c)| c.to_ascii_uppercase()).collect();
+        let original_at = |compact_byte: usize| {
+            // Markers are ASCII, so the compact string's byte offset up to them counts chars.
+            let chars = compact[..compact_byte].chars().count();
+            kept.get(chars).map_or(remittance.len(), |(at, _)| *at)
+        };
+        if let Some(at) = compact.find("LGPE-RIVERSAMENTO")
+            && let Some(uri) = compact[at..].find("/URI/")
+        {
+            let id = read_flow_id(&remittance[original_at(at + uri + "/URI/".len())..]);
+            if let Ok(id) = id.parse() {
+                return Self::Flow(id);
             }
         }
         for marker in ["/RFS/", "/RFB/"] {
@@ -242,6 +236,40 @@ impl CreditReference {
     }
 }
 
+/// Reads a flow id from the start of `text`, in its own case: blanks before it are skipped,
+/// a line break inside it is a bank's wrap, and a space inside it is a wrap only while what
+/// was read is not a whole flow id yet (`<YYYY-MM-DD><PSP>-<part>`); otherwise it ends the id.
+fn read_flow_id(text: &str) -> String {
+    let mut id = String::new();
+    for c in text.chars() {
+        if c == '\n' || c == '\r' {
+            continue;
+        }
+        if c.is_whitespace() {
+            if id.is_empty() || !looks_whole(&id) {
+                continue;
+            }
+            break;
+        }
+        if !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) || id.len() == FlowId::MAX_LEN {
+            break;
+        }
+        id.push(c);
+    }
+    id
+}
+
+/// Whether `id` has the form of a whole flow id: a date, a PSP code, a dash and something after.
+fn looks_whole(id: &str) -> bool {
+    let (Some(date), Some(rest)) = (id.get(..10), id.get(10..)) else {
+        return false;
+    };
+    chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_ok()
+        && rest
+            .split_once('-')
+            .is_some_and(|(psp, part)| !psp.is_empty() && !part.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,6 +292,12 @@ mod tests {
             id
         );
         assert_eq!(flow("LGPE-RIVERSAMENTO/URI/2026-11-25ABI03069-0001 COMMISSIONI"), id);
+        assert_eq!(
+            flow("/PUR/LGPE-RIVERSAMENTO/URI/2026-11-25ABI0 3069-0001"),
+            id,
+            "split at 35 chars"
+        );
+        assert_eq!(flow("/PUR/LGPE-RIVERSAMENTO/URI/2026-11-25ABI03069- 0001 X"), id);
         assert_eq!(flow("/PUR/LGPE-RIVERSAMENTO/URI/"), None);
         assert_eq!(flow("RIVERSAMENTO 2026-11-25ABI03069-0001"), None);
     }
