@@ -11,6 +11,9 @@
 //!   - [`FdrClient::flow_payments`]: `GET …/psps/{pspId}/payments`, every page of
 //!     [`MAX_PAGE_SIZE`] payments.
 //! - [`dto`]: the JSON of the answers, named as in the specification.
+//! - [`FdrFlowSource`]: the client as the domain's [`pagopa_domain::ports::FlowSource`], and
+//!   [`fetched_flow`], the mapping of a flow's answers to the domain's
+//!   [`pagopa_domain::model::FetchedFlow`].
 //!
 //! Each answer comes back as [`Fetched`]: the decoded value and the body as received, which
 //! the caller stores. A page is one call: no call is repeated here (all are reads, so the
@@ -26,9 +29,11 @@ use serde::de::DeserializeOwned;
 
 pub mod dto;
 mod settings;
+mod source;
 
 use dto::{FlowsPage, Page, PaymentsPage, SingleFlowResponse};
 pub use settings::{FdrConfigError, FdrSettings, MAX_PAGE_SIZE, PRODUCTION_BASE_URL};
+pub use source::{FdrFlowSource, JSON_MEDIA_TYPE, fetched_flow};
 
 /// The header carrying the API Management subscription key.
 pub const SUBSCRIPTION_KEY_HEADER: &str = "Ocp-Apim-Subscription-Key";
@@ -267,7 +272,7 @@ impl FdrClient {
         &self,
         call: FdrCall,
         size: u32,
-        what: &dyn Fn() -> String,
+        what: &(dyn Fn() -> String + Sync),
         url_of: impl Fn(u64, u32) -> Url,
     ) -> Result<Vec<Fetched<Page<T>>>, FdrError> {
         let mut pages = Vec::new();
@@ -298,7 +303,7 @@ impl FdrClient {
         call: FdrCall,
         page: u64,
         url: Url,
-        what: &dyn Fn() -> String,
+        what: &(dyn Fn() -> String + Sync),
     ) -> Result<Fetched<T>, FdrError> {
         let failed = |source| FdrError::Http { call, page, source };
         let request = self

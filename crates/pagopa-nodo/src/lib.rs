@@ -7,8 +7,11 @@
 //!   [`pagopa_domain::ports::PagoPaCheckout`].
 //! - [`fdr`]: the client of the FdR REST API (reconciliation flows published by the PSPs): the
 //!   list of published flows, a flow's header and its payments, each page kept raw.
+//! - [`flow_xml`]: the `FlussoRiversamento` XML of a reconciliation flow, read strictly into the
+//!   domain's [`pagopa_domain::model::FlowRevision`] and written back valid against its schema.
 
 pub mod checkout;
 pub mod fdr;
+pub mod flow_xml;
 pub mod soap;
 pub mod xml;

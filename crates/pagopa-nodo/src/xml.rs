@@ -46,6 +46,16 @@ impl Element {
     /// A cursor over the children, read as an `xsd:sequence`; `path` names this element in
     /// error messages.
     pub fn sequence<'a>(&'a self, path: &str) -> Result<Sequence<'a>, XmlError> {
+        self.sequence_of(path, None)
+    }
+
+    /// A cursor over the children, read as an `xsd:sequence` of a schema whose elements are
+    /// qualified (`elementFormDefault="qualified"`): each child must be in `namespace`.
+    pub fn sequence_in<'a>(&'a self, path: &str, namespace: &'a str) -> Result<Sequence<'a>, XmlError> {
+        self.sequence_of(path, Some(namespace))
+    }
+
+    fn sequence_of<'a>(&'a self, path: &str, namespace: Option<&'a str>) -> Result<Sequence<'a>, XmlError> {
         if !self.text.trim().is_empty() {
             return Err(XmlError::at(path, "text is not allowed here"));
         }
@@ -53,6 +63,7 @@ impl Element {
             children: &self.children,
             position: 0,
             path: path.to_owned(),
+            namespace,
         })
     }
 
@@ -66,6 +77,12 @@ impl Element {
 /// declared or expanded), references to entities other than the five predefined ones, more
 /// than 32 levels or 4 000 elements, and anything not well formed.
 pub fn parse(document: &str) -> Result<Element, XmlError> {
+    parse_with_max_elements(document, MAX_ELEMENTS)
+}
+
+/// [`parse`] with another cap on the number of elements (a reconciliation flow holds seven per
+/// payment).
+pub fn parse_with_max_elements(document: &str, max_elements: usize) -> Result<Element, XmlError> {
     let mut reader = NsReader::from_str(document);
     let config = reader.config_mut();
     config.expand_empty_elements = true;
@@ -91,7 +108,7 @@ pub fn parse(document: &str) -> Result<Element, XmlError> {
                     return Err(XmlError("content after the root element".into()));
                 }
                 elements += 1;
-                if stack.len() >= MAX_DEPTH || elements > MAX_ELEMENTS {
+                if stack.len() >= MAX_DEPTH || elements > max_elements {
                     return Err(XmlError("the document is too deep or too large".into()));
                 }
                 let name = start.local_name().as_ref().to_owned();
@@ -156,6 +173,8 @@ pub struct Sequence<'a> {
     children: &'a [Element],
     position: usize,
     path: String,
+    /// The namespace every child must be in (`None`: unqualified).
+    namespace: Option<&'a str>,
 }
 
 impl<'a> Sequence<'a> {
@@ -194,11 +213,12 @@ impl<'a> Sequence<'a> {
             return Ok(None);
         }
         let element = &self.children[self.position];
-        if element.namespace.is_some() {
-            return Err(XmlError::at(
-                &self.path_of(name),
-                "must be unqualified (no namespace), as the schema declares",
-            ));
+        if element.namespace.as_deref() != self.namespace {
+            let problem = match self.namespace {
+                None => "must be unqualified (no namespace), as the schema declares".to_owned(),
+                Some(namespace) => format!("must be in namespace {namespace}, as the schema declares"),
+            };
+            return Err(XmlError::at(&self.path_of(name), problem));
         }
         self.position += 1;
         Ok(Some(element))

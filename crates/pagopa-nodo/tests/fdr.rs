@@ -11,10 +11,12 @@ use std::sync::{Mutex, OnceLock};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, TimeZone, Utc};
 use pagopa_domain::cause_chain;
+use pagopa_domain::model::{FlowError, LineOutcome, PublishedFlow};
+use pagopa_domain::ports::FlowSource;
 use pagopa_http_client::HttpError;
 use pagopa_http_client::stand_in::StandIn;
-use pagopa_nodo::fdr::dto::{PayStatus, SenderType};
-use pagopa_nodo::fdr::{FdrCall, FdrClient, FdrError, FdrSettings};
+use pagopa_nodo::fdr::dto::{PayStatus, PaymentsPage, SenderType, SingleFlowResponse};
+use pagopa_nodo::fdr::{FdrCall, FdrClient, FdrError, FdrFlowSource, FdrSettings, Fetched, fetched_flow};
 use serde_json::{Value, json};
 
 const KEY: &str = "fdr-test-subscription-key";
@@ -82,6 +84,8 @@ enum Mode {
     PaymentWithoutIur,
     /// Every page of the list says it is page 1 of 2.
     StuckOnPageOne,
+    /// 503 to everything.
+    Unavailable,
 }
 
 /// A request the stand-in received.
@@ -198,6 +202,7 @@ async fn answer(request: HttpRequest, state: web::Data<State>) -> HttpResponse {
             error["errors"][0]["message"] = json!(format!("Reporting Fdr [{FDR}] not found"));
             return HttpResponse::NotFound().json(error);
         }
+        (Mode::Unavailable, _) => return HttpResponse::ServiceUnavailable().body("try later"),
         (Mode::StuckOnPageOne, _) => json!({"metadata": {"pageNumber": 1, "totPage": 2}, "data": [flow(1)]}),
         (Mode::Normal { flows, .. }, Some("fdrs")) => page(&query, flows, flow),
         (Mode::Normal { payments, .. }, Some("payments")) => page(&query, payments, payment),
@@ -210,6 +215,9 @@ async fn answer(request: HttpRequest, state: web::Data<State>) -> HttpResponse {
             let mut header = example("SingleFlowResponse");
             header["fdr"] = json!(segments[3]);
             header["revision"] = json!(segments[5].parse::<u64>().unwrap());
+            // The flow asked for, as the service answers.
+            header["receiver"]["organizationId"] = json!(segments[1]);
+            header["sender"]["pspId"] = json!(segments[7]);
             header
         }
     };
@@ -276,7 +284,7 @@ async fn a_flow_header_of_any_revision() {
     assert_eq!(flow.regulation, "SEPA - Bonifico X");
     assert_eq!(flow.regulation_date.to_string(), "2025-01-07");
     assert_eq!(flow.sender.sender_type, SenderType::LegalPerson);
-    assert_eq!(flow.sender.psp_id, "60000000001");
+    assert_eq!(flow.sender.psp_id, PSP);
     assert_eq!(flow.receiver.organization_name, "Comune di Roma");
     assert_eq!((flow.tot_payments, flow.sum_payments), (100, 100.95));
     assert_eq!(flow.computed_tot_payments, Some(100));
@@ -470,4 +478,186 @@ async fn every_request_is_one_of_the_specification() {
     let list = operation_of("/organizations/x/fdrs").unwrap().1;
     assert!(list.contains(&"publishedGt".to_owned()), "{list:?}");
     stub.stop().await;
+}
+
+// ---- the FlowSource ----
+
+fn source(stub: &Stub, page_size: u32) -> FdrFlowSource {
+    FdrFlowSource::new(stub.client(page_size))
+}
+
+#[actix_web::test]
+async fn the_source_lists_the_flows_published_after() {
+    let stub = Stub::start(Mode::Normal { flows: 3, payments: 1 }).await;
+    let source = source(&stub, 2);
+    assert_eq!(source.name(), "fdr-rest");
+    let ente = ORG.parse().unwrap();
+    let flows = source.published(&ente, since()).await.unwrap();
+
+    assert_eq!(flows.len(), 3);
+    let first = &flows[0];
+    assert_eq!(first.key.to_string(), format!("{ORG}/{PSP}/2025-01-07{PSP}-0001"));
+    assert_eq!(first.revision, 1);
+    let published = Utc.with_ymd_and_hms(2025, 1, 7, 10, 15, 30).unwrap();
+    assert_eq!(
+        (first.published_at, first.flow_date),
+        (Some(published), Some(published))
+    );
+    assert_eq!(stub.seen().len(), 2);
+
+    // Published at the bound itself: already seen.
+    assert!(source.published(&ente, published).await.unwrap().is_empty());
+    stub.stop().await;
+}
+
+#[actix_web::test]
+async fn the_source_fetches_header_and_every_payment_page() {
+    let stub = Stub::start(Mode::Normal {
+        flows: 1,
+        payments: 1037,
+    })
+    .await;
+    let source = source(&stub, 1000);
+    let ente = ORG.parse().unwrap();
+    let listed = source.published(&ente, since()).await.unwrap().remove(0);
+    let fetched = source.fetch(&listed).await.unwrap();
+
+    let flow = &fetched.flow;
+    assert_eq!((&flow.key, flow.revision), (&listed.key, 1));
+    assert_eq!(flow.psp_name.as_deref(), Some("PSP Name"));
+    assert_eq!(flow.regulation, "SEPA - Bonifico X");
+    assert_eq!(flow.bic.as_deref(), Some("UNCRITMMXXX"));
+    assert_eq!((flow.declared_count, flow.declared_total_cents), (100, 10_095));
+    assert_eq!(flow.flow_date, Utc.with_ymd_and_hms(2025, 1, 7, 10, 15, 30).unwrap());
+    assert_eq!(flow.published_at, Some(flow.flow_date));
+    assert_eq!(flow.lines.len(), 1037);
+    let last = flow.lines.last().unwrap();
+    assert_eq!(
+        (
+            last.index,
+            last.iur.as_str(),
+            last.transfer_id,
+            last.amount_cents,
+            last.outcome
+        ),
+        (1037, "IUR0000001037", Some(1), 1, LineOutcome::Executed)
+    );
+    // 10:15:30Z is 11:15:30 in Rome, the same day.
+    assert_eq!(last.outcome_date.to_string(), "2025-01-07");
+
+    let parts: Vec<(&str, &str)> = fetched
+        .raw
+        .iter()
+        .map(|d| (d.part.as_str(), d.media_type.as_str()))
+        .collect();
+    assert_eq!(
+        parts,
+        [
+            ("header", "application/json"),
+            ("payments-1", "application/json"),
+            ("payments-2", "application/json")
+        ]
+    );
+    let page: Value = serde_json::from_str(&fetched.raw[2].body).unwrap();
+    assert_eq!(page["metadata"]["pageNumber"], 2);
+    let header: Value = serde_json::from_str(&fetched.raw[0].body).unwrap();
+    assert_eq!(header["fdr"], listed.key.flow_id.as_str());
+    stub.stop().await;
+}
+
+#[actix_web::test]
+async fn source_errors_say_whether_to_try_again() {
+    let listed = PublishedFlow {
+        key: pagopa_domain::model::FlowKey {
+            ente: ORG.parse().unwrap(),
+            psp: PSP.parse().unwrap(),
+            flow_id: FDR.parse().unwrap(),
+        },
+        revision: 2,
+        published_at: None,
+        flow_date: None,
+    };
+    let stub = Stub::start(Mode::NotFound).await;
+    let error = source(&stub, 1000).fetch(&listed).await.unwrap_err();
+    assert!(!error.transient);
+    assert!(error.message.contains("FDR-0702"), "{}", error.message);
+    assert!(error.source.is_some());
+    stub.stop().await;
+
+    let stub = Stub::start(Mode::Unavailable).await;
+    let error = source(&stub, 1000).fetch(&listed).await.unwrap_err();
+    assert!(error.transient, "{}", error.message);
+    let error = source(&stub, 1000)
+        .published(&ORG.parse().unwrap(), since())
+        .await
+        .unwrap_err();
+    assert!(error.transient && error.message.contains("503"), "{}", error.message);
+    stub.stop().await;
+
+    let stub = Stub::start(Mode::PaymentWithoutIur).await;
+    let error = source(&stub, 1000).fetch(&listed).await.unwrap_err();
+    assert!(!error.transient && error.message.contains("iur"), "{}", error.message);
+    stub.stop().await;
+}
+
+/// The answers of a flow, as the client returns them.
+fn answers(payments: Vec<Value>) -> (Fetched<SingleFlowResponse>, Vec<Fetched<PaymentsPage>>) {
+    let mut header = example("SingleFlowResponse");
+    header["receiver"]["organizationId"] = json!(ORG);
+    header["sender"]["pspId"] = json!(PSP);
+    header["fdr"] = json!(FDR);
+    let count = payments.len();
+    let page = json!({"metadata": {"pageNumber": 1, "totPage": 1}, "count": count, "data": payments});
+    (fetched(&header), vec![fetched(&page)])
+}
+
+fn fetched<T: serde::de::DeserializeOwned>(value: &Value) -> Fetched<T> {
+    Fetched {
+        value: serde_json::from_value(value.clone()).unwrap(),
+        raw: value.to_string(),
+    }
+}
+
+#[test]
+fn the_mapping_is_exact_and_revocations_are_negative() {
+    let mut revoked = payment(1);
+    revoked["payStatus"] = json!("REVOKED");
+    revoked["pay"] = json!(12.3);
+    let mut large = payment(2);
+    large["pay"] = json!(999999999.99);
+    large["payStatus"] = json!("STAND_IN_NO_RPT");
+    large["payDate"] = json!("2025-01-06T23:30:00Z");
+    let (header, pages) = answers(vec![revoked, large]);
+    let fetched = fetched_flow(&header, &pages).unwrap();
+    let lines = &fetched.flow.lines;
+    assert_eq!((lines[0].amount_cents, lines[0].outcome), (-1230, LineOutcome::Revoked));
+    assert_eq!(
+        (lines[1].amount_cents, lines[1].outcome),
+        (99_999_999_999, LineOutcome::StandInNoReceipt)
+    );
+    // Half past midnight in Rome.
+    assert_eq!(lines[1].outcome_date.to_string(), "2025-01-07");
+    assert_eq!(fetched.flow.revision, 4);
+    assert_eq!(fetched.raw.len(), 2);
+
+    let mut fractional = payment(1);
+    fractional["pay"] = json!(1.005);
+    let (header, pages) = answers(vec![fractional]);
+    let error = fetched_flow(&header, &pages).unwrap_err();
+    assert!(
+        matches!(&error, FlowError::Line { index: 1, problem } if problem.contains("1.005")),
+        "{error}"
+    );
+
+    let mut transfer = payment(1);
+    transfer["idTransfer"] = json!(6);
+    let (header, pages) = answers(vec![transfer]);
+    assert!(matches!(
+        fetched_flow(&header, &pages),
+        Err(FlowError::Line { index: 1, .. })
+    ));
+
+    let (mut header, pages) = answers(vec![payment(1)]);
+    header.value.fdr_date = None;
+    assert!(matches!(fetched_flow(&header, &pages), Err(FlowError::Document(m)) if m.contains("fdrDate")));
 }

@@ -219,20 +219,43 @@ impl Payment {
     }
 }
 
+/// The largest amount, in euro, [`amount_cents`] takes: below it every amount of two decimals
+/// has at most 15 significant digits, so the `f64` nearest to it identifies it exactly.
+const MAX_EXACT_EURO: f64 = 1e13;
+
 /// An amount in decimal euro (`pay`, `sumPayments`) in cents, or `None` when it is not finite,
-/// has more than two decimals or is out of range.
+/// has more than two decimals or is not below 10 000 000 000 000 euro.
+///
+/// Exact, without floating-point arithmetic: the JSON number was read as the `f64` nearest to
+/// it; that value is written with two decimals (an exact, correctly rounded conversion), read
+/// back as integer cents, and taken only if that decimal amount reads back as the same `f64`
+/// (or its neighbour, as `serde_json`'s default reading may be one unit in the last place
+/// off). An amount of more than two decimals (`1.005`) reads back as another number and is
+/// refused. Below [`MAX_EXACT_EURO`] two different amounts of two decimals never share an `f64`,
+/// so the cents are those the JSON text said.
 pub fn amount_cents(euro: f64) -> Option<i64> {
-    let cents = euro * 100.0;
-    let rounded = cents.round();
-    // An amount of two decimals is within a rounding error of a whole number of cents.
-    if !rounded.is_finite() || (cents - rounded).abs() > 1e-6 || rounded.abs() > 9.0e15 {
+    if !euro.is_finite() || euro.abs() >= MAX_EXACT_EURO {
         return None;
     }
-    // In range (checked above), so the conversion is exact.
-    Some(rounded as i64)
+    let written = format!("{euro:.2}");
+    let (negative, digits) = match written.strip_prefix('-') {
+        Some(digits) => (true, digits),
+        None => (false, written.as_str()),
+    };
+    let (whole, fraction) = digits.split_once('.')?;
+    let cents = whole
+        .parse::<i64>()
+        .ok()?
+        .checked_mul(100)?
+        .checked_add(fraction.parse::<i64>().ok()?)?;
+    let nearest: f64 = written.parse().ok()?;
+    let same = nearest == euro
+        || (nearest.is_sign_negative() == euro.is_sign_negative() && nearest.to_bits().abs_diff(euro.to_bits()) <= 1);
+    same.then_some(if negative { -cents } else { cents })
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -243,6 +266,25 @@ mod tests {
         assert_eq!(amount_cents(-12.3), Some(-1230));
         assert_eq!(amount_cents(1.005), None);
         assert_eq!(amount_cents(f64::NAN), None);
+        assert_eq!(amount_cents(f64::INFINITY), None);
+        assert_eq!(amount_cents(0.1 + 0.2), Some(30), "one unit in the last place off");
+        assert_eq!(amount_cents(0.0), Some(0));
+        assert_eq!(amount_cents(-0.0), Some(0));
+        assert_eq!(amount_cents(999_999_999.99), Some(99_999_999_999));
+        assert_eq!(amount_cents(9_999_999_999_999.99), Some(999_999_999_999_999));
+        assert_eq!(amount_cents(10_000_000_000_000.0), None);
+        assert_eq!(amount_cents(12.345), None);
+        assert_eq!(amount_cents(100.001), None);
+        // Every amount of two decimals, as JSON text, comes back exactly.
+        for cents in (0..2_000_000_i64)
+            .step_by(7)
+            .chain([99_999_999_999, 12_345_678_901_234])
+        {
+            let text = format!("{}.{:02}", cents / 100, cents % 100);
+            let euro: f64 = serde_json::from_str(&text).unwrap();
+            assert_eq!(amount_cents(euro), Some(cents), "{text}");
+            assert_eq!(amount_cents(-euro), Some(-cents), "-{text}");
+        }
         assert_eq!(PayStatus::StandInNoRpt.outcome_code(), 8);
     }
 }

@@ -13,7 +13,7 @@ pub mod decode;
 pub mod encode;
 pub mod endpoint;
 pub mod node;
-mod time;
+pub(crate) mod time;
 
 pub use time::italian_date;
 

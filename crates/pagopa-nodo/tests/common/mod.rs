@@ -79,6 +79,11 @@ pub fn body_element(envelope: &str) -> String {
 /// Validates documents with xmllint against paForNode.xsd. `None` when xmllint is missing
 /// (the caller prints a skip notice, or fails under `PAGOPA_REQUIRE_EXTERNAL=1`).
 pub fn xmllint(documents: &[(String, String)]) -> Option<Vec<(String, bool, String)>> {
+    xmllint_against("pagopa-api/wsdl/xsd/paForNode.xsd", documents)
+}
+
+/// [`xmllint`] against another schema of the fixtures (`schema` relative to them).
+pub fn xmllint_against(schema: &str, documents: &[(String, String)]) -> Option<Vec<(String, bool, String)>> {
     if std::process::Command::new("xmllint").arg("--version").output().is_err() {
         return None;
     }
@@ -86,7 +91,7 @@ pub fn xmllint(documents: &[(String, String)]) -> Option<Vec<(String, bool, Stri
     let run = RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir = std::env::temp_dir().join(format!("pagopa-nodo-xsd-{}-{run}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let schema = fixtures().join("pagopa-api/wsdl/xsd/paForNode.xsd");
+    let schema = fixtures().join(schema);
     let mut results = Vec::new();
     for (index, (label, document)) in documents.iter().enumerate() {
         let file = dir.join(format!("{index:03}.xml"));
