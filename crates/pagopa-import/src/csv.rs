@@ -159,7 +159,7 @@ pub fn check_header(head: &[u8]) -> Result<(), FileError> {
 
 /// The header line without its byte-order mark, and the delimiter it uses: `;` when it has
 /// more semicolons than commas.
-fn header_line(first: &[u8]) -> Result<(&[u8], u8), FileError> {
+pub(crate) fn header_line(first: &[u8]) -> Result<(&[u8], u8), FileError> {
     let line = first.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(first);
     if line.iter().all(u8::is_ascii_whitespace) {
         return Err(FileError::Header(

@@ -11,6 +11,7 @@ pub mod gpd;
 pub mod jsonl;
 pub mod report;
 pub mod runner;
+pub mod statement;
 mod text;
 
 use std::io::Read;
