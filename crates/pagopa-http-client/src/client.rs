@@ -317,6 +317,15 @@ impl OutboundRequest {
         self
     }
 
+    /// Sends `bytes` with the given `Content-Type` (a SOAP envelope: `text/xml; charset=utf-8`).
+    pub fn body_bytes(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
+        self.inner = self
+            .inner
+            .header(CONTENT_TYPE, HeaderValue::from_static(content_type))
+            .body(bytes);
+        self
+    }
+
     /// Sends `body` encoded as JSON.
     pub fn json<T: Serialize + ?Sized>(self, body: &T) -> Result<Self, HttpError> {
         let bytes = serde_json::to_vec(body).map_err(|e| HttpError::Encode(e.to_string()))?;

@@ -9,9 +9,13 @@
 //!   list of published flows, a flow's header and its payments, each page kept raw.
 //! - [`flow_xml`]: the `FlussoRiversamento` XML of a reconciliation flow, read strictly into the
 //!   domain's [`pagopa_domain::model::FlowRevision`] and written back valid against its schema.
+//! - [`flow_soap`]: the `nodeForPa` SOAP client of the reconciliation flows
+//!   (`nodoChiediElencoFlussiRendicontazione`, `nodoChiediFlussoRendicontazione`) for stations
+//!   not on the FdR REST API, the domain's [`pagopa_domain::ports::FlowSource`].
 
 pub mod checkout;
 pub mod fdr;
+pub mod flow_soap;
 pub mod flow_xml;
 pub mod soap;
 pub mod xml;

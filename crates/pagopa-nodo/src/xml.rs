@@ -419,6 +419,18 @@ mod tests {
     }
 
     #[test]
+    fn a_qualified_sequence_wants_its_namespace() {
+        let root = parse(r#"<p:r xmlns:p="urn:p"><p:a>1</p:a><b>2</b></p:r>"#).unwrap();
+        let mut seq = root.sequence_in("r", "urn:p").unwrap();
+        assert_eq!(seq.text("a").unwrap(), "1");
+        let error = seq.text("b").unwrap_err();
+        assert_eq!(error.0, "r/b: must be in namespace urn:p, as the schema declares");
+        let many = "<r>".to_owned() + &"<a/>".repeat(10) + "</r>";
+        assert!(parse_with_max_elements(&many, 10).unwrap_err().0.contains("too large"));
+        assert_eq!(parse_with_max_elements(&many, 11).unwrap().children.len(), 10);
+    }
+
+    #[test]
     fn writer_escapes() {
         let mut w = XmlWriter::default();
         w.open("r")

@@ -86,6 +86,8 @@ enum Mode {
     StuckOnPageOne,
     /// 503 to everything.
     Unavailable,
+    /// Flow headers of another PSP than asked for.
+    OtherPsp,
 }
 
 /// A request the stand-in received.
@@ -206,6 +208,7 @@ async fn answer(request: HttpRequest, state: web::Data<State>) -> HttpResponse {
         (Mode::StuckOnPageOne, _) => json!({"metadata": {"pageNumber": 1, "totPage": 2}, "data": [flow(1)]}),
         (Mode::Normal { flows, .. }, Some("fdrs")) => page(&query, flows, flow),
         (Mode::Normal { payments, .. }, Some("payments")) => page(&query, payments, payment),
+        (Mode::OtherPsp, Some("payments")) => page(&query, 1, payment),
         (Mode::PaymentWithoutIur, Some("payments")) => {
             let mut body = page(&query, 3, payment);
             body["data"][1].as_object_mut().unwrap().remove("iur");
@@ -218,6 +221,9 @@ async fn answer(request: HttpRequest, state: web::Data<State>) -> HttpResponse {
             // The flow asked for, as the service answers.
             header["receiver"]["organizationId"] = json!(segments[1]);
             header["sender"]["pspId"] = json!(segments[7]);
+            if matches!(state.mode, Mode::OtherPsp) {
+                header["sender"]["pspId"] = json!("60000000001");
+            }
             header
         }
     };
@@ -597,6 +603,17 @@ async fn source_errors_say_whether_to_try_again() {
     let stub = Stub::start(Mode::PaymentWithoutIur).await;
     let error = source(&stub, 1000).fetch(&listed).await.unwrap_err();
     assert!(!error.transient && error.message.contains("iur"), "{}", error.message);
+    stub.stop().await;
+
+    let stub = Stub::start(Mode::OtherPsp).await;
+    let error = source(&stub, 1000).fetch(&listed).await.unwrap_err();
+    assert!(!error.transient, "{}", error.message);
+    assert!(
+        error.message.contains(&format!("{ORG}/60000000001/{FDR}"))
+            && error.message.contains("not of revision 2 asked for"),
+        "{}",
+        error.message
+    );
     stub.stop().await;
 }
 

@@ -231,7 +231,7 @@ const MAX_EXACT_EURO: f64 = 1e13;
 /// back as integer cents, and taken only if that decimal amount reads back as the same `f64`
 /// (or its neighbour, as `serde_json`'s default reading may be one unit in the last place
 /// off). An amount of more than two decimals (`1.005`) reads back as another number and is
-/// refused. Below [`MAX_EXACT_EURO`] two different amounts of two decimals never share an `f64`,
+/// refused. Below 10^13 euro two different amounts of two decimals never share an `f64`,
 /// so the cents are those the JSON text said.
 pub fn amount_cents(euro: f64) -> Option<i64> {
     if !euro.is_finite() || euro.abs() >= MAX_EXACT_EURO {

@@ -234,7 +234,7 @@ impl FlowSource for FdrFlowSource {
         if fetched.flow.key != *key || fetched.flow.revision != flow.revision {
             let got = &fetched.flow;
             let problem = format!(
-                "the header is of flow {} revision {}, not of the revision {} asked for",
+                "the header is of flow {} revision {}, not of revision {} asked for",
                 got.key, got.revision, flow.revision
             );
             return Err(not_a_flow(key, FlowError::Document(problem)));

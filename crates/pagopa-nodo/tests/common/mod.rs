@@ -116,7 +116,7 @@ pub fn require_xmllint() -> bool {
         panic!("xmllint is required (PAGOPA_REQUIRE_EXTERNAL=1): apt-get install libxml2-utils");
     }
     eprintln!(
-        "SKIPPED: xmllint not found (Debian package libxml2-utils); responses were not validated against the XSD"
+        "SKIPPED: xmllint not found (Debian package libxml2-utils); the documents were not validated against the XSD"
     );
     false
 }
