@@ -25,7 +25,7 @@ pub mod http;
 mod revision;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use pagopa_domain::model::{FlowId, FlowKey, FlowLine, FlowRevision, IdentifierError, LineOutcome, PartyId, Receipt};
@@ -191,7 +191,7 @@ struct State {
     /// (IUR, idTransfer) already put in a flow (or dropped from one on purpose).
     flowed: BTreeSet<(String, u8)>,
     /// Every revision of every flow, in order.
-    flows: BTreeMap<FlowKey, Vec<PublishedRevision>>,
+    flows: BTreeMap<FlowKey, Vec<Arc<PublishedRevision>>>,
     /// The last sequence number per (PSP, day).
     sequences: BTreeMap<(String, NaiveDate), u32>,
 }
@@ -248,7 +248,7 @@ impl FlowDesk {
                 }
                 let (next, note) = revision::next_revision(last, &sent_amounts(&state.sent), now);
                 done.push(publication(&next, vec![note]));
-                revisions.push(next);
+                revisions.push(Arc::new(next));
             }
         }
         // The new lines, grouped per flow.
@@ -334,14 +334,14 @@ impl FlowDesk {
                 .flows
                 .entry(published.flow.key.clone())
                 .or_default()
-                .push(published);
+                .push(Arc::new(published));
         }
         Ok(done)
     }
 
     /// The latest revision of every flow to `ente`, oldest publication first.
-    pub fn latest(&self, ente: &str) -> Vec<PublishedRevision> {
-        let mut flows: Vec<PublishedRevision> = self
+    pub fn latest(&self, ente: &str) -> Vec<Arc<PublishedRevision>> {
+        let mut flows: Vec<Arc<PublishedRevision>> = self
             .state()
             .flows
             .iter()
@@ -353,7 +353,7 @@ impl FlowDesk {
     }
 
     /// One revision of a flow.
-    pub fn revision(&self, ente: &str, psp: &str, flow_id: &str, revision: u32) -> Option<PublishedRevision> {
+    pub fn revision(&self, ente: &str, psp: &str, flow_id: &str, revision: u32) -> Option<Arc<PublishedRevision>> {
         self.state()
             .flows
             .iter()

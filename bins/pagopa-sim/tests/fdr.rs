@@ -209,6 +209,13 @@ async fn a_published_flow_is_read_back_with_its_payment_pages() {
         [("2026-11-25ABI99999-0002", 125), ("2026-11-25BCITITMM-0002", 1)]
     );
 
+    // Every transfer of the day is in a flow now: publishing again publishes nothing.
+    let again = PublishRequest {
+        day: day(),
+        ..PublishRequest::default()
+    };
+    assert_eq!(desk.publish(&again, at("2026-11-26T10:00:00Z")).unwrap(), []);
+
     // A new revision corrects the wrong amount.
     let revised = desk
         .publish(

@@ -143,7 +143,11 @@ pub fn detect(text: &str) -> StatementFormat {
 
 /// Adds a credit, refusing more than [`MAX_STATEMENT_CREDITS`].
 fn push(credits: &mut Vec<BankCredit>, credit: BankCredit) -> Result<(), StatementError> {
-    if credits.len() >= MAX_STATEMENT_CREDITS {
+    push_within(credits, credit, MAX_STATEMENT_CREDITS)
+}
+
+fn push_within(credits: &mut Vec<BankCredit>, credit: BankCredit, limit: usize) -> Result<(), StatementError> {
+    if credits.len() >= limit {
         return Err(StatementError::TooManyCredits);
     }
     credits.push(credit);
@@ -210,7 +214,29 @@ fn thousands(whole: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use chrono::NaiveDate;
+
     use super::*;
+
+    #[test]
+    fn credits_stop_at_the_cap() {
+        let credit = BankCredit {
+            booking_date: NaiveDate::from_ymd_opt(2026, 11, 26).unwrap_or_default(),
+            value_date: None,
+            amount_cents: 1,
+            account: None,
+            remittance: String::new(),
+            bank_reference: None,
+            debtor_name: None,
+        };
+        let mut credits = Vec::new();
+        assert_eq!(push_within(&mut credits, credit.clone(), 2), Ok(()));
+        assert_eq!(push_within(&mut credits, credit.clone(), 2), Ok(()));
+        let refused = push_within(&mut credits, credit, 2).unwrap_err();
+        assert_eq!(refused, StatementError::TooManyCredits);
+        assert_eq!(refused.code(), "too_many_credits");
+        assert_eq!(credits.len(), 2);
+    }
 
     #[test]
     fn amounts_are_exact_cents() {

@@ -10,7 +10,8 @@
 //!
 //! FdR (`fdr_organization.json`), under [`FDR_PREFIX`](super::FDR_PREFIX), each call with a
 //! non-empty `Ocp-Apim-Subscription-Key`:
-//! - `GET /organizations/{organizationId}/fdrs?publishedGt&pspId&flowDate&page&size`;
+//! - `GET /organizations/{organizationId}/fdrs?publishedGt&pspId&flowDate&page&size`
+//!   (published after `publishedGt`, `flowDate` at or after `flowDate`);
 //! - `GET /organizations/{organizationId}/fdrs/{fdr}/revisions/{revision}/psps/{pspId}`;
 //! - `GET …/psps/{pspId}/payments?page&size`.
 //!
@@ -20,7 +21,7 @@ use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use pagopa_domain::model::LineOutcome;
 use serde_json::{Value, json};
 
@@ -77,7 +78,7 @@ struct EnteQuery {
 }
 
 async fn list_admin(query: web::Query<EnteQuery>, desk: web::Data<FlowDesk>) -> HttpResponse {
-    let flows: Vec<_> = desk.latest(&query.ente).into_iter().map(|p| p.flow).collect();
+    let flows: Vec<_> = desk.latest(&query.ente).iter().map(|p| p.flow.clone()).collect();
     HttpResponse::Ok().json(json!({ "flows": flows }))
 }
 
@@ -102,7 +103,7 @@ struct PageQuery {
     size: Option<u64>,
     published_gt: Option<DateTime<Utc>>,
     psp_id: Option<String>,
-    flow_date: Option<NaiveDate>,
+    flow_date: Option<DateTime<Utc>>,
 }
 
 /// `page` and `size`, checked.
@@ -157,7 +158,7 @@ async fn list_fdrs(
                 .is_none_or(|gt| p.flow.published_at.is_some_and(|at| at > gt))
         })
         .filter(|p| query.psp_id.as_deref().is_none_or(|psp| p.flow.key.psp.as_str() == psp))
-        .filter(|p| query.flow_date.is_none_or(|day| p.flow.flow_date.date_naive() == day))
+        .filter(|p| query.flow_date.is_none_or(|from| p.flow.flow_date >= from))
         .map(|p| {
             json!({
                 "fdr": p.flow.key.flow_id.as_str(),
@@ -171,7 +172,7 @@ async fn list_fdrs(
     HttpResponse::Ok().json(page_of(flows, page, size))
 }
 
-fn find(desk: &FlowDesk, path: &(String, String, u32, String)) -> Result<PublishedRevision, Refusal> {
+fn find(desk: &FlowDesk, path: &(String, String, u32, String)) -> Result<Arc<PublishedRevision>, Refusal> {
     let (organization, fdr, revision, psp) = path;
     desk.revision(organization, psp, fdr, *revision)
         .ok_or_else(|| Refusal(StatusCode::NOT_FOUND, format!("Reporting Fdr [{fdr}] not found")))
