@@ -186,7 +186,9 @@ async fn a_published_flow_is_read_back_with_its_payment_pages() {
     );
     assert_eq!(payments[1_251].pay_cents(), Some(-205));
     assert_eq!(payments[1_252].iur, payments[0].iur, "the duplicate");
-    assert!(payments[1_253].iuv.starts_with("RF99"), "the foreign IUV");
+    assert!(payments[1_253].iuv.starts_with("99"), "the foreign IUV");
+    assert_eq!(payments[1_253].iuv.len(), 17);
+    assert!(payments[1_249].iuv.starts_with("05"), "the Comune's segregation code");
     assert!(
         !payments.iter().any(|p| p.iur == format!("{:032x}", 1_250)),
         "the dropped receipt"

@@ -11,7 +11,8 @@ use super::{FlowsError, PublishedRevision};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Anomaly {
-    /// An extra line, code 9: a payment without receipt (new IUV, new random IUR).
+    /// An extra line, code 9: a payment without receipt (a new IUV with the flow's segregation
+    /// code, a new random IUR).
     NoReceipt,
     /// An extra line, code 8: executed in Stand-In without receipt.
     StandInNoReceipt,
@@ -21,7 +22,7 @@ pub enum Anomaly {
     Duplicate,
     /// The declared total 1.00 above the lines'.
     WrongTotal,
-    /// An extra line whose IUV belongs to another intermediary.
+    /// An extra line whose IUV belongs to another intermediary (segregation code 99).
     ForeignIuv,
     /// The first line's amount 1.00 above the receipt's.
     WrongAmount,
@@ -32,6 +33,10 @@ pub enum Anomaly {
     /// first line by 1.00.
     NewRevision,
 }
+
+/// The segregation code of the foreign IUVs: 99 is an intermediary's, never an Ente's
+/// (Enti get 00 to 49).
+const FOREIGN_SEGREGATION: &str = "99";
 
 /// A fresh IUR (32 hex digits) for a line without a receipt.
 fn fresh_iur() -> Result<String, FlowsError> {
@@ -78,6 +83,14 @@ pub(super) fn apply(
             dropped.iuv, dropped.iur
         ));
     }
+    // The Ente's own IUVs (17 digits in layouts 1 to 3) start with its segregation code: an
+    // invented payment of the Ente's takes the flow's, a foreign one another.
+    let own_prefix: String = published
+        .flow
+        .lines
+        .first()
+        .filter(|l| l.iuv.len() == 17 && l.iuv.bytes().all(|b| b.is_ascii_digit()))
+        .map_or_else(|| "00".to_owned(), |l| l.iuv[..2].to_owned());
     let mut wrong_total = false;
     for anomaly in anomalies {
         let lines = &mut published.flow.lines;
@@ -89,7 +102,7 @@ pub(super) fn apply(
                 } else {
                     LineOutcome::StandInNoReceipt
                 };
-                let line = extra(fresh_iuv("0", 16)?, fresh_iur()?, 1_000, outcome);
+                let line = extra(fresh_iuv(&own_prefix, 15)?, fresh_iur()?, 1_000, outcome);
                 notes.push(format!(
                     "{anomaly:?}: IUV {} IUR {} (code {})",
                     line.iuv,
@@ -119,7 +132,12 @@ pub(super) fn apply(
             }
             Anomaly::WrongTotal => wrong_total = true,
             Anomaly::ForeignIuv => {
-                let line = extra(fresh_iuv("RF99", 15)?, fresh_iur()?, 2_500, LineOutcome::Executed);
+                let line = extra(
+                    fresh_iuv(FOREIGN_SEGREGATION, 15)?,
+                    fresh_iur()?,
+                    2_500,
+                    LineOutcome::Executed,
+                );
                 notes.push(format!("ForeignIuv: IUV {} IUR {}", line.iuv, line.iur));
                 lines.push(line);
                 dates.push(now);
