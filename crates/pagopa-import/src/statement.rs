@@ -218,6 +218,40 @@ mod tests {
 
     use super::*;
 
+    /// `cents` as a bank may write it: `1234.56`, `1234,56`, `1.234,56`, `1,234.56`.
+    fn written(cents: i64, decimal: char, thousands: Option<char>) -> String {
+        let euros = (cents / 100).to_string();
+        let whole = match thousands {
+            Some(separator) => {
+                let digits: Vec<char> = euros.chars().collect();
+                let mut grouped = String::new();
+                for (n, digit) in digits.iter().enumerate() {
+                    if n > 0 && (digits.len() - n).is_multiple_of(3) {
+                        grouped.push(separator);
+                    }
+                    grouped.push(*digit);
+                }
+                grouped
+            }
+            None => euros,
+        };
+        format!("{whole}{decimal}{:02}", cents % 100)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn every_written_form_reads_back_exactly(cents in 1i64..100_000_000_000, form in 0usize..4) {
+            let text = match form {
+                0 => written(cents, '.', None),
+                1 => written(cents, ',', None),
+                2 => written(cents, ',', Some('.')),
+                _ => written(cents, '.', Some(',')),
+            };
+            proptest::prop_assert_eq!(parse_cents(&text), Some(cents), "{}", text);
+            proptest::prop_assert_eq!(parse_cents(&format!("-{text}")), Some(-cents));
+        }
+    }
+
     #[test]
     fn credits_stop_at_the_cap() {
         let credit = BankCredit {
