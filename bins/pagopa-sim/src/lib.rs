@@ -15,6 +15,8 @@
 //! - [`CheckoutSim`]: the Checkout stand-in and the simulator's HTTP API; [`checkout::start`]
 //!   binds it.
 //! - [`bench`](mod@bench): concurrent modello-3 cycles with per-operation percentiles.
+//! - [`flows`]: the reconciliation flows of the receipts sent ([`flows::FlowDesk`]), published
+//!   with anomalies on demand and served over the FdR organization REST API.
 //!
 //! ```no_run
 //! # async fn example() -> anyhow::Result<()> {
@@ -73,10 +75,14 @@
 //!
 //! The `serve` HTTP API (JSON) is described in [`checkout`]: `POST /sim/carts/{id}/pay`
 //! (`late_ms`), `POST /sim/carts/{id}/abandon`, `GET /sim/carts/{id}`, `POST /sim/pay`,
-//! `POST /sim/demand`, `GET /sim/receipts`, `POST /sim/receipts/{id}/resend`.
+//! `POST /sim/demand`, `GET /sim/receipts`, `POST /sim/receipts/{id}/resend`. The flows'
+//! endpoints are in [`flows::http`]: `POST /sim/flows/publish`, `GET /sim/flows?ente=CF`, and
+//! the FdR organization API at `http://<listen>/fdr-org/service/v1` (the back end's
+//! `fdr.base_url`; any non-empty subscription key).
 
 pub mod bench;
 pub mod checkout;
+pub mod flows;
 pub mod node_client;
 pub mod psp;
 pub mod receipt;

@@ -275,6 +275,7 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
                 for address in &running.addresses {
                     println!("pagopa-sim listening on http://{address} (EC endpoint {})", node.ec_url);
                     println!("  Checkout carts: http://{address}/checkout/ec/v2/carts (and /v1/carts)");
+                    println!("  FdR organization API: http://{address}/fdr-org/service/v1 (POST /sim/flows/publish)");
                 }
                 running.server.await.context("the HTTP server")?;
                 Ok(true)

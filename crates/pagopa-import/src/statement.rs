@@ -143,7 +143,11 @@ pub fn detect(text: &str) -> StatementFormat {
 
 /// Adds a credit, refusing more than [`MAX_STATEMENT_CREDITS`].
 fn push(credits: &mut Vec<BankCredit>, credit: BankCredit) -> Result<(), StatementError> {
-    if credits.len() >= MAX_STATEMENT_CREDITS {
+    push_within(credits, credit, MAX_STATEMENT_CREDITS)
+}
+
+fn push_within(credits: &mut Vec<BankCredit>, credit: BankCredit, limit: usize) -> Result<(), StatementError> {
+    if credits.len() >= limit {
         return Err(StatementError::TooManyCredits);
     }
     credits.push(credit);
@@ -210,7 +214,63 @@ fn thousands(whole: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use chrono::NaiveDate;
+
     use super::*;
+
+    /// `cents` as a bank may write it: `1234.56`, `1234,56`, `1.234,56`, `1,234.56`.
+    fn written(cents: i64, decimal: char, thousands: Option<char>) -> String {
+        let euros = (cents / 100).to_string();
+        let whole = match thousands {
+            Some(separator) => {
+                let digits: Vec<char> = euros.chars().collect();
+                let mut grouped = String::new();
+                for (n, digit) in digits.iter().enumerate() {
+                    if n > 0 && (digits.len() - n).is_multiple_of(3) {
+                        grouped.push(separator);
+                    }
+                    grouped.push(*digit);
+                }
+                grouped
+            }
+            None => euros,
+        };
+        format!("{whole}{decimal}{:02}", cents % 100)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn every_written_form_reads_back_exactly(cents in 1i64..100_000_000_000, form in 0usize..4) {
+            let text = match form {
+                0 => written(cents, '.', None),
+                1 => written(cents, ',', None),
+                2 => written(cents, ',', Some('.')),
+                _ => written(cents, '.', Some(',')),
+            };
+            proptest::prop_assert_eq!(parse_cents(&text), Some(cents), "{}", text);
+            proptest::prop_assert_eq!(parse_cents(&format!("-{text}")), Some(-cents));
+        }
+    }
+
+    #[test]
+    fn credits_stop_at_the_cap() {
+        let credit = BankCredit {
+            booking_date: NaiveDate::from_ymd_opt(2026, 11, 26).unwrap_or_default(),
+            value_date: None,
+            amount_cents: 1,
+            account: None,
+            remittance: String::new(),
+            bank_reference: None,
+            debtor_name: None,
+        };
+        let mut credits = Vec::new();
+        assert_eq!(push_within(&mut credits, credit.clone(), 2), Ok(()));
+        assert_eq!(push_within(&mut credits, credit.clone(), 2), Ok(()));
+        let refused = push_within(&mut credits, credit, 2).unwrap_err();
+        assert_eq!(refused, StatementError::TooManyCredits);
+        assert_eq!(refused.code(), "too_many_credits");
+        assert_eq!(credits.len(), 2);
+    }
 
     #[test]
     fn amounts_are_exact_cents() {

@@ -176,8 +176,12 @@ fn file_errors() {
     assert_eq!(error("  \n").code(), "invalid_file");
     let broken = error("<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\"><BkToCstmrStmt>");
     assert_eq!(broken.code(), "invalid_file");
-    let mismatched = error("<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\"><A></B></Document>");
+    let mismatched = error("<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\">\n<A>\n</B></Document>");
     assert_eq!(mismatched.code(), "invalid_file");
+    assert!(
+        mismatched.to_string().starts_with("line 3: not well-formed XML"),
+        "{mismatched}"
+    );
     let no_statement =
         error("<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\"><BkToCstmrStmt/></Document>");
     assert_eq!(no_statement.code(), "missing_field");

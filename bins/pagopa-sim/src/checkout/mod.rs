@@ -284,6 +284,7 @@ impl CheckoutSim {
             .route("/sim/receipts/{id}", web::get().to(routes::get_receipt))
             .route("/sim/receipts/{id}/resend", web::post().to(routes::resend_api))
             .route("/health", web::get().to(routes::health));
+        crate::flows::http::configure(cfg, Arc::clone(self.inner.sim.flows()));
     }
 }
 

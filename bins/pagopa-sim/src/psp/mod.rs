@@ -10,6 +10,7 @@ use pagopa_domain::value::{EnteId, NoticeNumber};
 use pagopa_nodo::soap::node::{self, NodeResponse};
 use pagopa_nodo::soap::{NodeRequest, Operation, decode_request};
 
+use crate::flows::{FlowDesk, SentPayment};
 use crate::node_client::NodeClient;
 use crate::receipt::{
     NoticeCopy, PspProfile, ReceiptContext, fresh_receipt_id, now, receipt_from_activation, stand_in_receipt,
@@ -51,12 +52,23 @@ pub struct Simulator {
     node: NodeClient,
     psp: PspProfile,
     receipts: Arc<dyn ReceiptLog>,
+    flows: Arc<FlowDesk>,
 }
 
 impl Simulator {
     /// A simulator calling through `node`, paying as `psp`, keeping receipts in `receipts`.
     pub fn new(node: NodeClient, psp: PspProfile, receipts: Arc<dyn ReceiptLog>) -> Self {
-        Self { node, psp, receipts }
+        Self {
+            node,
+            psp,
+            receipts,
+            flows: Arc::new(FlowDesk::new()),
+        }
+    }
+
+    /// The receipts sent, for the reconciliation flows, and the flows published.
+    pub fn flows(&self) -> &Arc<FlowDesk> {
+        &self.flows
     }
 
     /// The Node client.
@@ -317,6 +329,7 @@ impl Simulator {
         let operation = receipt_operation(&receipt);
         let envelope = node::receipt_request(&station, &receipt);
         self.keep(&mut report, &receipt.receipt_id, &envelope);
+        self.flows.record(SentPayment::from(&receipt));
         if let Some(late) = options.late {
             report
                 .notes

@@ -69,7 +69,7 @@ pub(super) fn read(text: &str) -> Result<(Option<String>, Vec<BankCredit>), Stat
     let mut entries = 0usize;
     let mut rooted = false;
     let malformed = |at: u64, problem: String| StatementError::Malformed {
-        location: format!("byte {at}"),
+        location: line_of(text, at),
         problem,
     };
     loop {
@@ -92,7 +92,7 @@ pub(super) fn read(text: &str) -> Result<(Option<String>, Vec<BankCredit>), Stat
                 }
                 text_buffer.clear();
                 if !entry.is_empty() || (name == "Ntry" && path.last().is_some_and(|p| p == "Stmt")) {
-                    entry.push(node_of(&start, name.clone(), at)?);
+                    entry.push(node_of(&start, name.clone(), &line_of(text, at))?);
                 }
                 if name == "Stmt" && path.last().is_some_and(|p| p == "BkToCstmrStmt") {
                     statements += 1;
@@ -198,11 +198,18 @@ fn check_namespace(namespace: &ResolveResult<'_>, root: &str) -> Result<(), Stat
     }
 }
 
-fn node_of(start: &BytesStart<'_>, name: String, at: u64) -> Result<Node, StatementError> {
+/// `line N` of a byte offset in `text`.
+fn line_of(text: &str, at: u64) -> String {
+    let end = usize::try_from(at).unwrap_or(usize::MAX).min(text.len());
+    let line = text.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() + 1;
+    format!("line {line}")
+}
+
+fn node_of(start: &BytesStart<'_>, name: String, location: &str) -> Result<Node, StatementError> {
     let mut attributes = Vec::new();
     for attribute in start.attributes() {
         let attribute = attribute.map_err(|e| StatementError::Malformed {
-            location: format!("byte {at}"),
+            location: location.to_owned(),
             problem: format!("bad attribute: {e}"),
         })?;
         let key = attribute.key.local_name().as_ref().to_owned();
