@@ -33,7 +33,7 @@ use async_trait::async_trait;
 use base64::Engine;
 use chrono::{DateTime, NaiveDate, Utc};
 use pagopa_domain::cause_chain;
-use pagopa_domain::model::{FetchedFlow, FlowError, FlowId, FlowKey, PartyId, PublishedFlow, RawDocument};
+use pagopa_domain::model::{FetchedFlow, FlowError, FlowId, FlowKey, FlowOrigin, PartyId, PublishedFlow, RawDocument};
 use pagopa_domain::ports::{FlowSource, FlowSourceError};
 use pagopa_domain::value::EnteId;
 use pagopa_http_client::header::{ACCEPT, HeaderName, HeaderValue};
@@ -552,6 +552,10 @@ impl FlowSource for NodoFlowSource {
 
     fn name(&self) -> &'static str {
         "nodo-soap"
+    }
+
+    fn origin(&self) -> FlowOrigin {
+        FlowOrigin::Soap
     }
 }
 

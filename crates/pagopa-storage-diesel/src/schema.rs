@@ -196,6 +196,125 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    rec_flows (ente, psp, flow_id, revision) {
+        ente -> Text,
+        psp -> Text,
+        flow_id -> Text,
+        revision -> BigInt,
+        is_current -> Bool,
+        status -> Text,
+        matched_status -> Text,
+        regulation_date -> Text,
+        lines_count -> BigInt,
+        credit_id -> Nullable<BigInt>,
+        summary -> Text,
+        header -> Text,
+    }
+}
+
+diesel::table! {
+    rec_flow_lines (ente, psp, flow_id, revision, line_index) {
+        ente -> Text,
+        psp -> Text,
+        flow_id -> Text,
+        revision -> BigInt,
+        line_index -> BigInt,
+        is_current -> Bool,
+        iuv -> Text,
+        iur -> Text,
+        transfer_id -> Nullable<Integer>,
+        amount_cents -> BigInt,
+        outcome -> Text,
+        outcome_date -> Text,
+        match_kind -> Nullable<Text>,
+        receipt_id -> Nullable<Text>,
+        receipt_cents -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    rec_flow_documents (ente, psp, flow_id, revision, seq) {
+        ente -> Text,
+        psp -> Text,
+        flow_id -> Text,
+        revision -> BigInt,
+        seq -> BigInt,
+        part -> Text,
+        media_type -> Text,
+        body -> Text,
+    }
+}
+
+diesel::table! {
+    rec_statements (id) {
+        id -> BigInt,
+        ente -> Text,
+        digest -> Text,
+        summary -> Text,
+        raw -> Text,
+    }
+}
+
+diesel::table! {
+    rec_credits (id) {
+        id -> BigInt,
+        statement -> BigInt,
+        ente -> Text,
+        reference_kind -> Text,
+        reference_value -> Nullable<Text>,
+        match_kind -> Text,
+        matched -> Text,
+        credit -> Text,
+    }
+}
+
+diesel::table! {
+    rec_anomalies (id) {
+        id -> BigInt,
+        ente -> Text,
+        scope -> Text,
+        code -> Text,
+        akey -> Text,
+        day -> Text,
+        psp -> Nullable<Text>,
+        amount_cents -> Nullable<BigInt>,
+        links -> Text,
+        detail -> Text,
+        status -> Text,
+        first_seen_us -> BigInt,
+        last_seen_us -> BigInt,
+        sync_gen -> BigInt,
+        resolved_by -> Nullable<Text>,
+        resolved_at_us -> Nullable<BigInt>,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    rec_fetch (ente) {
+        ente -> Text,
+        cursor_us -> Nullable<BigInt>,
+        next_at_us -> BigInt,
+        failures -> BigInt,
+        last_error -> Nullable<Text>,
+        last_success_us -> Nullable<BigInt>,
+        lease_owner -> Nullable<Text>,
+        lease_until_us -> Nullable<BigInt>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    rec_flows,
+    rec_flow_lines,
+    rec_flow_documents,
+    rec_statements,
+    rec_credits,
+    rec_anomalies,
+    rec_fetch,
+    receipts,
+);
+
 diesel::allow_tables_to_appear_in_same_query!(
     imports,
     idempotency_keys,

@@ -51,6 +51,8 @@ pub struct Ports {
     pub iuv: Arc<dyn IuvAllocator>,
     /// Bulk loads.
     pub imports: Arc<dyn ImportRepository>,
+    /// Reconciliation: flows, bank credits, anomalies.
+    pub reconciliation: Arc<dyn ReconciliationRepository>,
     /// The Enti's gestionali.
     pub gestionale: Arc<dyn Gestionale>,
     /// pagoPA Checkout.
@@ -82,6 +84,7 @@ impl Ports {
             + IdempotencyStore
             + IuvAllocator
             + ImportRepository
+            + ReconciliationRepository
             + 'static,
     {
         Self {
@@ -94,6 +97,7 @@ impl Ports {
             quarantine: store.clone(),
             idempotency: store.clone(),
             imports: store.clone(),
+            reconciliation: store.clone(),
             iuv: store,
             gestionale,
             checkout,

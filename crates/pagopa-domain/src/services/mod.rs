@@ -61,6 +61,8 @@ pub struct Services {
     pub expiry: PositionExpiry,
     /// Bulk loads.
     pub imports: Imports,
+    /// Reconciliation of flows, receipts and bank credits.
+    pub reconciliation: Reconciliation,
 }
 
 impl Services {
@@ -74,6 +76,12 @@ impl Services {
             entes: EnteAdmin::new(ports.clone()),
             expiry: PositionExpiry::new(ports.clone()),
             imports: Imports::new(ports.clone()),
+            reconciliation: Reconciliation::new(
+                ports.reconciliation.clone(),
+                ports.entes.clone(),
+                ports.clock.clone(),
+                ReconciliationSettings::default(),
+            ),
             notifier: GestionaleNotifier::new(
                 ports,
                 crate::model::RetryPolicy::default(),

@@ -11,6 +11,7 @@ mod outbox;
 mod positions;
 mod quarantine;
 mod receipts;
+mod reconciliation;
 
 pub(crate) use expiry::ExpiryStore;
 pub(crate) use outbox::OutboxStore;

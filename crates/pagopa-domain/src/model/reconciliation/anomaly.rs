@@ -21,7 +21,7 @@ pub enum AnomalyCode {
     AmountDiffers,
     /// A revoked payment (code 3): money going back to the payer.
     RevokedPayment,
-    /// The same IUV, IUR and transfer twice in a flow.
+    /// The same IUV, IUR and transfer twice in a flow (a revocation repeating its payment aside).
     DuplicateLine,
     /// The declared count or total of a flow is not that of its lines.
     FlowTotalsMismatch,

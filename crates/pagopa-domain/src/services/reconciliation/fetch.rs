@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::{Reconciliation, SweepReport};
 use crate::error::{DomainError, cause_chain};
-use crate::model::{FetchState, FlowKey, PublishedFlow};
+use crate::model::{FetchState, FlowKey, FlowOrigin, PublishedFlow};
 use crate::ports::FlowSource;
 use crate::value::EnteId;
 
@@ -150,11 +150,22 @@ impl Reconciliation {
                 continue;
             }
             let stored = self.repo.flow_revisions(&published.key).await?;
-            if stored.iter().any(|summary| summary.revision >= published.revision) {
+            // Highest first. A source that carries no revision (SOAP: always 1) re-publishes a
+            // flow under the same number with a later `dataOraFlusso`: that is the next one.
+            let newest = stored.first();
+            let republished = source.origin() == FlowOrigin::Soap
+                && newest.is_some_and(|newest| published.flow_date.is_some_and(|at| at > newest.flow_date));
+            if !republished && stored.iter().any(|summary| summary.revision >= published.revision) {
                 outcome.already_stored += 1;
             } else {
+                let next_revision = newest.filter(|_| republished).map(|newest| newest.revision + 1);
                 let taken = match source.fetch(published).await {
-                    Ok(fetched) => self.ingest(&fetched, source.origin()).await.map(|_| ()),
+                    Ok(mut fetched) => {
+                        if let Some(revision) = next_revision {
+                            fetched.flow.revision = revision;
+                        }
+                        self.ingest(&fetched, source.origin()).await.map(|_| ())
+                    }
                     Err(error) => Err(DomainError::FlowSource(error)),
                 };
                 match taken {

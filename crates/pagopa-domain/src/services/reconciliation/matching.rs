@@ -103,7 +103,9 @@ pub(super) fn match_flow(flow: &FlowRevision, layout: NoticeLayout, receipts: &[
             });
         };
         let receipt = by_id.get(line.iur.as_str()).copied();
-        let found = if !seen.insert(line.key()) {
+        // A revocation repeats the key of the payment it revokes: that is no duplicate.
+        let revocation = line.outcome == crate::model::LineOutcome::Revoked;
+        let found = if !seen.insert((line.key(), revocation)) {
             anomaly(
                 AnomalyCode::DuplicateLine,
                 Some(line.amount_cents),

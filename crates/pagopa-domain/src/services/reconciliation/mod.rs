@@ -197,7 +197,7 @@ impl Reconciliation {
                     .await?;
             }
         }
-        let (status, matched, anomalies) = self.match_current(&ente, &flow.key).await?;
+        let (status, matched, anomalies) = self.match_revision(&ente, flow, false).await?;
         report.status = Some(status);
         report.matched = matched;
         report.anomalies = anomalies;
@@ -213,7 +213,20 @@ impl Reconciliation {
             .flow(key, None)
             .await?
             .ok_or_else(|| DomainError::NotFound(format!("flow {key}")))?;
-        let flow = &stored.flow;
+        // A cashed flow stays cashed: its credit did not go away.
+        let cashed = stored.summary.credit_id.is_some() && stored.summary.status == FlowStatus::Cashed;
+        self.match_revision(ente, &stored.flow, cashed).await
+    }
+
+    /// Matches one stored revision, records the matches and its status, and syncs the
+    /// anomalies of the flow's scope.
+    async fn match_revision(
+        &self,
+        ente: &Ente,
+        flow: &crate::model::FlowRevision,
+        cashed: bool,
+    ) -> Result<(FlowStatus, u64, AnomalySync), DomainError> {
+        let key = &flow.key;
         let ids: Vec<ReceiptId> = flow
             .lines
             .iter()
@@ -223,12 +236,7 @@ impl Reconciliation {
             .collect();
         let receipts = self.repo.receipts_by_ids(&ente.id, &ids).await?;
         let found = matching::match_flow(flow, ente.notice_layout, &receipts);
-        // A cashed flow stays cashed: its credit did not go away.
-        let status = if stored.summary.credit_id.is_some() && stored.summary.status == FlowStatus::Cashed {
-            FlowStatus::Cashed
-        } else {
-            found.status
-        };
+        let status = if cashed { FlowStatus::Cashed } else { found.status };
         self.repo
             .save_flow_matching(key, flow.revision, &found.matches, status)
             .await?;
@@ -256,6 +264,58 @@ impl Reconciliation {
             self.match_current(&ente, key).await?;
         }
         Ok(waiting.len() as u64)
+    }
+
+    /// Matches again the flows whose lines wait for a receipt that has arrived since: the
+    /// open `line_without_receipt` anomalies whose IUR is now a stored receipt. Cheap when
+    /// none is open; the scheduled job runs it every round.
+    pub async fn rematch_waiting(&self, ente: &EnteId) -> Result<u64, DomainError> {
+        let mut iurs = BTreeSet::new();
+        let mut after = None;
+        loop {
+            let page = self
+                .repo
+                .anomalies(&AnomalyQuery {
+                    ente: Some(ente.clone()),
+                    code: Some(AnomalyCode::LineWithoutReceipt),
+                    status: Some(crate::model::AnomalyStatus::Open),
+                    after,
+                    limit: MAX_PAGE,
+                    ..AnomalyQuery::default()
+                })
+                .await?;
+            iurs.extend(
+                page.items
+                    .iter()
+                    .filter_map(|anomaly| anomaly.draft.links.iur.as_deref())
+                    .filter_map(|iur| iur.parse::<ReceiptId>().ok()),
+            );
+            match page.next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        if iurs.is_empty() {
+            return Ok(0);
+        }
+        let ids: Vec<ReceiptId> = iurs.into_iter().collect();
+        let arrived = self.repo.receipts_by_ids(ente, &ids).await?;
+        let mut flows = BTreeSet::new();
+        for stored in &arrived {
+            flows.extend(
+                self.repo
+                    .flows_awaiting_receipt(ente, &stored.receipt.receipt_id)
+                    .await?,
+            );
+        }
+        if flows.is_empty() {
+            return Ok(0);
+        }
+        let served = self.ente(ente).await?;
+        for key in &flows {
+            self.match_current(&served, key).await?;
+        }
+        Ok(flows.len() as u64)
     }
 
     /// Matches a flow's current revision again, on an operator's request.

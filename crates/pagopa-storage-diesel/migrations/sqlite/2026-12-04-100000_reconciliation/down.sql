@@ -1,0 +1,9 @@
+DROP INDEX receipts_iuv;
+DROP INDEX receipts_paid;
+DROP TABLE rec_fetch;
+DROP TABLE rec_anomalies;
+DROP TABLE rec_credits;
+DROP TABLE rec_statements;
+DROP TABLE rec_flow_documents;
+DROP TABLE rec_flow_lines;
+DROP TABLE rec_flows;

@@ -1,0 +1,766 @@
+//! Flows: every revision with its lines and raw documents, one current per flow; the lines'
+//! matches; the receipts matching reads.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, Text};
+use pagopa_domain::model::{
+    FlowId, FlowKey, FlowLine, FlowOrigin, FlowRevision, FlowStatus, FlowStored, FlowSummary, LineMatch, LineOutcome,
+    RawDocument, ReceiptId, StoredFlow, StoredReceipt, UnreportedReceipt,
+};
+use pagopa_domain::ports::{FlowCursor, FlowQuery, LineLink, MAX_PAGE, Page, ReceiptLinks, ReceiptLinksCursor};
+use pagopa_domain::value::EnteId;
+
+use crate::db::{Backend, DbError, date_text, from_json, impl_for_both, to_json, to_us};
+use crate::schema::{rec_flow_documents, rec_flow_lines, rec_flows};
+
+/// Rows per multi-row statement: well under SQLite's bind limit at 15 columns.
+const CHUNK: usize = 500;
+
+#[derive(Insertable)]
+#[diesel(table_name = rec_flow_lines)]
+struct LineRow<'a> {
+    ente: &'a str,
+    psp: &'a str,
+    flow_id: &'a str,
+    revision: i64,
+    line_index: i64,
+    is_current: bool,
+    iuv: &'a str,
+    iur: &'a str,
+    transfer_id: Option<i32>,
+    amount_cents: i64,
+    outcome: &'a str,
+    outcome_date: String,
+    match_kind: Option<&'a str>,
+    receipt_id: Option<&'a str>,
+    receipt_cents: Option<i64>,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = rec_flows)]
+pub(super) struct FlowRow {
+    is_current: bool,
+    status: String,
+    credit_id: Option<i64>,
+    summary: String,
+    header: String,
+}
+
+impl FlowRow {
+    pub(super) fn summary(&self) -> Result<FlowSummary, DbError> {
+        let mut summary: FlowSummary = from_json(&self.summary)?;
+        summary.current = self.is_current;
+        summary.status =
+            FlowStatus::parse(&self.status).ok_or_else(|| DbError::Corrupt(format!("flow status {}", self.status)))?;
+        summary.credit_id = self.credit_id.map(|id| id as u64);
+        Ok(summary)
+    }
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = rec_flow_lines)]
+struct StoredLine {
+    line_index: i64,
+    iuv: String,
+    iur: String,
+    transfer_id: Option<i32>,
+    amount_cents: i64,
+    outcome: String,
+    outcome_date: String,
+    match_kind: Option<String>,
+    receipt_id: Option<String>,
+    receipt_cents: Option<i64>,
+}
+
+fn corrupt(what: &str, value: impl std::fmt::Display) -> DbError {
+    DbError::Corrupt(format!("{what} {value}"))
+}
+
+fn date(text: &str) -> Result<NaiveDate, DbError> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| corrupt("date", text))
+}
+
+impl StoredLine {
+    fn into_parts(self) -> Result<(FlowLine, Option<LineMatch>), DbError> {
+        let line = FlowLine {
+            index: u32::try_from(self.line_index).map_err(|_| corrupt("line index", self.line_index))?,
+            iuv: self.iuv,
+            iur: self.iur,
+            transfer_id: self
+                .transfer_id
+                .map(|id| u8::try_from(id).map_err(|_| corrupt("transfer id", id)))
+                .transpose()?,
+            amount_cents: self.amount_cents,
+            outcome: LineOutcome::parse(&self.outcome).ok_or_else(|| corrupt("line outcome", &self.outcome))?,
+            outcome_date: date(&self.outcome_date)?,
+        };
+        let receipt = || -> Result<ReceiptId, DbError> {
+            let id = self.receipt_id.as_deref().unwrap_or_default();
+            id.parse().map_err(|_| corrupt("matched receipt", id))
+        };
+        let found = match self.match_kind.as_deref() {
+            None => None,
+            Some("matched") => Some(LineMatch::Matched { receipt_id: receipt()? }),
+            Some("amount_differs") => Some(LineMatch::AmountDiffers {
+                receipt_id: receipt()?,
+                receipt_cents: self.receipt_cents.unwrap_or_default(),
+            }),
+            Some("revoked") => Some(LineMatch::Revoked),
+            Some("without_receipt") => Some(LineMatch::WithoutReceipt),
+            Some("missing") => Some(LineMatch::Missing),
+            Some("duplicate") => Some(LineMatch::Duplicate),
+            Some("foreign_iuv") => Some(LineMatch::ForeignIuv),
+            Some(other) => return Err(corrupt("line match", other)),
+        };
+        Ok((line, found))
+    }
+}
+
+fn receipt_cents(found: &LineMatch) -> Option<i64> {
+    match found {
+        LineMatch::AmountDiffers { receipt_cents, .. } => Some(*receipt_cents),
+        _ => None,
+    }
+}
+
+#[derive(QueryableByName)]
+struct ReceiptDocument {
+    #[diesel(sql_type = Text)]
+    document: String,
+}
+
+#[derive(QueryableByName)]
+struct FlowRef {
+    #[diesel(sql_type = Text)]
+    psp: String,
+    #[diesel(sql_type = Text)]
+    flow_id: String,
+}
+
+#[derive(QueryableByName)]
+struct LinkRow {
+    #[diesel(sql_type = Text)]
+    receipt_id: String,
+    #[diesel(sql_type = Nullable<diesel::sql_types::Integer>)]
+    transfer_id: Option<i32>,
+    #[diesel(sql_type = BigInt)]
+    amount_cents: i64,
+    #[diesel(sql_type = Text)]
+    psp: String,
+    #[diesel(sql_type = Text)]
+    flow_id: String,
+    #[diesel(sql_type = BigInt)]
+    revision: i64,
+    #[diesel(sql_type = Text)]
+    regulation_date: String,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    credit_id: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    credit: Option<String>,
+}
+
+fn placeholders(from: usize, count: usize) -> String {
+    (from..from + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn key_filter(key: &FlowKey) -> (String, String, String) {
+    (
+        key.ente.as_str().to_owned(),
+        key.psp.as_str().to_owned(),
+        key.flow_id.as_str().to_owned(),
+    )
+}
+
+pub(crate) trait FlowStore {
+    fn store_flow(
+        &mut self,
+        flow: &FlowRevision,
+        origin: FlowOrigin,
+        raw: &[RawDocument],
+        now: DateTime<Utc>,
+    ) -> Result<FlowStored, DbError>;
+    fn load_flow(&mut self, key: &FlowKey, revision: Option<u32>) -> Result<Option<StoredFlow>, DbError>;
+    fn flow_documents(&mut self, key: &FlowKey, revision: u32) -> Result<Vec<RawDocument>, DbError>;
+    fn flow_revisions(&mut self, key: &FlowKey) -> Result<Vec<FlowSummary>, DbError>;
+    fn flows(&mut self, query: &FlowQuery) -> Result<Page<FlowSummary, FlowCursor>, DbError>;
+    fn save_flow_matching(
+        &mut self,
+        key: &FlowKey,
+        revision: u32,
+        matches: &[LineMatch],
+        status: FlowStatus,
+    ) -> Result<(), DbError>;
+    fn flows_awaiting_receipt(&mut self, ente: &EnteId, iur: &ReceiptId) -> Result<Vec<FlowKey>, DbError>;
+    fn current_flows(&mut self, ente: &EnteId, flow_ids: &[FlowId]) -> Result<Vec<FlowSummary>, DbError>;
+    fn flows_awaiting_credit(&mut self, ente: &EnteId, settled_before: NaiveDate) -> Result<Vec<FlowSummary>, DbError>;
+    fn receipts_where(
+        &mut self,
+        recipient: &EnteId,
+        column: &str,
+        values: &[String],
+    ) -> Result<Vec<StoredReceipt>, DbError>;
+    fn unreported_receipts(
+        &mut self,
+        ente: &EnteId,
+        since: DateTime<Utc>,
+        before: DateTime<Utc>,
+    ) -> Result<Vec<UnreportedReceipt>, DbError>;
+    fn receipts_with_links(
+        &mut self,
+        ente: &EnteId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        after: Option<&ReceiptLinksCursor>,
+        limit: u32,
+    ) -> Result<Page<ReceiptLinks, ReceiptLinksCursor>, DbError>;
+}
+
+impl_for_both!(FlowStore {
+    fn store_flow(
+        &mut self,
+        flow: &FlowRevision,
+        origin: FlowOrigin,
+        raw: &[RawDocument],
+        now: DateTime<Utc>,
+    ) -> Result<FlowStored, DbError> {
+        let (ente, psp, flow_id) = key_filter(&flow.key);
+        let revision = i64::from(flow.revision);
+        self.write(|c| {
+            let same = rec_flows::table
+                .filter(rec_flows::ente.eq(&ente))
+                .filter(rec_flows::psp.eq(&psp))
+                .filter(rec_flows::flow_id.eq(&flow_id))
+                .select(rec_flows::revision)
+                .load::<i64>(c)?;
+            if same.contains(&revision) {
+                return Ok(FlowStored::AlreadyStored);
+            }
+            let current: Option<i64> = rec_flows::table
+                .filter(rec_flows::ente.eq(&ente))
+                .filter(rec_flows::psp.eq(&psp))
+                .filter(rec_flows::flow_id.eq(&flow_id))
+                .filter(rec_flows::is_current.eq(true))
+                .select(rec_flows::revision)
+                .first(c)
+                .optional()?;
+            let becomes_current = current.is_none_or(|current| revision > current);
+            if let (Some(current), true) = (current, becomes_current) {
+                diesel::update(
+                    rec_flows::table
+                        .filter(rec_flows::ente.eq(&ente))
+                        .filter(rec_flows::psp.eq(&psp))
+                        .filter(rec_flows::flow_id.eq(&flow_id))
+                        .filter(rec_flows::revision.eq(current)),
+                )
+                .set((rec_flows::is_current.eq(false), rec_flows::status.eq(FlowStatus::Superseded.as_str())))
+                .execute(c)?;
+                diesel::update(
+                    rec_flow_lines::table
+                        .filter(rec_flow_lines::ente.eq(&ente))
+                        .filter(rec_flow_lines::psp.eq(&psp))
+                        .filter(rec_flow_lines::flow_id.eq(&flow_id))
+                        .filter(rec_flow_lines::revision.eq(current)),
+                )
+                .set(rec_flow_lines::is_current.eq(false))
+                .execute(c)?;
+            }
+            let summary = FlowSummary {
+                key: flow.key.clone(),
+                revision: flow.revision,
+                current: becomes_current,
+                origin,
+                status: FlowStatus::Received,
+                flow_date: flow.flow_date,
+                published_at: flow.published_at,
+                regulation: flow.regulation.clone(),
+                regulation_date: flow.regulation_date,
+                declared_count: flow.declared_count,
+                declared_total_cents: flow.declared_total_cents,
+                lines_count: flow.lines.len() as u64,
+                lines_total_cents: flow.lines_total_cents(),
+                credit_id: None,
+                received_at: now,
+            };
+            let header = FlowRevision {
+                lines: Vec::new(),
+                ..flow.clone()
+            };
+            diesel::insert_into(rec_flows::table)
+                .values((
+                    rec_flows::ente.eq(&ente),
+                    rec_flows::psp.eq(&psp),
+                    rec_flows::flow_id.eq(&flow_id),
+                    rec_flows::revision.eq(revision),
+                    rec_flows::is_current.eq(becomes_current),
+                    rec_flows::status.eq(FlowStatus::Received.as_str()),
+                    rec_flows::matched_status.eq(FlowStatus::Received.as_str()),
+                    rec_flows::regulation_date.eq(date_text(flow.regulation_date)),
+                    rec_flows::lines_count.eq(flow.lines.len() as i64),
+                    rec_flows::summary.eq(to_json(&summary)?),
+                    rec_flows::header.eq(to_json(&header)?),
+                ))
+                .execute(c)?;
+            for chunk in flow.lines.chunks(CHUNK) {
+                let rows: Vec<LineRow<'_>> = chunk
+                    .iter()
+                    .map(|line| LineRow {
+                        ente: &ente,
+                        psp: &psp,
+                        flow_id: &flow_id,
+                        revision,
+                        line_index: i64::from(line.index),
+                        is_current: becomes_current,
+                        iuv: &line.iuv,
+                        iur: &line.iur,
+                        transfer_id: line.transfer_id.map(i32::from),
+                        amount_cents: line.amount_cents,
+                        outcome: line.outcome.as_str(),
+                        outcome_date: date_text(line.outcome_date),
+                        match_kind: None,
+                        receipt_id: None,
+                        receipt_cents: None,
+                    })
+                    .collect();
+                diesel::insert_into(rec_flow_lines::table).values(&rows).execute(c)?;
+            }
+            for (seq, document) in raw.iter().enumerate() {
+                diesel::insert_into(rec_flow_documents::table)
+                    .values((
+                        rec_flow_documents::ente.eq(&ente),
+                        rec_flow_documents::psp.eq(&psp),
+                        rec_flow_documents::flow_id.eq(&flow_id),
+                        rec_flow_documents::revision.eq(revision),
+                        rec_flow_documents::seq.eq(seq as i64),
+                        rec_flow_documents::part.eq(&document.part),
+                        rec_flow_documents::media_type.eq(&document.media_type),
+                        rec_flow_documents::body.eq(&document.body),
+                    ))
+                    .execute(c)?;
+            }
+            Ok(match current {
+                Some(current) if !becomes_current => FlowStored::Older {
+                    current: u32::try_from(current).map_err(|_| corrupt("revision", current))?,
+                },
+                superseded => FlowStored::New {
+                    superseded: superseded.map(|r| r as u32),
+                },
+            })
+        })
+    }
+
+    fn load_flow(&mut self, key: &FlowKey, revision: Option<u32>) -> Result<Option<StoredFlow>, DbError> {
+        let (ente, psp, flow_id) = key_filter(key);
+        let mut select = rec_flows::table
+            .filter(rec_flows::ente.eq(&ente))
+            .filter(rec_flows::psp.eq(&psp))
+            .filter(rec_flows::flow_id.eq(&flow_id))
+            .select((FlowRow::as_select(), rec_flows::revision))
+            .into_boxed();
+        select = match revision {
+            Some(revision) => select.filter(rec_flows::revision.eq(i64::from(revision))),
+            None => select.filter(rec_flows::is_current.eq(true)),
+        };
+        let Some((row, revision)) = select.first::<(FlowRow, i64)>(self).optional()? else {
+            return Ok(None);
+        };
+        let lines: Vec<StoredLine> = rec_flow_lines::table
+            .filter(rec_flow_lines::ente.eq(&ente))
+            .filter(rec_flow_lines::psp.eq(&psp))
+            .filter(rec_flow_lines::flow_id.eq(&flow_id))
+            .filter(rec_flow_lines::revision.eq(revision))
+            .order(rec_flow_lines::line_index)
+            .select(StoredLine::as_select())
+            .load(self)?;
+        let mut flow: FlowRevision = from_json(&row.header)?;
+        let mut matches = Vec::with_capacity(lines.len());
+        let mut all_matched = true;
+        for stored in lines {
+            let (line, found) = stored.into_parts()?;
+            flow.lines.push(line);
+            match found {
+                Some(found) => matches.push(found),
+                None => all_matched = false,
+            }
+        }
+        if !all_matched {
+            matches.clear();
+        }
+        Ok(Some(StoredFlow {
+            summary: row.summary()?,
+            flow,
+            matches,
+        }))
+    }
+
+    fn flow_documents(&mut self, key: &FlowKey, revision: u32) -> Result<Vec<RawDocument>, DbError> {
+        let (ente, psp, flow_id) = key_filter(key);
+        let rows: Vec<(String, String, String)> = rec_flow_documents::table
+            .filter(rec_flow_documents::ente.eq(&ente))
+            .filter(rec_flow_documents::psp.eq(&psp))
+            .filter(rec_flow_documents::flow_id.eq(&flow_id))
+            .filter(rec_flow_documents::revision.eq(i64::from(revision)))
+            .order(rec_flow_documents::seq)
+            .select((rec_flow_documents::part, rec_flow_documents::media_type, rec_flow_documents::body))
+            .load(self)?;
+        Ok(rows
+            .into_iter()
+            .map(|(part, media_type, body)| RawDocument { part, media_type, body })
+            .collect())
+    }
+
+    fn flow_revisions(&mut self, key: &FlowKey) -> Result<Vec<FlowSummary>, DbError> {
+        let (ente, psp, flow_id) = key_filter(key);
+        let rows: Vec<FlowRow> = rec_flows::table
+            .filter(rec_flows::ente.eq(&ente))
+            .filter(rec_flows::psp.eq(&psp))
+            .filter(rec_flows::flow_id.eq(&flow_id))
+            .order(rec_flows::revision.desc())
+            .select(FlowRow::as_select())
+            .load(self)?;
+        rows.iter().map(FlowRow::summary).collect()
+    }
+
+    fn flows(&mut self, query: &FlowQuery) -> Result<Page<FlowSummary, FlowCursor>, DbError> {
+        let limit = query.limit.clamp(1, MAX_PAGE) as usize;
+        let mut select = rec_flows::table.select(FlowRow::as_select()).into_boxed();
+        if let Some(ente) = &query.ente {
+            select = select.filter(rec_flows::ente.eq(ente.as_str().to_owned()));
+        }
+        if let Some(psp) = &query.psp {
+            select = select.filter(rec_flows::psp.eq(psp.as_str().to_owned()));
+        }
+        if let Some(status) = query.status {
+            select = select.filter(rec_flows::status.eq(status.as_str()));
+        }
+        if let Some(from) = query.from {
+            select = select.filter(rec_flows::regulation_date.ge(date_text(from)));
+        }
+        if let Some(to) = query.to {
+            select = select.filter(rec_flows::regulation_date.le(date_text(to)));
+        }
+        if query.current_only {
+            select = select.filter(rec_flows::is_current.eq(true));
+        }
+        if let Some(after) = &query.after {
+            let day = date_text(after.regulation_date);
+            let (ente, psp, flow_id) = key_filter(&after.key);
+            let revision = i64::from(after.revision);
+            select = select.filter(
+                rec_flows::regulation_date.lt(day.clone()).or(rec_flows::regulation_date.eq(day).and(
+                    rec_flows::ente.gt(ente.clone()).or(rec_flows::ente.eq(ente).and(
+                        rec_flows::psp.gt(psp.clone()).or(rec_flows::psp.eq(psp).and(
+                            rec_flows::flow_id
+                                .gt(flow_id.clone())
+                                .or(rec_flows::flow_id.eq(flow_id).and(rec_flows::revision.gt(revision))),
+                        )),
+                    )),
+                )),
+            );
+        }
+        let rows: Vec<FlowRow> = select
+            .order((
+                rec_flows::regulation_date.desc(),
+                rec_flows::ente,
+                rec_flows::psp,
+                rec_flows::flow_id,
+                rec_flows::revision,
+            ))
+            .limit(limit as i64 + 1)
+            .load(self)?;
+        let items = rows.iter().map(FlowRow::summary).collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_overfetch(items, limit, |s| FlowCursor {
+            regulation_date: s.regulation_date,
+            key: s.key.clone(),
+            revision: s.revision,
+        }))
+    }
+
+    fn save_flow_matching(
+        &mut self,
+        key: &FlowKey,
+        revision: u32,
+        matches: &[LineMatch],
+        status: FlowStatus,
+    ) -> Result<(), DbError> {
+        let (ente, psp, flow_id) = key_filter(key);
+        let revision = i64::from(revision);
+        self.write(|c| {
+            let lines: i64 = rec_flows::table
+                .filter(rec_flows::ente.eq(&ente))
+                .filter(rec_flows::psp.eq(&psp))
+                .filter(rec_flows::flow_id.eq(&flow_id))
+                .filter(rec_flows::revision.eq(revision))
+                .select(rec_flows::lines_count)
+                .first(c)
+                .optional()?
+                .ok_or_else(|| {
+                    DbError::Port(pagopa_domain::ports::StorageError::NotFound(format!(
+                        "flow {ente}/{psp}/{flow_id} revision {revision}"
+                    )))
+                })?;
+            if lines != matches.len() as i64 {
+                return Err(DbError::Port(pagopa_domain::ports::StorageError::Conflict(format!(
+                    "flow {flow_id} revision {revision}: {} matches for {lines} lines",
+                    matches.len()
+                ))));
+            }
+            // The line indexes in order, to address each line.
+            let indexes: Vec<i64> = rec_flow_lines::table
+                .filter(rec_flow_lines::ente.eq(&ente))
+                .filter(rec_flow_lines::psp.eq(&psp))
+                .filter(rec_flow_lines::flow_id.eq(&flow_id))
+                .filter(rec_flow_lines::revision.eq(revision))
+                .order(rec_flow_lines::line_index)
+                .select(rec_flow_lines::line_index)
+                .load(c)?;
+            let pairs: Vec<(i64, &LineMatch)> = indexes.into_iter().zip(matches).collect();
+            for chunk in pairs.chunks(CHUNK) {
+                // One UPDATE … FROM (VALUES …) per chunk: both backends have it (SQLite 3.33+).
+                let mut values = Vec::with_capacity(chunk.len());
+                for n in 0..chunk.len() {
+                    let at = 1 + n * 4;
+                    values.push(format!(
+                        "(CAST(${} AS BIGINT), ${}, ${}, CAST(${} AS BIGINT))",
+                        at,
+                        at + 1,
+                        at + 2,
+                        at + 3
+                    ));
+                }
+                // Placeholders are numbered in order of appearance (SQLite binds `$n` so).
+                let next = 1 + chunk.len() * 4;
+                let sql = format!(
+                    "UPDATE rec_flow_lines SET match_kind = v.c2, receipt_id = v.c3, receipt_cents = v.c4 \
+                     FROM (SELECT column1 AS c1, column2 AS c2, column3 AS c3, column4 AS c4 FROM (VALUES {}) AS t) AS v \
+                     WHERE rec_flow_lines.ente = ${} AND rec_flow_lines.psp = ${} AND rec_flow_lines.flow_id = ${} \
+                     AND rec_flow_lines.revision = ${} AND rec_flow_lines.line_index = v.c1",
+                    values.join(", "),
+                    next,
+                    next + 1,
+                    next + 2,
+                    next + 3
+                );
+                let mut update = diesel::sql_query(sql).into_boxed::<<Self as diesel::Connection>::Backend>();
+                for (index, found) in chunk {
+                    update = update
+                        .bind::<BigInt, _>(*index)
+                        .bind::<Text, _>(found.as_str())
+                        .bind::<Nullable<Text>, _>(found.receipt().map(|id| id.as_str().to_owned()))
+                        .bind::<Nullable<BigInt>, _>(receipt_cents(found));
+                }
+                let update = update
+                    .bind::<Text, _>(ente.clone())
+                    .bind::<Text, _>(psp.clone())
+                    .bind::<Text, _>(flow_id.clone())
+                    .bind::<BigInt, _>(revision);
+                update.execute(c)?;
+            }
+            diesel::update(
+                rec_flows::table
+                    .filter(rec_flows::ente.eq(&ente))
+                    .filter(rec_flows::psp.eq(&psp))
+                    .filter(rec_flows::flow_id.eq(&flow_id))
+                    .filter(rec_flows::revision.eq(revision)),
+            )
+            .set(rec_flows::status.eq(status.as_str()))
+            .execute(c)?;
+            if status != FlowStatus::Cashed {
+                diesel::update(
+                    rec_flows::table
+                        .filter(rec_flows::ente.eq(&ente))
+                        .filter(rec_flows::psp.eq(&psp))
+                        .filter(rec_flows::flow_id.eq(&flow_id))
+                        .filter(rec_flows::revision.eq(revision)),
+                )
+                .set(rec_flows::matched_status.eq(status.as_str()))
+                .execute(c)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn flows_awaiting_receipt(&mut self, ente: &EnteId, iur: &ReceiptId) -> Result<Vec<FlowKey>, DbError> {
+        let rows: Vec<FlowRef> = diesel::sql_query(
+            "SELECT DISTINCT psp, flow_id FROM rec_flow_lines \
+             WHERE ente = $1 AND iur = $2 AND is_current AND receipt_id IS NULL ORDER BY psp, flow_id",
+        )
+        .bind::<Text, _>(ente.as_str())
+        .bind::<Text, _>(iur.as_str())
+        .load(self)?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(FlowKey {
+                    ente: ente.clone(),
+                    psp: row.psp.parse().map_err(|_| corrupt("PSP", &row.psp))?,
+                    flow_id: row.flow_id.parse().map_err(|_| corrupt("flow id", &row.flow_id))?,
+                })
+            })
+            .collect()
+    }
+
+    fn current_flows(&mut self, ente: &EnteId, flow_ids: &[FlowId]) -> Result<Vec<FlowSummary>, DbError> {
+        let mut found = Vec::new();
+        for chunk in flow_ids.chunks(CHUNK) {
+            let ids: Vec<&str> = chunk.iter().map(FlowId::as_str).collect();
+            let rows: Vec<FlowRow> = rec_flows::table
+                .filter(rec_flows::ente.eq(ente.as_str()))
+                .filter(rec_flows::is_current.eq(true))
+                .filter(rec_flows::flow_id.eq_any(ids))
+                .select(FlowRow::as_select())
+                .load(self)?;
+            for row in &rows {
+                found.push(row.summary()?);
+            }
+        }
+        Ok(found)
+    }
+
+    fn flows_awaiting_credit(&mut self, ente: &EnteId, settled_before: NaiveDate) -> Result<Vec<FlowSummary>, DbError> {
+        let rows: Vec<FlowRow> = rec_flows::table
+            .filter(rec_flows::ente.eq(ente.as_str()))
+            .filter(rec_flows::is_current.eq(true))
+            .filter(rec_flows::credit_id.is_null())
+            .filter(rec_flows::lines_count.gt(0))
+            .filter(rec_flows::regulation_date.lt(date_text(settled_before)))
+            .order((rec_flows::regulation_date, rec_flows::psp, rec_flows::flow_id))
+            .select(FlowRow::as_select())
+            .load(self)?;
+        rows.iter().map(FlowRow::summary).collect()
+    }
+
+    fn receipts_where(&mut self, recipient: &EnteId, column: &str, values: &[String]) -> Result<Vec<StoredReceipt>, DbError> {
+        let mut found = Vec::new();
+        for chunk in values.chunks(CHUNK) {
+            let sql = format!(
+                "SELECT document FROM receipts WHERE recipient = $1 AND {column} IN ({})",
+                placeholders(2, chunk.len())
+            );
+            let mut select = diesel::sql_query(sql)
+                .into_boxed::<<Self as diesel::Connection>::Backend>()
+                .bind::<Text, _>(recipient.as_str().to_owned());
+            for value in chunk {
+                select = select.bind::<Text, _>(value.clone());
+            }
+            let rows: Vec<ReceiptDocument> = select.load(self)?;
+            for row in rows {
+                found.push(from_json::<StoredReceipt>(&row.document)?);
+            }
+        }
+        Ok(found)
+    }
+
+    fn unreported_receipts(
+        &mut self,
+        ente: &EnteId,
+        since: DateTime<Utc>,
+        before: DateTime<Utc>,
+    ) -> Result<Vec<UnreportedReceipt>, DbError> {
+        let rows: Vec<ReceiptDocument> = diesel::sql_query(
+            "SELECT r.document FROM receipts r WHERE r.recipient = $1 AND r.paid_at_us >= $2 AND r.paid_at_us < $3 \
+             AND NOT EXISTS (SELECT 1 FROM rec_flow_lines l WHERE l.ente = r.recipient AND l.receipt_id = r.receipt_id \
+             AND l.is_current AND l.receipt_id IS NOT NULL) ORDER BY r.paid_at_us, r.receipt_id",
+        )
+        .bind::<Text, _>(ente.as_str())
+        .bind::<BigInt, _>(to_us(since))
+        .bind::<BigInt, _>(to_us(before))
+        .load(self)?;
+        rows.iter()
+            .map(|row| {
+                let stored: StoredReceipt = from_json(&row.document)?;
+                let receipt = stored.receipt;
+                Ok(UnreportedReceipt {
+                    iuv: receipt.creditor_reference_id.as_str().to_owned(),
+                    paid_at: receipt.paid_at(),
+                    amount_cents: receipt.amount.cents() as i64,
+                    psp: receipt.psp.id,
+                    receipt_id: receipt.receipt_id,
+                })
+            })
+            .collect()
+    }
+
+    fn receipts_with_links(
+        &mut self,
+        ente: &EnteId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        after: Option<&ReceiptLinksCursor>,
+        limit: u32,
+    ) -> Result<Page<ReceiptLinks, ReceiptLinksCursor>, DbError> {
+        let limit = limit.clamp(1, MAX_PAGE) as usize;
+        let (after_us, after_id) = after.map_or((i64::MIN, String::new()), |(at, id)| (to_us(*at), id.as_str().to_owned()));
+        let rows: Vec<ReceiptDocument> = diesel::sql_query(
+            "SELECT document FROM receipts WHERE recipient = $1 AND paid_at_us >= $2 AND paid_at_us < $3 \
+             AND (paid_at_us > $4 OR (paid_at_us = $4 AND receipt_id > $5)) \
+             ORDER BY paid_at_us, receipt_id LIMIT $6",
+        )
+        .bind::<Text, _>(ente.as_str())
+        .bind::<BigInt, _>(to_us(from))
+        .bind::<BigInt, _>(to_us(to))
+        .bind::<BigInt, _>(after_us)
+        .bind::<Text, _>(after_id)
+        .bind::<BigInt, _>(limit as i64 + 1)
+        .load(self)?;
+        let receipts = rows
+            .iter()
+            .map(|row| from_json::<StoredReceipt>(&row.document))
+            .collect::<Result<Vec<_>, _>>()?;
+        let ids: Vec<String> = receipts.iter().map(|s| s.receipt.receipt_id.as_str().to_owned()).collect();
+        let mut links: BTreeMap<String, Vec<LineLink>> = BTreeMap::new();
+        for chunk in ids.chunks(CHUNK) {
+            let sql = format!(
+                "SELECT l.receipt_id, l.transfer_id, l.amount_cents, l.psp, l.flow_id, l.revision, f.regulation_date, \
+                 f.credit_id, c.credit FROM rec_flow_lines l \
+                 JOIN rec_flows f ON f.ente = l.ente AND f.psp = l.psp AND f.flow_id = l.flow_id AND f.revision = l.revision \
+                 LEFT JOIN rec_credits c ON c.id = f.credit_id \
+                 WHERE l.ente = $1 AND l.is_current AND l.receipt_id IS NOT NULL AND l.receipt_id IN ({}) \
+                 ORDER BY l.psp, l.flow_id, l.line_index",
+                placeholders(2, chunk.len())
+            );
+            let mut select = diesel::sql_query(sql)
+                .into_boxed::<<Self as diesel::Connection>::Backend>()
+                .bind::<Text, _>(ente.as_str().to_owned());
+            for id in chunk {
+                select = select.bind::<Text, _>(id.clone());
+            }
+            let rows: Vec<LinkRow> = select.load(self)?;
+            for row in rows {
+                let credit = match (row.credit_id, row.credit) {
+                    (Some(id), Some(credit)) => {
+                        let credit: pagopa_domain::model::BankCredit = from_json(&credit)?;
+                        Some((id as u64, credit.booking_date))
+                    }
+                    _ => None,
+                };
+                links.entry(row.receipt_id).or_default().push(LineLink {
+                    transfer_id: row.transfer_id.map(|id| u8::try_from(id).map_err(|_| corrupt("transfer id", id))).transpose()?,
+                    amount_cents: row.amount_cents,
+                    flow: FlowKey {
+                        ente: ente.clone(),
+                        psp: row.psp.parse().map_err(|_| corrupt("PSP", &row.psp))?,
+                        flow_id: row.flow_id.parse().map_err(|_| corrupt("flow id", &row.flow_id))?,
+                    },
+                    revision: u32::try_from(row.revision).map_err(|_| corrupt("revision", row.revision))?,
+                    regulation_date: date(&row.regulation_date)?,
+                    credit,
+                });
+            }
+        }
+        let items = receipts
+            .into_iter()
+            .map(|receipt| ReceiptLinks {
+                lines: links.remove(receipt.receipt.receipt_id.as_str()).unwrap_or_default(),
+                receipt,
+            })
+            .collect();
+        Ok(Page::from_overfetch(items, limit, |links| {
+            (links.receipt.receipt.paid_at(), links.receipt.receipt.receipt_id.clone())
+        }))
+    }
+});
