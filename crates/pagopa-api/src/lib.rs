@@ -33,7 +33,7 @@ use tracing::Instrument;
 
 use crate::routing::resource;
 
-pub use admin::Uploads;
+pub use admin::{MAX_RECONCILIATION_BYTES, ReconciliationTools, Uploads};
 pub use auth::{ApiKeyEntry, ApiKeys, Role};
 pub use citizen::{Citizen, CitizenTokens, MaybeCitizen};
 pub use health::Readiness;
@@ -100,6 +100,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource!("/admin/outbox/replay", post => admin::replay_outbox_matching))
             .service(resource!("/admin/outbox/{id}/replay", post => admin::replay_outbox))
             .service(resource!("/admin/quarantine", get => admin::list_quarantine))
+            .service(resource!("/admin/entes/{ente}/flows", get => admin::list_flows, post => admin::upload_flow))
+            .service(resource!("/admin/entes/{ente}/flows/fetch",
+                get => admin::fetch_state, post => admin::trigger_fetch))
+            .service(resource!("/admin/entes/{ente}/flows/{psp}/{flow}", get => admin::get_flow))
+            .service(resource!("/admin/entes/{ente}/bank-statements",
+                get => admin::list_statements, post => admin::upload_statement))
+            .service(resource!("/admin/entes/{ente}/bank-credits", get => admin::list_credits))
+            .service(resource!("/admin/entes/{ente}/reconciliation", get => admin::reconciliation_status))
+            .service(resource!("/admin/entes/{ente}/reconciliation/export", get => admin::reconciliation_export))
+            .service(resource!("/admin/entes/{ente}/reconciliation/anomalies", get => admin::list_anomalies))
+            .service(resource!("/admin/entes/{ente}/reconciliation/anomalies/{id}", get => admin::get_anomaly))
+            .service(resource!("/admin/entes/{ente}/reconciliation/anomalies/{id}/resolve",
+                post => admin::resolve_anomaly))
             .service(resource!("/entes/{ente}/notices/{notice}/notice.pdf", get => documents::public_notice_pdf))
             .service(resource!("/me/positions/{ente}/{iupd}/notice.pdf", get => documents::my_notice_pdf))
             .service(resource!("/me/receipts/{recipient}/{receipt_id}/receipt.pdf", get => documents::my_receipt_pdf))

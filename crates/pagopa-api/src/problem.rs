@@ -145,6 +145,11 @@ impl From<DomainError> for ApiError {
                 tracing::error!(error = %detail, "IUV space exhausted");
                 Self::new(S::SERVICE_UNAVAILABLE, "iuv_exhausted", detail)
             }
+            DomainError::InvalidFlow(_) => Self::new(S::UNPROCESSABLE_ENTITY, "invalid_flow", detail),
+            DomainError::FlowSource(_) => {
+                tracing::warn!(error = %detail, "flow source failure");
+                Self::new(S::BAD_GATEWAY, "flow_source_unavailable", detail)
+            }
             other => Self::new(S::BAD_REQUEST, "invalid_request", other.to_string()),
         }
     }

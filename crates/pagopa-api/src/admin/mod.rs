@@ -9,6 +9,7 @@ mod outbox;
 mod positions;
 mod quarantine;
 mod receipts;
+mod reconciliation;
 
 use actix_web::http::StatusCode;
 use pagopa_domain::EnteId;
@@ -22,6 +23,8 @@ pub(crate) use outbox::*;
 pub(crate) use positions::*;
 pub(crate) use quarantine::*;
 pub(crate) use receipts::*;
+pub(crate) use reconciliation::*;
+pub use reconciliation::{MAX_RECONCILIATION_BYTES, ReconciliationTools};
 
 use crate::auth::Principal;
 use crate::problem::{ApiError, parse};

@@ -99,6 +99,19 @@ impl Modify for Security {
         crate::admin::upload_import,
         crate::admin::get_import,
         crate::admin::get_report,
+        crate::admin::upload_flow,
+        crate::admin::list_flows,
+        crate::admin::get_flow,
+        crate::admin::trigger_fetch,
+        crate::admin::fetch_state,
+        crate::admin::upload_statement,
+        crate::admin::list_statements,
+        crate::admin::list_credits,
+        crate::admin::reconciliation_status,
+        crate::admin::reconciliation_export,
+        crate::admin::list_anomalies,
+        crate::admin::get_anomaly,
+        crate::admin::resolve_anomaly,
         crate::documents::notice::my_notice_pdf,
         crate::documents::receipt::my_receipt_pdf,
         crate::documents::notice::public_notice_pdf,
@@ -110,7 +123,7 @@ impl Modify for Security {
         Problem, ProblemField, EnteDto, ServiceSummaryDto, ServiceDto, SpontaneousRequestDto, PaymentDto, NoticeDto,
         PositionDto, OptionDto, MyPositionsDto, ReceiptDto, StartCartDto, CartNoticeDto, ReturnUrlsDto, CartDto,
         crate::doc_types::PositionDraftDoc, crate::doc_types::DebtPositionDoc,
-        crate::documents::zip::NoticesFilter, crate::admin::ImportDto
+        crate::documents::zip::NoticesFilter, crate::admin::ImportDto, crate::admin::ResolutionDto
     )),
     modifiers(&Security),
     tags(
