@@ -5,6 +5,7 @@ pub mod import;
 mod notice_budget;
 mod outbox;
 mod proxy;
+mod reconciliation;
 pub mod settings;
 mod unconfigured;
 
@@ -301,6 +302,24 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
         ports.clone(),
         chrono::Duration::seconds(settings.carts.session_lifetime_secs),
     );
+    services.reconciliation = pagopa_domain::services::Reconciliation::new(
+        ports.reconciliation.clone(),
+        ports.entes.clone(),
+        ports.clock.clone(),
+        reconciliation::domain_settings(&settings.reconciliation),
+    );
+    let rec_worker = reconciliation::worker_name();
+    let rec_tools = reconciliation::tools(&settings.reconciliation, &rec_worker)?;
+    if settings.reconciliation.enabled {
+        reconciliation::spawn_worker(
+            ports.clone(),
+            services.reconciliation.clone(),
+            rec_tools.source.clone(),
+            &settings.reconciliation,
+            rec_worker,
+        );
+    }
+    let rec_tools = web::Data::new(rec_tools);
     let state = web::Data::new(ApiState { services, ports });
     let soap = SoapEndpoint::new(
         NodeOperations::new(state.ports.clone()),
@@ -330,13 +349,14 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
     let own_node_listener = settings.node.listen.clone();
     let api_soap = own_node_listener.is_none().then(|| soap.clone());
     let api = {
-        let (state, keys, metrics, proxies, readiness, uploads) = (
+        let (state, keys, metrics, proxies, readiness, uploads, rec_tools) = (
             state.clone(),
             keys.clone(),
             metrics.clone(),
             proxies.clone(),
             readiness.clone(),
             uploads.clone(),
+            rec_tools.clone(),
         );
         HttpServer::new(move || {
             let mut app = App::new()
@@ -345,7 +365,8 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
                 .app_data(metrics.clone())
                 .app_data(proxies.clone())
                 .app_data(readiness.clone())
-                .app_data(uploads.clone());
+                .app_data(uploads.clone())
+                .app_data(rec_tools.clone());
             if let Some(tokens) = &tokens {
                 app = app.app_data(tokens.clone());
             }

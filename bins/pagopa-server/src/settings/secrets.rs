@@ -11,6 +11,9 @@ use serde_json::Value;
 const SECRET_KEYS: &[(&[&str], &str)] = &[
     (&["node", "auth"], "secret"),
     (&["checkout"], "subscription_key"),
+    (&["reconciliation", "fdr"], "subscription_key"),
+    (&["reconciliation", "soap"], "password"),
+    (&["reconciliation", "soap"], "subscription_key"),
     (&["gestionale"], "token"),
     (&["gestionale"], "webhook_secret"),
 ];
