@@ -9,6 +9,8 @@
 //!   the day after. A receipt is in one flow only: publishing a day again publishes only the
 //!   receipts sent since.
 //! - [`Anomaly`]: what a publication may get wrong, on purpose.
+//! - [`soap`]: the same flows over `nodoChiediElencoFlussiRendicontazione` /
+//!   `nodoChiediFlussoRendicontazione`, at [`soap::SOAP_PATH`].
 //! - [`http`]: `POST /sim/flows/publish`, `GET /sim/flows`, and the FdR API under
 //!   [`FDR_PREFIX`]: point the back end's `fdr.base_url` at
 //!   `http://<sim address>/fdr-org/service/v1`.
@@ -23,6 +25,7 @@
 
 pub mod http;
 mod revision;
+pub mod soap;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};

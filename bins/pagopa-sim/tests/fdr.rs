@@ -301,3 +301,54 @@ async fn the_admin_endpoint_publishes_what_the_simulator_paid() {
     );
     ec.stop().await;
 }
+
+#[actix_web::test]
+async fn the_same_flows_are_read_over_soap_with_the_back_ends_client() {
+    use pagopa_domain::ports::FlowSource;
+    use pagopa_nodo::flow_soap::{NodoFlowSettings, NodoFlowSource};
+
+    let desk = Arc::new(FlowDesk::new());
+    for n in 1..=40 {
+        desk.record(payment(n, "ABI99999"));
+    }
+    let request = PublishRequest {
+        day: day(),
+        ente: Some(COMUNE.parse().unwrap()),
+        psp: None,
+        anomalies: vec![Anomaly::NoReceipt, Anomaly::Revoked],
+    };
+    desk.publish(&request, at("2026-11-26T08:00:00Z")).unwrap();
+    let address = serve(&desk);
+    let settings: NodoFlowSettings = serde_json::from_value(json!({
+        "base_url": format!("http://{address}{}", pagopa_sim::flows::soap::SOAP_PATH),
+        "broker_id": "80012345676",
+        "station_id": "80012345676_01",
+        "password": "Password01",
+    }))
+    .unwrap();
+    let source = NodoFlowSource::new(settings).unwrap();
+    let comune: EnteId = COMUNE.parse().unwrap();
+    let listed = source.published(&comune, at("2026-11-01T00:00:00Z")).await.unwrap();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0].key.flow_id.as_str(), "2026-11-25ABI99999-0001");
+    assert_eq!(listed[0].key.psp.as_str(), "ABI99999");
+    let fetched = source.fetch(&listed[0]).await.unwrap();
+    let latest = desk.latest(COMUNE);
+    let mut expected = latest[0].flow.clone();
+    // XML carries no revision, no publication time and the flow's time to the second.
+    expected.published_at = None;
+    expected.psp_name = fetched.flow.psp_name.clone();
+    expected.flow_date = fetched.flow.flow_date;
+    assert_eq!(
+        fetched.flow.lines, expected.lines,
+        "every line as published, revocation negative"
+    );
+    assert_eq!(fetched.flow.declared_total_cents, expected.declared_total_cents);
+    assert_eq!(fetched.raw[0].part, "xml");
+
+    // A flow not published is the Node's fault, not a crash.
+    let mut unknown = listed[0].clone();
+    unknown.key.flow_id = "2026-11-25ABI99999-9999".parse().unwrap();
+    let error = source.fetch(&unknown).await.unwrap_err();
+    assert!(error.message.contains("PPT_ID_FLUSSO_SCONOSCIUTO"), "{error}");
+}

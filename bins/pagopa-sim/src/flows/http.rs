@@ -32,6 +32,7 @@ const MAX_SIZE: u64 = 1000;
 
 /// Mounts the admin endpoints and the FdR API on an actix-web app.
 pub fn configure(cfg: &mut web::ServiceConfig, desk: Arc<FlowDesk>) {
+    super::soap::configure(cfg);
     cfg.app_data(web::Data::from(desk))
         .route("/sim/flows/publish", web::post().to(publish))
         .route("/sim/flows", web::get().to(list_admin))
