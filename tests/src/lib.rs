@@ -151,6 +151,11 @@ pub struct ServerOptions {
 impl Server {
     /// Starts the server on `port` and waits until it is live.
     pub fn start(port: u16, options: &ServerOptions) -> Self {
+        Self::start_with(port, options, "")
+    }
+
+    /// [`Server::start`] with `extra` appended to its configuration file (more tables).
+    pub fn start_with(port: u16, options: &ServerOptions, extra: &str) -> Self {
         let config = std::env::temp_dir().join(format!("pagopa-e2e-{}-{port}.toml", std::process::id()));
         let mut toml = format!(
             "log = \"warn,pagopa_nodo=info\"\n\n[server]\naddress = \"127.0.0.1\"\nport = {port}\nworkers = 2\n\n\
@@ -173,6 +178,7 @@ impl Server {
         if let Some(url) = &options.gestionale_url {
             toml.push_str(&format!("\n[gestionale]\nbase_url = \"{url}\"\ntimeout_ms = 2000\n"));
         }
+        toml.push_str(extra);
         std::fs::write(&config, toml).unwrap_or_else(|e| panic!("writing {}: {e}", config.display()));
         let server = Self::launch(port, &config, &["--demo"]);
         // Read at start; it names an operator key's hash, no secret, but need not stay around.
