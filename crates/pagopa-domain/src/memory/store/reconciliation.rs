@@ -89,26 +89,6 @@ impl RecState {
     }
 }
 
-fn summary(flow: &FlowRevision, origin: FlowOrigin, current: bool, now: DateTime<Utc>) -> FlowSummary {
-    FlowSummary {
-        key: flow.key.clone(),
-        revision: flow.revision,
-        current,
-        origin,
-        status: FlowStatus::Received,
-        flow_date: flow.flow_date,
-        published_at: flow.published_at,
-        regulation: flow.regulation.clone(),
-        regulation_date: flow.regulation_date,
-        declared_count: flow.declared_count,
-        declared_total_cents: flow.declared_total_cents,
-        lines_count: flow.lines.len() as u64,
-        lines_total_cents: flow.lines_total_cents(),
-        credit_id: None,
-        received_at: now,
-    }
-}
-
 fn receipts_of<'a>(
     receipts: &'a BTreeMap<(EnteId, ReceiptId), StoredReceipt>,
     recipient: &'a EnteId,
@@ -154,7 +134,7 @@ impl ReconciliationRepository for MemoryStore {
         }
         let entry = FlowEntry {
             stored: StoredFlow {
-                summary: summary(flow, origin, becomes_current, now),
+                summary: FlowSummary::of(flow, origin, becomes_current, now),
                 flow: flow.clone(),
                 matches: Vec::new(),
             },

@@ -419,6 +419,29 @@ pub struct FlowSummary {
     pub received_at: DateTime<Utc>,
 }
 
+impl FlowSummary {
+    /// The summary of a revision just stored: `received`, not cashed.
+    pub fn of(flow: &FlowRevision, origin: FlowOrigin, current: bool, received_at: DateTime<Utc>) -> Self {
+        Self {
+            key: flow.key.clone(),
+            revision: flow.revision,
+            current,
+            origin,
+            status: FlowStatus::Received,
+            flow_date: flow.flow_date,
+            published_at: flow.published_at,
+            regulation: flow.regulation.clone(),
+            regulation_date: flow.regulation_date,
+            declared_count: flow.declared_count,
+            declared_total_cents: flow.declared_total_cents,
+            lines_count: flow.lines.len() as u64,
+            lines_total_cents: flow.lines_total_cents(),
+            credit_id: None,
+            received_at,
+        }
+    }
+}
+
 /// A flow revision as kept: its summary, its header, its lines and how each matched.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StoredFlow {

@@ -270,23 +270,7 @@ impl_for_both!(FlowStore {
                 .set(rec_flow_lines::is_current.eq(false))
                 .execute(c)?;
             }
-            let summary = FlowSummary {
-                key: flow.key.clone(),
-                revision: flow.revision,
-                current: becomes_current,
-                origin,
-                status: FlowStatus::Received,
-                flow_date: flow.flow_date,
-                published_at: flow.published_at,
-                regulation: flow.regulation.clone(),
-                regulation_date: flow.regulation_date,
-                declared_count: flow.declared_count,
-                declared_total_cents: flow.declared_total_cents,
-                lines_count: flow.lines.len() as u64,
-                lines_total_cents: flow.lines_total_cents(),
-                credit_id: None,
-                received_at: now,
-            };
+            let summary = FlowSummary::of(flow, origin, becomes_current, now);
             let header = FlowRevision {
                 lines: Vec::new(),
                 ..flow.clone()
