@@ -5,6 +5,7 @@ mod anomalies;
 mod bank;
 mod fetch;
 mod flows;
+mod receipts;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -24,6 +25,7 @@ use self::anomalies::AnomalyStore;
 use self::bank::BankStore;
 use self::fetch::FetchStore;
 use self::flows::FlowStore;
+use self::receipts::ReceiptReads;
 use crate::DieselStore;
 use crate::db::{DbError, with_conn, with_read_conn, with_write_conn};
 
@@ -138,7 +140,7 @@ impl ReconciliationRepository for DieselStore {
     ) -> Result<Vec<UnreportedReceipt>, StorageError> {
         let ente = ente.clone();
         with_conn!(self, |conn| {
-            FlowStore::unreported_receipts(conn, &ente, since, before)
+            ReceiptReads::unreported_receipts(conn, &ente, since, before)
         })
     }
 
@@ -152,7 +154,7 @@ impl ReconciliationRepository for DieselStore {
     ) -> Result<Page<ReceiptLinks, ReceiptLinksCursor>, StorageError> {
         let (ente, after) = (ente.clone(), after.cloned());
         with_conn!(self, |conn| {
-            FlowStore::receipts_with_links(conn, &ente, from, to, after.as_ref(), limit)
+            ReceiptReads::receipts_with_links(conn, &ente, from, to, after.as_ref(), limit)
         })
     }
 
