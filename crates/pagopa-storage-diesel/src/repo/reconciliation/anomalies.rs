@@ -133,9 +133,30 @@ impl_for_both!(AnomalyStore {
                 .iter()
                 .map(|(code, key, status, _)| ((code.as_str(), key.as_str()), status.as_str()))
                 .collect();
+            // Findings not of this scope may be stored under another (a finding that moves).
+            let unknown: Vec<&str> = found
+                .iter()
+                .filter(|draft| !known.contains_key(&(draft.code.as_str(), draft.key.as_str())))
+                .map(|draft| draft.key.as_str())
+                .collect();
+            let mut elsewhere: Vec<(String, String, String)> = Vec::new();
+            for chunk in unknown.chunks(CHUNK) {
+                elsewhere.extend(
+                    rec_anomalies::table
+                        .filter(rec_anomalies::ente.eq(&ente))
+                        .filter(rec_anomalies::akey.eq_any(chunk))
+                        .select((rec_anomalies::code, rec_anomalies::akey, rec_anomalies::status))
+                        .load::<(String, String, String)>(c)?,
+                );
+            }
+            let elsewhere: HashMap<(&str, &str), &str> = elsewhere
+                .iter()
+                .map(|(code, key, status)| ((code.as_str(), key.as_str()), status.as_str()))
+                .collect();
             let mut sync = AnomalySync::default();
             for draft in found {
-                match known.get(&(draft.code.as_str(), draft.key.as_str())) {
+                let id = (draft.code.as_str(), draft.key.as_str());
+                match known.get(&id).or_else(|| elsewhere.get(&id)) {
                     Some(status) if *status != AnomalyStatus::Cleared.as_str() => sync.kept += 1,
                     _ => sync.opened += 1,
                 }

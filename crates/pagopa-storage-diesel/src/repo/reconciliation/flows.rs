@@ -17,6 +17,22 @@ use crate::schema::{rec_flow_documents, rec_flow_lines, rec_flows};
 /// Rows per multi-row statement: well under SQLite's bind limit at 15 columns.
 const CHUNK: usize = 500;
 
+/// Lines per `UPDATE … FROM (VALUES …)` of the matches, per backend (measured with
+/// `tests/load/reconciliation.sh`): SQLite indexes a small VALUES list and slows down sharply
+/// above a few hundred rows; PostgreSQL may scan the revision's lines once per statement, so
+/// fewer, larger statements (4 binds a line, under its bind limit).
+trait MatchChunk {
+    const MATCH_CHUNK: usize;
+}
+
+impl MatchChunk for diesel::sqlite::SqliteConnection {
+    const MATCH_CHUNK: usize = 500;
+}
+
+impl MatchChunk for diesel::pg::PgConnection {
+    const MATCH_CHUNK: usize = 4_000;
+}
+
 #[derive(Insertable)]
 #[diesel(table_name = rec_flow_lines)]
 struct LineRow<'a> {
@@ -447,7 +463,7 @@ impl_for_both!(FlowStore {
                 .select(rec_flow_lines::line_index)
                 .load(c)?;
             let pairs: Vec<(i64, &LineMatch)> = indexes.into_iter().zip(matches).collect();
-            for chunk in pairs.chunks(CHUNK) {
+            for chunk in pairs.chunks(Self::MATCH_CHUNK) {
                 // One UPDATE … FROM (VALUES …) per chunk: both backends have it (SQLite 3.33+).
                 let mut values = Vec::with_capacity(chunk.len());
                 for n in 0..chunk.len() {
