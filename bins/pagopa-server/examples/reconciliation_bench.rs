@@ -177,6 +177,7 @@ async fn run(url: &str, count: u64) -> anyhow::Result<()> {
     let reconciliation = Reconciliation::new(
         store.clone(),
         store.clone(),
+        store.clone(),
         Arc::new(pagopa_domain::ports::SystemClock),
         ReconciliationSettings::default(),
     );

@@ -305,6 +305,7 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
     services.reconciliation = pagopa_domain::services::Reconciliation::new(
         ports.reconciliation.clone(),
         ports.entes.clone(),
+        ports.positions.clone(),
         ports.clock.clone(),
         reconciliation::domain_settings(&settings.reconciliation),
     );

@@ -30,6 +30,7 @@ impl Stage for Memory {
         Reconciliation::new(
             self.world.store.clone(),
             self.world.store.clone(),
+            self.world.store.clone(),
             self.world.clock.clone(),
             ReconciliationSettings::default(),
         )
@@ -58,4 +59,11 @@ async fn totals_revisions_credits_and_sweeps() {
 #[tokio::test]
 async fn the_fetch_keeps_its_cursor_before_a_failed_flow_and_backs_off() {
     scenarios::the_fetch_keeps_its_cursor_before_a_failed_flow_and_backs_off(&Memory::new().await).await;
+}
+
+#[tokio::test]
+async fn a_position_reported_whole_becomes_reported() {
+    let memory = Memory::new().await;
+    let positions = memory.world.store.clone();
+    scenarios::a_position_reported_whole_becomes_reported(&memory, positions.as_ref()).await;
 }

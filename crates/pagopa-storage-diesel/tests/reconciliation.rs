@@ -15,6 +15,7 @@ contract!(
     totals_revisions_credits_and_sweeps,
     the_fetch_keeps_its_cursor_before_a_failed_flow_and_backs_off,
     revisions_documents_leases_and_audit,
+    a_position_reported_whole_becomes_reported,
 );
 
 use std::sync::Arc;
@@ -35,6 +36,7 @@ struct Setup<'a> {
 impl Stage for Setup<'_> {
     fn rec(&self) -> Reconciliation {
         Reconciliation::new(
+            Arc::new(self.db.store.clone()),
             Arc::new(self.db.store.clone()),
             Arc::new(self.db.store.clone()),
             self.fixture.world.clock.clone(),
@@ -80,6 +82,14 @@ async fn the_fetch_keeps_its_cursor_before_a_failed_flow_and_backs_off(db: &Test
         fixture: seeded(db).await,
     };
     scenarios::the_fetch_keeps_its_cursor_before_a_failed_flow_and_backs_off(&s).await;
+}
+
+async fn a_position_reported_whole_becomes_reported(db: &TestDb) {
+    let s = Setup {
+        db,
+        fixture: seeded(db).await,
+    };
+    scenarios::a_position_reported_whole_becomes_reported(&s, &db.store).await;
 }
 
 fn day(raw: &str) -> NaiveDate {

@@ -215,6 +215,14 @@ impl ReceiptDisposition {
         "transfers_differ",
     ];
 
+    /// Whether the receipt paid an option of a position of the Ente (whatever it then flags).
+    pub fn pays_position(&self) -> bool {
+        !matches!(
+            self,
+            Self::UnknownNotice | Self::CancelledPosition | Self::SecondaryBeneficiary | Self::DoublePayment { .. }
+        )
+    }
+
     /// Whether an operator must look at the receipt.
     pub fn needs_review(&self) -> bool {
         !matches!(self, Self::Settled | Self::SecondaryBeneficiary)

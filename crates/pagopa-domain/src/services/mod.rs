@@ -79,6 +79,7 @@ impl Services {
             reconciliation: Reconciliation::new(
                 ports.reconciliation.clone(),
                 ports.entes.clone(),
+                ports.positions.clone(),
                 ports.clock.clone(),
                 ReconciliationSettings::default(),
             ),

@@ -407,3 +407,50 @@ pub async fn the_fetch_keeps_its_cursor_before_a_failed_flow_and_backs_off(s: &i
     assert_eq!(listed[0], s.now() - schedule.initial_lookback);
     assert!(listed[1] < t1 + Duration::minutes(5) - schedule.margin + Duration::seconds(1));
 }
+
+/// A paid position whose transfers to the Ente a flow reports whole becomes `Reported`; the
+/// line's IUR may be another than the receipt's id (some PSPs send their own): the IUV, the
+/// transfer, the amount and the day match it.
+pub async fn a_position_reported_whole_becomes_reported(s: &impl Stage, positions: &dyn ports::PositionRepository) {
+    let rec = s.rec();
+    let option = demo::tari().options[0].clone();
+    let paid = demo::receipt_for(&option, "tari-receipt-0001", s.now());
+    s.services()
+        .node
+        .accept_receipt(&station(), paid.clone())
+        .await
+        .unwrap();
+    let before = positions
+        .find_by_notice(&comune(), &option.notice_number)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(before.status, PositionStatus::Paid);
+    let day = model::calendar::italian_date(paid.paid_at());
+    let lines: Vec<FlowLine> = paid
+        .transfers
+        .iter()
+        .filter(|t| t.ente == comune())
+        .enumerate()
+        .map(|(i, t)| FlowLine {
+            index: i as u32 + 1,
+            iuv: paid.creditor_reference_id.as_str().into(),
+            iur: "PSP-OWN-IUR-7".into(),
+            transfer_id: Some(t.id),
+            amount_cents: t.amount.cents() as i64,
+            outcome: LineOutcome::Executed,
+            outcome_date: day,
+        })
+        .collect();
+    let report = rec
+        .ingest(&flow("2026-11-26ABI03069-0077", 1, lines), FlowOrigin::Rest)
+        .await
+        .unwrap();
+    assert_eq!(report.status, Some(FlowStatus::Reconciled), "{report:?}");
+    let after = positions
+        .find_by_notice(&comune(), &option.notice_number)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.status, PositionStatus::Reported);
+}

@@ -66,13 +66,41 @@ fn receipt_cents(receipt: &StoredReceipt, ente: &EnteId, transfer_id: Option<u8>
     }
 }
 
-/// Matches every line of `flow` against `receipts` (those of the Ente whose ids the lines
-/// name).
+/// The receipt a line reports, among those of its IUV: the one whose id is the line's IUR
+/// (the confirmation); else, since some PSPs send another IUR, the one whose transfer with the
+/// line's index has the line's amount and was paid within a day of the line's date, not yet
+/// taken by another line; else, so that the difference is listed, the first of the IUV. Never
+/// a receipt of another IUV, whatever its IUR.
+fn pick_receipt<'a>(
+    line: &crate::model::FlowLine,
+    ente: &EnteId,
+    candidates: Option<&Vec<&'a StoredReceipt>>,
+    taken: &HashSet<(&str, Option<u8>)>,
+) -> Option<&'a StoredReceipt> {
+    let candidates = candidates?;
+    if let Some(confirmed) = candidates.iter().find(|r| r.receipt.receipt_id.as_str() == line.iur) {
+        return Some(confirmed);
+    }
+    let free = |r: &&&StoredReceipt| !taken.contains(&(r.receipt.receipt_id.as_str(), line.transfer_id));
+    let fallback = candidates.iter().filter(free).find(|r| {
+        let paid = crate::model::calendar::italian_date(r.receipt.paid_at());
+        receipt_cents(r, ente, line.transfer_id) == Some(line.amount_cents)
+            && (paid - line.outcome_date).num_days().abs() <= 1
+    });
+    fallback.or_else(|| candidates.iter().find(free)).copied()
+}
+
+/// Matches every line of `flow` against `receipts` (those of the Ente for the lines' IUVs).
 pub(super) fn match_flow(flow: &FlowRevision, layout: NoticeLayout, receipts: &[StoredReceipt]) -> FlowMatching {
-    let by_id: HashMap<&str, &StoredReceipt> = receipts
-        .iter()
-        .map(|stored| (stored.receipt.receipt_id.as_str(), stored))
-        .collect();
+    let mut by_iuv: HashMap<&str, Vec<&StoredReceipt>> = HashMap::with_capacity(receipts.len());
+    for stored in receipts {
+        by_iuv
+            .entry(stored.receipt.creditor_reference_id.as_str())
+            .or_default()
+            .push(stored);
+    }
+    // Each receipt's transfer reported once: a second line cannot take it by the fallback.
+    let mut taken: HashSet<(&str, Option<u8>)> = HashSet::with_capacity(flow.lines.len());
     let key = &flow.key;
     let mut seen = HashSet::with_capacity(flow.lines.len());
     let mut matches = Vec::with_capacity(flow.lines.len());
@@ -102,7 +130,10 @@ pub(super) fn match_flow(flow: &FlowRevision, layout: NoticeLayout, receipts: &[
                 detail,
             });
         };
-        let receipt = by_id.get(line.iur.as_str()).copied();
+        let receipt = pick_receipt(line, &key.ente, by_iuv.get(line.iuv.as_str()), &taken);
+        if let Some(stored) = receipt {
+            taken.insert((stored.receipt.receipt_id.as_str(), line.transfer_id));
+        }
         // A revocation repeats the key of the payment it revokes: that is no duplicate.
         let revocation = line.outcome == crate::model::LineOutcome::Revoked;
         let found = if !seen.insert((line.key(), revocation)) {

@@ -23,7 +23,10 @@ use crate::model::{
     FlowKey, FlowOrigin, FlowStatus, FlowStored, ReceiptId, StatementStored, StatementSummary, StoredCredit,
     calendar::italian_date,
 };
-use crate::ports::{AnomalyQuery, Clock, CreditQuery, EnteRepository, MAX_PAGE, Page, ReconciliationRepository};
+use crate::ports::{
+    AnomalyQuery, Clock, CreditQuery, EnteRepository, MAX_PAGE, Page, PositionRepository, ReconciliationRepository,
+    StorageError,
+};
 use crate::value::EnteId;
 
 /// How long reconciliation waits before it calls something missing.
@@ -109,6 +112,7 @@ pub struct SweepReport {
 pub struct Reconciliation {
     repo: Arc<dyn ReconciliationRepository>,
     entes: Arc<dyn EnteRepository>,
+    positions: Arc<dyn PositionRepository>,
     clock: Arc<dyn Clock>,
     settings: ReconciliationSettings,
 }
@@ -122,16 +126,19 @@ impl std::fmt::Debug for Reconciliation {
 }
 
 impl Reconciliation {
-    /// The use cases over a repository.
+    /// The use cases over a repository; `positions` become `Reported` once every transfer of
+    /// theirs to the Ente is in a flow.
     pub fn new(
         repo: Arc<dyn ReconciliationRepository>,
         entes: Arc<dyn EnteRepository>,
+        positions: Arc<dyn PositionRepository>,
         clock: Arc<dyn Clock>,
         settings: ReconciliationSettings,
     ) -> Self {
         Self {
             repo,
             entes,
+            positions,
             clock,
             settings,
         }
@@ -227,14 +234,14 @@ impl Reconciliation {
         cashed: bool,
     ) -> Result<(FlowStatus, u64, AnomalySync), DomainError> {
         let key = &flow.key;
-        let ids: Vec<ReceiptId> = flow
+        let iuvs: Vec<String> = flow
             .lines
             .iter()
-            .filter_map(|line| line.receipt_id())
+            .map(|line| line.iuv.clone())
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        let receipts = self.repo.receipts_by_ids(&ente.id, &ids).await?;
+        let receipts = self.repo.receipts_by_iuvs(&ente.id, &iuvs).await?;
         let found = matching::match_flow(flow, ente.notice_layout, &receipts);
         let status = if cashed { FlowStatus::Cashed } else { found.status };
         self.repo
@@ -249,7 +256,63 @@ impl Reconciliation {
             .sync_anomalies(&ente.id, &scope, &found.anomalies, self.clock.now())
             .await?;
         let matched = found.matches.iter().filter(|m| m.receipt().is_some()).count() as u64;
+        self.mark_reported(ente, flow, &found.matches, &receipts).await?;
         Ok((status, matched, sync))
+    }
+
+    /// Moves to `Reported` the paid positions whose receipts this flow reports whole: every
+    /// transfer to the Ente matched, for its amount. A position changed meanwhile is left for
+    /// the next matching of the flow.
+    async fn mark_reported(
+        &self,
+        ente: &Ente,
+        flow: &crate::model::FlowRevision,
+        matches: &[crate::model::LineMatch],
+        receipts: &[crate::model::StoredReceipt],
+    ) -> Result<u64, DomainError> {
+        use std::collections::BTreeMap;
+        let mut reported: BTreeMap<&str, BTreeSet<Option<u8>>> = BTreeMap::new();
+        for (line, found) in flow.lines.iter().zip(matches) {
+            if let crate::model::LineMatch::Matched { receipt_id } = found {
+                reported
+                    .entry(receipt_id.as_str())
+                    .or_default()
+                    .insert(line.transfer_id);
+            }
+        }
+        let now = self.clock.now();
+        let mut moved = 0;
+        for stored in receipts {
+            let receipt = &stored.receipt;
+            let Some(lines) = reported.get(receipt.receipt_id.as_str()) else {
+                continue;
+            };
+            let whole = lines.contains(&None)
+                || receipt
+                    .transfers
+                    .iter()
+                    .filter(|transfer| transfer.ente == ente.id)
+                    .all(|transfer| lines.contains(&Some(transfer.id)));
+            if !whole || !stored.disposition.pays_position() {
+                continue;
+            }
+            let Some(mut position) = self.positions.find_by_notice(&ente.id, &receipt.notice_number).await? else {
+                continue;
+            };
+            if position.status != crate::model::PositionStatus::Paid
+                || position
+                    .transition(crate::model::PositionStatus::Reported, now)
+                    .is_err()
+            {
+                continue;
+            }
+            match self.positions.update(&position).await {
+                Ok(_) => moved += 1,
+                Err(StorageError::Conflict(_)) => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Ok(moved)
     }
 
     /// Re-matches the flows that listed a receipt before it arrived. Called after a receipt
@@ -270,7 +333,8 @@ impl Reconciliation {
     /// open `line_without_receipt` anomalies whose IUR is now a stored receipt. Cheap when
     /// none is open; the scheduled job runs it every round.
     pub async fn rematch_waiting(&self, ente: &EnteId) -> Result<u64, DomainError> {
-        let mut iurs = BTreeSet::new();
+        // The IUV of each waiting line, and the flow it is in.
+        let mut waiting: Vec<(String, FlowKey)> = Vec::new();
         let mut after = None;
         loop {
             let page = self
@@ -284,30 +348,43 @@ impl Reconciliation {
                     ..AnomalyQuery::default()
                 })
                 .await?;
-            iurs.extend(
-                page.items
-                    .iter()
-                    .filter_map(|anomaly| anomaly.draft.links.iur.as_deref())
-                    .filter_map(|iur| iur.parse::<ReceiptId>().ok()),
-            );
+            for anomaly in &page.items {
+                let links = &anomaly.draft.links;
+                if let (Some(iuv), Some(flow_id), Some(psp)) = (&links.iuv, &links.flow_id, &anomaly.draft.psp) {
+                    let key = FlowKey {
+                        ente: ente.clone(),
+                        psp: psp.clone(),
+                        flow_id: flow_id.clone(),
+                    };
+                    waiting.push((iuv.clone(), key));
+                }
+            }
             match page.next {
                 Some(next) => after = Some(next),
                 None => break,
             }
         }
-        if iurs.is_empty() {
+        if waiting.is_empty() {
             return Ok(0);
         }
-        let ids: Vec<ReceiptId> = iurs.into_iter().collect();
-        let arrived = self.repo.receipts_by_ids(ente, &ids).await?;
-        let mut flows = BTreeSet::new();
-        for stored in &arrived {
-            flows.extend(
-                self.repo
-                    .flows_awaiting_receipt(ente, &stored.receipt.receipt_id)
-                    .await?,
-            );
-        }
+        let iuvs: Vec<String> = waiting
+            .iter()
+            .map(|(iuv, _)| iuv.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let arrived: BTreeSet<String> = self
+            .repo
+            .receipts_by_iuvs(ente, &iuvs)
+            .await?
+            .into_iter()
+            .map(|stored| stored.receipt.creditor_reference_id.as_str().to_owned())
+            .collect();
+        let flows: BTreeSet<FlowKey> = waiting
+            .into_iter()
+            .filter(|(iuv, _)| arrived.contains(iuv))
+            .map(|(_, key)| key)
+            .collect();
         if flows.is_empty() {
             return Ok(0);
         }
