@@ -325,16 +325,25 @@ pub async fn totals_revisions_credits_and_sweeps(s: &impl Stage) {
 struct Source {
     fail_second: Mutex<bool>,
     listed_after: Mutex<Vec<DateTime<Utc>>>,
-    flows: Vec<FetchedFlow>,
+    /// Every revision published; the listing gives the latest of each flow.
+    flows: Mutex<Vec<FetchedFlow>>,
 }
 
 #[async_trait]
 impl FlowSource for Source {
     async fn published(&self, _ente: &EnteId, after: DateTime<Utc>) -> Result<Vec<PublishedFlow>, FlowSourceError> {
         self.listed_after.lock().unwrap().push(after);
-        Ok(self
-            .flows
-            .iter()
+        let flows = self.flows.lock().unwrap();
+        let mut latest: Vec<&FetchedFlow> = Vec::new();
+        for f in flows.iter() {
+            match latest.iter_mut().find(|l| l.flow.key == f.flow.key) {
+                Some(l) if l.flow.revision < f.flow.revision => *l = f,
+                Some(_) => {}
+                None => latest.push(f),
+            }
+        }
+        Ok(latest
+            .into_iter()
             .map(|f| PublishedFlow {
                 key: f.flow.key.clone(),
                 revision: f.flow.revision,
@@ -352,7 +361,12 @@ impl FlowSource for Source {
                 source: None,
             });
         }
-        Ok(self.flows.iter().find(|f| f.flow.key == flow.key).unwrap().clone())
+        let flows = self.flows.lock().unwrap();
+        Ok(flows
+            .iter()
+            .find(|f| f.flow.key == flow.key && f.flow.revision == flow.revision)
+            .unwrap()
+            .clone())
     }
 
     fn name(&self) -> &'static str {
@@ -370,7 +384,7 @@ pub async fn the_fetch_keeps_its_cursor_before_a_failed_flow_and_backs_off(s: &i
     let source = Source {
         fail_second: Mutex::new(true),
         listed_after: Mutex::new(Vec::new()),
-        flows: vec![a, b],
+        flows: Mutex::new(vec![a.clone(), b]),
     };
     let schedule = FetchSchedule::default();
     let first = rec
@@ -406,6 +420,30 @@ pub async fn the_fetch_keeps_its_cursor_before_a_failed_flow_and_backs_off(s: &i
     let listed = source.listed_after.lock().unwrap().clone();
     assert_eq!(listed[0], s.now() - schedule.initial_lookback);
     assert!(listed[1] < t1 + Duration::minutes(5) - schedule.margin + Duration::seconds(1));
+
+    // Revisions 2 and 3 of the first flow published since: the listing names 3, both are
+    // fetched, in order, and every revision is kept.
+    for revision in [2, 3] {
+        let mut next = a.clone();
+        next.flow.revision = revision;
+        next.flow.published_at = Some(t1 + Duration::minutes(10 + i64::from(revision)));
+        source.flows.lock().unwrap().push(next);
+    }
+    let third = rec
+        .fetch_due(&comune(), &source, "w1", &schedule, true)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((third.fetched, third.failed.len()), (2, 0));
+    let revisions: Vec<u32> = s
+        .repo()
+        .flow_revisions(&a.flow.key)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.revision)
+        .collect();
+    assert_eq!(revisions, [3, 2, 1]);
 }
 
 /// A paid position whose transfers to the Ente a flow reports whole becomes `Reported`; the

@@ -159,17 +159,36 @@ impl Reconciliation {
                 outcome.already_stored += 1;
             } else {
                 let next_revision = newest.filter(|_| republished).map(|newest| newest.revision + 1);
-                let taken = match source.fetch(published).await {
-                    Ok(mut fetched) => {
-                        if let Some(revision) = next_revision {
-                            fetched.flow.revision = revision;
-                        }
-                        self.ingest(&fetched, source.origin()).await.map(|_| ())
+                // The listing names the latest revision only: those published since the one
+                // stored are fetched too, in order, so every revision is kept.
+                let revisions: Vec<u32> = match newest {
+                    Some(newest) if next_revision.is_none() && newest.revision < published.revision => {
+                        (newest.revision + 1..=published.revision).collect()
                     }
-                    Err(error) => Err(DomainError::FlowSource(error)),
+                    _ => vec![published.revision],
                 };
+                let mut taken = Ok(());
+                for revision in revisions {
+                    let asked = PublishedFlow {
+                        revision,
+                        ..published.clone()
+                    };
+                    taken = match source.fetch(&asked).await {
+                        Ok(mut fetched) => {
+                            if let Some(revision) = next_revision {
+                                fetched.flow.revision = revision;
+                            }
+                            self.ingest(&fetched, source.origin()).await.map(|_| ())
+                        }
+                        Err(error) => Err(DomainError::FlowSource(error)),
+                    };
+                    if taken.is_err() {
+                        break;
+                    }
+                    outcome.fetched += 1;
+                }
                 match taken {
-                    Ok(()) => outcome.fetched += 1,
+                    Ok(()) => {}
                     Err(DomainError::Storage(error)) => return Err(DomainError::Storage(error)),
                     Err(error) => {
                         outcome.failed.push((published.key.clone(), cause_chain(&error)));
