@@ -346,6 +346,6 @@ async fn flows_statements_work_list_and_export() {
     let (status, body) = call(&app, post(&format!("{base}/flows/fetch"), "application/json", "")).await;
     assert_eq!(
         (status, body["code"].as_str()),
-        (StatusCode::SERVICE_UNAVAILABLE, Some("reconciliation_unavailable"))
+        (StatusCode::CONFLICT, Some("no_flow_source"))
     );
 }

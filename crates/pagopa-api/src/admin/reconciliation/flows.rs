@@ -203,7 +203,7 @@ pub(crate) async fn get_flow(
     params(("ente" = String, Path, description = "The Ente's fiscal code")),
     responses((status = 202, description = "Started in the background; `Location` is the fetch state", body = Object),
         (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 503, description = "`reconciliation_unavailable`: no flow source is configured", body = Problem)))]
+        (status = 409, description = "`no_flow_source`: no flow source is configured (flows come by upload only)", body = Problem)))]
 pub(crate) async fn trigger_fetch(
     operator: Operator,
     state: web::Data<ApiState>,
@@ -212,11 +212,12 @@ pub(crate) async fn trigger_fetch(
 ) -> Result<HttpResponse, ApiError> {
     let tools = tools(tools_data)?;
     let ente = served(&operator, &state, &path).await?;
+    // Not a failure of the server: this installation takes flows by upload only.
     let Some(source) = tools.source.clone() else {
         return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "reconciliation_unavailable",
-            "no flow source is configured ([reconciliation] fdr or soap)",
+            StatusCode::CONFLICT,
+            "no_flow_source",
+            "no flow source is configured ([reconciliation] fdr or soap): flows come by upload only",
         ));
     };
     let service = state.services.reconciliation.clone();
