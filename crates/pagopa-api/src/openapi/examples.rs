@@ -20,6 +20,8 @@ pub(super) fn parameter(name: &str) -> Option<Value> {
         "debtor" => json!(demo::DEBTOR),
         "status" => json!("valid"),
         "import" => json!("imp_4f0c1d2e3a4b5c6d7e8f90a1b2c3d4e5"),
+        "psp" => json!(super::reconciliation_examples::PSP),
+        "flow" => json!(super::reconciliation_examples::FLOW),
         "limit" => json!(20),
         _ => return None,
     })
@@ -33,6 +35,9 @@ fn demo_position() -> Option<DebtPosition> {
 
 /// The example request body and 2xx response of `method path`, if it has any.
 pub(super) fn operation(method: &str, path: &str) -> (Option<Value>, Option<Value>) {
+    if let Some(found) = super::reconciliation_examples::operation(method, path) {
+        return found;
+    }
     let position = demo_position();
     let now = chrono::DateTime::from_timestamp(1_798_000_000, 0).unwrap_or_default();
     let to_value = |v: &dyn erased::Serialize| v.to_json();

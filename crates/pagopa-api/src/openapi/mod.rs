@@ -4,6 +4,7 @@
 
 mod contract;
 mod examples;
+mod reconciliation_examples;
 
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
