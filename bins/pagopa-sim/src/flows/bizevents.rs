@@ -77,9 +77,7 @@ async fn get_receipt(
 /// A euro amount as a JSON number, from integer cents: the nearest double to `cents / 100`
 /// (exact in its decimal form for the amounts pagoPA carries, below 2^53 cents).
 pub fn euro(cents: u64) -> Value {
-    #[allow(clippy::cast_precision_loss)]
-    let value = cents as f64 / 100.0;
-    serde_json::Number::from_f64(value).map_or(Value::Null, Value::Number)
+    serde_json::Number::from_f64(cents as f64 / 100.0).map_or(Value::Null, Value::Number)
 }
 
 /// `Debtor` / `Payer`: only the members the subject has.

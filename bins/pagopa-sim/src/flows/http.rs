@@ -2,14 +2,14 @@
 //! biz-events receipts API.
 //!
 //! Admin (JSON):
-//! - `POST /sim/flows/publish` with a [`PublishRequest`](super::PublishRequest) (`day`,
+//! - `POST /sim/flows/publish` with a [`PublishRequest`] (`day`,
 //!   optional `ente`, `psp` and `regulation_date`, `anomalies`: any of `no_receipt`, `stand_in_no_receipt`,
 //!   `revoked`, `duplicate`, `wrong_total`, `foreign_iuv`, `wrong_amount`, `drop_receipt`,
 //!   `new_revision`) → `{"published": [Publication…]}`;
 //! - `GET /sim/flows?ente=CF` → the latest revision of each flow, as the domain's
 //!   `FlowRevision`.
 //!
-//! FdR (`fdr_organization.json`), under [`FDR_PREFIX`](super::FDR_PREFIX), each call with a
+//! FdR (`fdr_organization.json`), under [`FDR_PREFIX`], each call with a
 //! non-empty `Ocp-Apim-Subscription-Key`:
 //! - `GET /organizations/{organizationId}/fdrs?publishedGt&pspId&flowDate&page&size`
 //!   (published after `publishedGt`, `flowDate` at or after `flowDate`);
@@ -18,7 +18,7 @@
 //!
 //! `page` counts from 1, `size` is 1 to 1000 (default 1000); amounts are euro numbers.
 //!
-//! Biz-events (`biz_events.json`), under [`BIZEVENTS_PREFIX`](super::BIZEVENTS_PREFIX), with
+//! Biz-events (`biz_events.json`), under [`BIZEVENTS_PREFIX`], with
 //! a non-empty `Ocp-Apim-Subscription-Key` (see [`bizevents`](super::bizevents)):
 //! - `GET /organizations/{organizationfiscalcode}/receipts/{iur}/paymentoptions/{iuv}` → the
 //!   `CtReceiptModelResponse` of a receipt the Node lost
