@@ -6,14 +6,19 @@
 //!   payment), flow id `<YYYY-MM-DD><idPSP>-<seq>` (`seq` four digits, from `0001` per PSP and
 //!   day), one line per transfer to that Ente (IUV = `creditorReferenceId`, IUR = `receiptId`,
 //!   `idTransfer`, the transfer's amount, `EXECUTED` or `STAND_IN`), regulation `TRN…`, dated
-//!   the day after. A receipt is in one flow only: publishing a day again publishes only the
+//!   the day after (or the request's `regulation_date`). A receipt is in one flow only: publishing a day again publishes only the
 //!   receipts sent since.
+//! - [`FlowDesk::hold`] keeps the whole receipt of a payment whose receipt the Node never
+//!   delivered ([`PayOptions::lose_receipt`](crate::PayOptions::lose_receipt)), as pagoPA's
+//!   receipts service holds it; [`FlowDesk::held`] finds it by Ente, IUR and IUV.
 //! - [`Anomaly`]: what a publication may get wrong, on purpose.
 //! - [`soap`]: the same flows over `nodoChiediElencoFlussiRendicontazione` /
 //!   `nodoChiediFlussoRendicontazione`, at [`soap::SOAP_PATH`].
 //! - [`http`]: `POST /sim/flows/publish`, `GET /sim/flows`, and the FdR API under
 //!   [`FDR_PREFIX`]: point the back end's `fdr.base_url` at
 //!   `http://<sim address>/fdr-org/service/v1`.
+//! - [`bizevents`]: the receipts the Node lost, over the biz-events receipts API under
+//!   [`BIZEVENTS_PREFIX`].
 //!
 //! ```text
 //! POST /sim/flows/publish
@@ -23,6 +28,7 @@
 //!         "declared_count": 3, "declared_total_cents": 36170, "anomalies": [...]}]}
 //! ```
 
+pub mod bizevents;
 pub mod http;
 mod revision;
 pub mod soap;
@@ -38,6 +44,9 @@ pub use revision::Anomaly;
 
 /// Where the FdR organization API is served.
 pub const FDR_PREFIX: &str = "/fdr-org/service/v1";
+
+/// Where the biz-events receipts API is served.
+pub const BIZEVENTS_PREFIX: &str = "/bizevents/service/v1";
 
 /// Why flows could not be published.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -183,6 +192,9 @@ pub struct PublishRequest {
     /// What to get wrong, each once per flow.
     #[serde(default)]
     pub anomalies: Vec<Anomaly>,
+    /// The settlement day (`regulationDate`), default the day after `day`.
+    #[serde(default)]
+    pub regulation_date: Option<NaiveDate>,
 }
 
 /// A line for a new flow, when it was paid, and what it comes from.
@@ -197,6 +209,8 @@ struct State {
     flows: BTreeMap<FlowKey, Vec<Arc<PublishedRevision>>>,
     /// The last sequence number per (PSP, day).
     sequences: BTreeMap<(String, NaiveDate), u32>,
+    /// The receipts never delivered, per (Ente's fiscal code, receiptId).
+    held: BTreeMap<(String, String), Receipt>,
 }
 
 /// The receipts sent and the flows published.
@@ -222,6 +236,22 @@ impl FlowDesk {
         if !state.sent.iter().any(|p| p.receipt_id == payment.receipt_id) {
             state.sent.push(payment);
         }
+    }
+
+    /// Holds `receipt`, as pagoPA's receipts service does for a receipt the Node never
+    /// delivered (a later receipt with the same Ente and `receiptId` replaces it).
+    pub fn hold(&self, receipt: Receipt) {
+        let key = (receipt.ente.to_string(), receipt.receipt_id.to_string());
+        self.state().held.insert(key, receipt);
+    }
+
+    /// The held receipt of `ente` with `receiptId` `iur` and `creditorReferenceId` `iuv`.
+    pub fn held(&self, ente: &str, iur: &str, iuv: &str) -> Option<Receipt> {
+        self.state()
+            .held
+            .get(&(ente.to_owned(), iur.to_owned()))
+            .filter(|r| r.creditor_reference_id.as_str() == iuv)
+            .cloned()
     }
 
     /// How many receipts were recorded.
@@ -313,7 +343,9 @@ impl FlowDesk {
                 flow_date: now,
                 published_at: Some(now),
                 regulation: format!("TRN{}{psp}{sequence:04}", request.day.format("%Y%m%d")),
-                regulation_date: request.day.succ_opt().unwrap_or(request.day),
+                regulation_date: request
+                    .regulation_date
+                    .unwrap_or_else(|| request.day.succ_opt().unwrap_or(request.day)),
                 bic: None,
                 declared_count: 0,
                 declared_total_cents: 0,
@@ -387,5 +419,58 @@ fn publication(published: &PublishedRevision, anomalies: Vec<String>) -> Publica
         declared_count: flow.declared_count,
         declared_total_cents: flow.declared_total_cents,
         anomalies,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn payment(day: NaiveDate) -> SentPayment {
+        SentPayment {
+            receipt_id: "0123456789abcdef0123456789abcdef".into(),
+            iuv: "05260100000000001".into(),
+            sender: Sender {
+                psp_id: "ABI99999".into(),
+                psp_name: "Banca Esempio S.p.A.".into(),
+                broker_id: "12345678903".into(),
+                channel_id: "12345678903_03".into(),
+            },
+            paid_at: "2026-11-25T10:00:00Z".parse().unwrap(),
+            day,
+            stand_in: false,
+            transfers: vec![SentTransfer {
+                id: 1,
+                ente: "80012345676".parse().unwrap(),
+                ente_name: "Comune di Valdesempio".into(),
+                amount_cents: 1050,
+            }],
+        }
+    }
+
+    fn regulation_date(request: &PublishRequest) -> NaiveDate {
+        let desk = FlowDesk::new();
+        desk.record(payment(request.day));
+        let now = "2026-11-26T08:00:00Z".parse().unwrap();
+        let published = desk.publish(request, now).unwrap();
+        assert_eq!(published.len(), 1);
+        desk.latest("80012345676")[0].flow.regulation_date
+    }
+
+    #[test]
+    fn the_regulation_date_is_the_day_after_unless_given() {
+        let day: NaiveDate = "2026-11-25".parse().unwrap();
+        let plain = PublishRequest {
+            day,
+            ..PublishRequest::default()
+        };
+        assert_eq!(regulation_date(&plain), "2026-11-26".parse::<NaiveDate>().unwrap());
+        let given: PublishRequest =
+            serde_json::from_value(serde_json::json!({"day": "2026-11-25", "regulation_date": "2026-11-30"})).unwrap();
+        assert_eq!(given.regulation_date, Some("2026-11-30".parse().unwrap()));
+        assert_eq!(regulation_date(&given), "2026-11-30".parse::<NaiveDate>().unwrap());
+        let unknown =
+            serde_json::from_value::<PublishRequest>(serde_json::json!({"day": "2026-11-25", "settled": "x"}));
+        assert!(unknown.is_err());
     }
 }

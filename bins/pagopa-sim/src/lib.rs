@@ -7,7 +7,8 @@
 //! - [`NodeClient`]: SOAP calls to the Ente (`SOAPAction`, optional `X-Node-Secret`, the Node's
 //!   timeouts, station ids per Ente — the demo broker/station by default).
 //! - [`Simulator`]: the flows. [`Simulator::pay_notice`] (modello 3 with the fault injection of
-//!   [`PayOptions`]: duplicate, late, abandon, Stand-In, second receipt, timeout and resend),
+//!   [`PayOptions`]: duplicate, late, abandon, Stand-In, second receipt, timeout and resend,
+//!   lost receipt),
 //!   [`Simulator::demand`] (`paDemandPaymentNotice`, then optionally a payment),
 //!   [`Simulator::resend_receipt`]. Each returns a [`PaymentReport`].
 //! - [`receipt`]: receipts built from the activation data ([`receipt::receipt_from_activation`])
@@ -16,7 +17,8 @@
 //!   binds it.
 //! - [`bench`](mod@bench): concurrent modello-3 cycles with per-operation percentiles.
 //! - [`flows`]: the reconciliation flows of the receipts sent ([`flows::FlowDesk`]), published
-//!   with anomalies on demand and served over the FdR organization REST API.
+//!   with anomalies on demand and served over the FdR organization REST API; the receipts the
+//!   Node lost, served over pagoPA's biz-events receipts API ([`flows::bizevents`]).
 //!
 //! ```no_run
 //! # async fn example() -> anyhow::Result<()> {
@@ -58,6 +60,8 @@
 //! pagopa-sim pay --ente 80012345676 --notice 305260100000471130 --stand-in [--amount 245.70]
 //! pagopa-sim pay --ente 80012345676 --notice 305260100000471130 --second-receipt
 //! pagopa-sim pay --ente 80012345676 --notice 305260100000471130 --timeout [--timeout-after-ms 1]
+//! # the Node loses the receipt: paid, in the flows and the biz-events API, never sent
+//! pagopa-sim pay --ente 80012345676 --notice 305260100000471130 --lose-receipt
 //! # a notice that must be refused (success = verify or activation answers this fault)
 //! pagopa-sim pay --ente 80012345676 --notice <expired notice> --expect-fault PAA_PAGAMENTO_SCADUTO
 //!
@@ -75,10 +79,15 @@
 //!
 //! The `serve` HTTP API (JSON) is described in [`checkout`]: `POST /sim/carts/{id}/pay`
 //! (`late_ms`), `POST /sim/carts/{id}/abandon`, `GET /sim/carts/{id}`, `POST /sim/pay`,
-//! `POST /sim/demand`, `GET /sim/receipts`, `POST /sim/receipts/{id}/resend`. The flows'
-//! endpoints are in [`flows::http`]: `POST /sim/flows/publish`, `GET /sim/flows?ente=CF`, and
-//! the FdR organization API at `http://<listen>/fdr-org/service/v1` (the back end's
-//! `fdr.base_url`; any non-empty subscription key).
+//! `POST /sim/demand`, `GET /sim/receipts`, `POST /sim/receipts/{id}/resend`; `POST /sim/pay`
+//! takes `"lose_receipt": true` for a receipt the Node never delivers. The flows' endpoints
+//! are in [`flows::http`]: `POST /sim/flows/publish` (optional `regulation_date`),
+//! `GET /sim/flows?ente=CF`, the FdR organization API at
+//! `http://<listen>/fdr-org/service/v1` (the back end's `fdr.base_url`; any non-empty
+//! subscription key), and the biz-events receipts API at
+//! `http://<listen>/bizevents/service/v1`:
+//! `GET /organizations/{organizationfiscalcode}/receipts/{iur}/paymentoptions/{iuv}` answers
+//! the `CtReceiptModelResponse` of a lost receipt (any non-empty subscription key).
 
 pub mod bench;
 pub mod checkout;

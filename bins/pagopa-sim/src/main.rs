@@ -129,6 +129,10 @@ enum Command {
         /// Expect the verify or the activation to answer this fault (then no receipt is sent).
         #[arg(long)]
         expect_fault: Option<String>,
+        /// The Node loses the receipt: the payment happens (flows, biz-events) but no
+        /// paSendRT reaches the Ente.
+        #[arg(long)]
+        lose_receipt: bool,
     },
     /// paDemandPaymentNotice (spontaneous payment at a PSP), then optionally pay the new notice.
     Demand {
@@ -296,6 +300,7 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             payment_note,
             postal,
             expect_fault,
+            lose_receipt,
         } => {
             let ente: EnteId = ente.parse().context("--ente")?;
             let notice: NoticeNumber = notice.parse().context("--notice")?;
@@ -321,6 +326,7 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
                 payment_note,
                 transfer_type: postal.then_some(TransferType::Postal),
                 expect_fault,
+                lose_receipt,
             };
             let sim = simulator(&node, file_receipts(&node))?;
             let report = runtime()?.block_on(sim.pay_notice(&ente, &notice, &options));

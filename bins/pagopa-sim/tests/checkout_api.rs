@@ -307,3 +307,38 @@ async fn the_sim_api_pays_a_notice_and_resends_its_receipt() {
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
     ec.stop().await;
 }
+
+#[actix_web::test]
+async fn a_receipt_lost_through_the_sim_api_is_read_over_biz_events() {
+    let ec = FakeEc::start(Script::default()).await;
+    let checkout = checkout(&ec, None);
+    let app = app!(checkout);
+    let report: pagopa_sim::PaymentReport = test::call_and_read_body_json(
+        &app,
+        test::TestRequest::post()
+            .uri("/sim/pay")
+            .set_json(json!({"ente": COMUNE, "notice": TARI_NOTICE, "lose_receipt": true}))
+            .to_request(),
+    )
+    .await;
+    assert!(report.success, "{report}");
+    assert!(!ec.actions().contains(&"paSendRTV2".to_owned()), "{:?}", ec.actions());
+    let receipt_id = report.receipt_id.unwrap();
+    let iuv = TARI_NOTICE.parse::<pagopa_domain::value::NoticeNumber>().unwrap().iuv();
+    let response = test::call_service(
+        &app,
+        test::TestRequest::get()
+            .uri(&format!(
+                "{}/organizations/{COMUNE}/receipts/{receipt_id}/paymentoptions/{iuv}",
+                pagopa_sim::flows::BIZEVENTS_PREFIX
+            ))
+            .insert_header(("Ocp-Apim-Subscription-Key", "any"))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: serde_json::Value = test::read_body_json(response).await;
+    assert_eq!(body["receiptId"], receipt_id.as_str());
+    assert_eq!(body["paymentAmount"], json!(245.7));
+    ec.stop().await;
+}

@@ -109,6 +109,7 @@ async fn a_published_flow_is_read_back_with_its_payment_pages() {
                     Anomaly::WrongAmount,
                     Anomaly::DropReceipt,
                 ],
+                regulation_date: None,
             },
             at("2026-11-26T08:00:00Z"),
         )
@@ -226,6 +227,7 @@ async fn a_published_flow_is_read_back_with_its_payment_pages() {
                 ente: Some(COMUNE.parse().unwrap()),
                 psp: Some("ABI99999".into()),
                 anomalies: vec![Anomaly::NewRevision],
+                regulation_date: None,
             },
             at("2026-11-27T08:00:00Z"),
         )
@@ -316,6 +318,7 @@ async fn the_same_flows_are_read_over_soap_with_the_back_ends_client() {
         ente: Some(COMUNE.parse().unwrap()),
         psp: None,
         anomalies: vec![Anomaly::NoReceipt, Anomaly::Revoked],
+        regulation_date: None,
     };
     desk.publish(&request, at("2026-11-26T08:00:00Z")).unwrap();
     let address = serve(&desk);

@@ -274,3 +274,41 @@ async fn an_unreachable_endpoint_is_reported_not_panicked() {
     assert!(!report.success);
     assert!(matches!(report.steps[0].outcome, Outcome::Error | Outcome::Timeout));
 }
+
+#[actix_web::test]
+async fn a_lost_receipt_is_paid_and_held_but_never_sent() {
+    let ec = FakeEc::start(Script {
+        activate: "paGetPaymentV2Response-stamp.xml",
+        ..Script::default()
+    })
+    .await;
+    let sim = ec.simulator(None);
+    let (ente, notice) = ids(CDU_NOTICE);
+    let options = PayOptions {
+        lose_receipt: true,
+        ..PayOptions::default()
+    };
+    let report = sim.pay_notice(&ente, &notice, &options).await;
+    assert!(report.success, "{report}");
+    assert_eq!(ec.actions(), ["paVerifyPaymentNotice", "paGetPaymentV2"]);
+    let receipt_id = report.receipt_id.clone().unwrap();
+    let text = report.to_string();
+    let first = text.lines().next().unwrap();
+    assert!(first.starts_with("modello 3 [lost-receipt] "), "{text}");
+    assert!(first.contains(&format!("receipt {receipt_id}")), "{text}");
+    assert_eq!(text.matches(&format!("receipt {receipt_id}")).count(), 1, "{text}");
+    assert!(text.contains("lost: never sent to the Ente"), "{text}");
+    // In the flows, and held for the biz-events API.
+    assert_eq!(sim.flows().sent_count(), 1);
+    let iuv = notice.iuv().to_string();
+    let held = sim.flows().held(COMUNE, &receipt_id, &iuv).unwrap();
+    let model = pagopa_sim::flows::bizevents::receipt_model(&held);
+    let stamp = &model["transferList"][1];
+    assert_eq!(stamp["iban"], "");
+    assert!(!stamp["mbdAttachment"].as_str().unwrap().is_empty(), "{model:#}");
+    assert!(
+        !model["transferList"][0]["iban"].as_str().unwrap().is_empty(),
+        "{model:#}"
+    );
+    ec.stop().await;
+}

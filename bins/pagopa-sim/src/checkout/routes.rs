@@ -266,6 +266,9 @@ pub struct PayRequest {
     /// Expect verify or activation to answer this fault.
     #[serde(default)]
     pub expect_fault: Option<String>,
+    /// The Node loses the receipt: recorded for the flows and the biz-events API, never sent.
+    #[serde(default)]
+    pub lose_receipt: bool,
 }
 
 impl PayRequest {
@@ -283,6 +286,7 @@ impl PayRequest {
             }),
             payment_note: self.payment_note.clone(),
             expect_fault: self.expect_fault.clone(),
+            lose_receipt: self.lose_receipt,
             ..PayOptions::default()
         }
     }

@@ -1,14 +1,15 @@
-//! The flows over HTTP: the simulator's admin endpoints and the FdR organization API.
+//! The flows over HTTP: the simulator's admin endpoints, the FdR organization API and the
+//! biz-events receipts API.
 //!
 //! Admin (JSON):
-//! - `POST /sim/flows/publish` with a [`PublishRequest`](super::PublishRequest) (`day`,
-//!   optional `ente` and `psp`, `anomalies`: any of `no_receipt`, `stand_in_no_receipt`,
+//! - `POST /sim/flows/publish` with a [`PublishRequest`] (`day`,
+//!   optional `ente`, `psp` and `regulation_date`, `anomalies`: any of `no_receipt`, `stand_in_no_receipt`,
 //!   `revoked`, `duplicate`, `wrong_total`, `foreign_iuv`, `wrong_amount`, `drop_receipt`,
 //!   `new_revision`) → `{"published": [Publication…]}`;
 //! - `GET /sim/flows?ente=CF` → the latest revision of each flow, as the domain's
 //!   `FlowRevision`.
 //!
-//! FdR (`fdr_organization.json`), under [`FDR_PREFIX`](super::FDR_PREFIX), each call with a
+//! FdR (`fdr_organization.json`), under [`FDR_PREFIX`], each call with a
 //! non-empty `Ocp-Apim-Subscription-Key`:
 //! - `GET /organizations/{organizationId}/fdrs?publishedGt&pspId&flowDate&page&size`
 //!   (published after `publishedGt`, `flowDate` at or after `flowDate`);
@@ -16,6 +17,13 @@
 //! - `GET …/psps/{pspId}/payments?page&size`.
 //!
 //! `page` counts from 1, `size` is 1 to 1000 (default 1000); amounts are euro numbers.
+//!
+//! Biz-events (`biz_events.json`), under [`BIZEVENTS_PREFIX`], with
+//! a non-empty `Ocp-Apim-Subscription-Key` (see [`bizevents`](super::bizevents)):
+//! - `GET /organizations/{organizationfiscalcode}/receipts/{iur}/paymentoptions/{iuv}` → the
+//!   `CtReceiptModelResponse` of a receipt the Node lost
+//!   ([`PayOptions::lose_receipt`](crate::PayOptions::lose_receipt)), `404` ProblemJson for
+//!   any other, `401` without a key.
 
 use std::sync::Arc;
 
@@ -25,12 +33,13 @@ use chrono::{DateTime, Utc};
 use pagopa_domain::model::LineOutcome;
 use serde_json::{Value, json};
 
-use super::{FDR_PREFIX, FlowDesk, PublishRequest, PublishedRevision};
+use super::{BIZEVENTS_PREFIX, FDR_PREFIX, FlowDesk, PublishRequest, PublishedRevision};
 
 /// The largest `size` served.
 const MAX_SIZE: u64 = 1000;
 
-/// Mounts the admin endpoints and the FdR API on an actix-web app.
+/// Mounts the admin endpoints, the FdR API and the biz-events receipts API on an actix-web
+/// app.
 pub fn configure(cfg: &mut web::ServiceConfig, desk: Arc<FlowDesk>) {
     super::soap::configure(cfg);
     cfg.app_data(web::Data::from(desk))
@@ -47,7 +56,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, desk: Arc<FlowDesk>) {
                     "/organizations/{organization}/fdrs/{fdr}/revisions/{revision}/psps/{psp}/payments",
                     web::get().to(get_payments),
                 ),
-        );
+        )
+        .service(web::scope(BIZEVENTS_PREFIX).configure(super::bizevents::configure));
 }
 
 fn problem(status: StatusCode, detail: impl Into<String>) -> HttpResponse {

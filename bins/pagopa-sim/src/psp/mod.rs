@@ -313,7 +313,8 @@ impl Simulator {
     }
 
     /// The second half of a payment: the receipt (late, timed out and resent, duplicated,
-    /// followed by a second receipt, as `options` ask).
+    /// followed by a second receipt, or lost, as `options` ask). A lost receipt is recorded for
+    /// the flows and held for the biz-events receipts API ([`FlowDesk::hold`]), never sent.
     pub async fn complete(&self, activation: Activation, options: &PayOptions) -> PaymentReport {
         let Activation {
             mut report,
@@ -330,6 +331,16 @@ impl Simulator {
         let envelope = node::receipt_request(&station, &receipt);
         self.keep(&mut report, &receipt.receipt_id, &envelope);
         self.flows.record(SentPayment::from(&receipt));
+        if options.lose_receipt {
+            self.flows.hold(receipt.clone());
+            // Not "receipt <id>": scripts take the id after the bare word in the first line.
+            report.notes.push(format!(
+                "receipt (receiptId {}) lost: never sent to the Ente; the receipts service holds it",
+                receipt.receipt_id
+            ));
+            report.conclude(started.elapsed());
+            return report;
+        }
         if let Some(late) = options.late {
             report
                 .notes

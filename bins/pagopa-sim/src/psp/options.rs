@@ -52,6 +52,9 @@ pub struct PayOptions {
     /// Expect the verify or the activation to answer KO with this fault (e.g.
     /// `PAA_PAGAMENTO_DUPLICATO`): then no receipt is sent and that outcome is a success.
     pub expect_fault: Option<String>,
+    /// The Node never delivers the receipt: the payment happened (the flows report it,
+    /// pagoPA's receipts service holds it) but no `paSendRT` reaches the Ente.
+    pub lose_receipt: bool,
 }
 
 impl PayOptions {
@@ -75,6 +78,9 @@ impl PayOptions {
         }
         if self.second_receipt {
             faults.push("second-receipt".into());
+        }
+        if self.lose_receipt {
+            faults.push("lost-receipt".into());
         }
         if let Some(code) = &self.expect_fault {
             faults.push(format!("expect {code}"));
@@ -119,7 +125,7 @@ mod tests {
 
     #[test]
     fn scenario_names_never_hold_the_bare_word_receipt() {
-        for bits in 0..64u8 {
+        for bits in 0..128u8 {
             let options = PayOptions {
                 abandon: bits & 1 != 0,
                 late: (bits & 2 != 0).then(|| Duration::from_millis(5)),
@@ -127,6 +133,7 @@ mod tests {
                 duplicate: bits & 8 != 0,
                 second_receipt: bits & 16 != 0,
                 stand_in: bits & 32 != 0,
+                lose_receipt: bits & 64 != 0,
                 ..PayOptions::default()
             };
             let name = options.scenario();
@@ -142,5 +149,10 @@ mod tests {
         };
         assert_eq!(options.scenario(), "modello 3 [duplicate, second-receipt]");
         assert_eq!(PayOptions::default().scenario(), "modello 3");
+        let lost = PayOptions {
+            lose_receipt: true,
+            ..PayOptions::default()
+        };
+        assert_eq!(lost.scenario(), "modello 3 [lost-receipt]");
     }
 }
