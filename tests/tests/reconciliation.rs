@@ -1,8 +1,9 @@
 //! Reconciliation against the real binaries, on SQLite and PostgreSQL: 1 000 notices loaded
 //! and paid through `pagopa-sim`, the simulator's flows (two per day: one with every anomaly
 //! it can put in, one clean) fetched by the server from the simulator's FdR API, a bank
-//! statement uploaded, then a new revision of both flows; every status and work-list item is
-//! checked through the operator API.
+//! statement uploaded, then a new revision of both flows, then a payment whose receipt the Node
+//! never delivered (read back from the simulator's receipts service) in a flow never cashed;
+//! every status and work-list item is checked through the operator API.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -14,6 +15,8 @@ use pagopa_tests::{Database, OPERATOR_KEY, Server, ServerOptions, Sim, free_port
 use serde_json::{Value, json};
 
 const NOTICES: usize = 1_000;
+/// One more notice is loaded: paid last, its receipt lost on the way.
+const LOADED: usize = NOTICES + 1;
 /// The first flow gets the first payments, with anomalies; the second the rest, clean.
 const FIRST_FLOW: usize = 600;
 
@@ -60,12 +63,12 @@ async fn sim_post(sim: &Sim, path: &str, body: Value) -> Value {
     response.json().await.unwrap()
 }
 
-/// Loads `NOTICES` single-payment positions of the Comune; returns their notice numbers.
+/// Loads `LOADED` single-payment positions of the Comune; returns their notice numbers.
 async fn load_positions(server: &Server) -> Vec<String> {
     let mut csv = String::from(
         "position_id,option_kind,option_index,notice_number,amount_cents,due_date,description,debtor_fiscal_code,debtor_name,t1_category\n",
     );
-    for n in 0..NOTICES {
+    for n in 0..LOADED {
         csv.push_str(&format!(
             "REC-{n:05},single,0,,{},2027-06-30,Mensa scolastica,{},Giuseppe Verdi,9/0101108TS/\n",
             1_000 + n,
@@ -85,7 +88,7 @@ async fn load_positions(server: &Server) -> Vec<String> {
     loop {
         let (_, record) = get(server, &location).await;
         if record["status"] == "done" {
-            assert_eq!(record["accepted"], NOTICES as u64, "{record}");
+            assert_eq!(record["accepted"], LOADED as u64, "{record}");
             break;
         }
         assert!(Instant::now() < deadline && record["status"] != "failed", "{record}");
@@ -190,11 +193,13 @@ async fn reconciled_end_to_end(database: Database) {
     };
     let extra = format!(
         "\n[reconciliation]\nreceipt_grace_days = 0\ncredit_grace_days = 0\n\n\
-         [reconciliation.fdr]\nbase_url = \"http://127.0.0.1:{sim_port}/fdr-org/service/v1\"\nsubscription_key = \"sim-fdr-key\"\n"
+         [reconciliation.fdr]\nbase_url = \"http://127.0.0.1:{sim_port}/fdr-org/service/v1\"\nsubscription_key = \"sim-fdr-key\"\n\n\
+         [reconciliation.recovery]\nbase_url = \"http://127.0.0.1:{sim_port}/bizevents/service/v1\"\nsubscription_key = \"sim-bizevents-key\"\n"
     );
     let server = Server::start_with(server_port, &options, &extra);
-    let notices = load_positions(&server).await;
-    assert_eq!(notices.len(), NOTICES);
+    let loaded = load_positions(&server).await;
+    assert_eq!(loaded.len(), LOADED);
+    let (notices, lost_notice) = (&loaded[..NOTICES], loaded[NOTICES].clone());
 
     // The first 600 paid, published with every anomaly; the other 400, published clean.
     let today = pagopa_domain::model::calendar::italian_date(now()).to_string();
@@ -383,6 +388,112 @@ async fn reconciled_end_to_end(database: Database) {
     assert!(
         rows.iter().all(|row| row.contains("9/0101108TS/")),
         "the taxonomy of every transfer"
+    );
+
+    lost_receipt_recovered(&server, &sim, &lost_notice).await;
+}
+
+/// The receipts recorded for `notice`.
+async fn recorded(server: &Server, notice: &str) -> Vec<Value> {
+    let path = format!(
+        "/api/v1/admin/receipts?recipient={}&notice_number={notice}",
+        demo::COMUNE
+    );
+    get(server, &path).await.1["items"].as_array().unwrap().clone()
+}
+
+/// A payment whose `paSendRT` never reaches the server, in a flow settled yesterday that no
+/// credit brings: the line waits for its receipt and the flow is not cashed; the receipt is
+/// read back from the receipts service, recorded and matched, and the flow is reconciled.
+async fn lost_receipt_recovered(server: &Server, sim: &Sim, notice: &str) {
+    let paid = sim_post(
+        sim,
+        "/sim/pay",
+        json!({ "ente": demo::COMUNE, "notice": notice, "lose_receipt": true }),
+    )
+    .await;
+    let receipt_id = paid["receipt_id"]
+        .as_str()
+        .expect("the report names the receipt")
+        .to_owned();
+    let today = pagopa_domain::model::calendar::italian_date(now());
+    let yesterday = today.pred_opt().unwrap();
+    let published = sim_post(
+        sim,
+        "/sim/flows/publish",
+        json!({ "day": today.to_string(), "ente": demo::COMUNE, "regulation_date": yesterday.to_string() }),
+    )
+    .await;
+    let flows = published["published"].as_array().unwrap();
+    assert_eq!(flows.len(), 1, "one flow, of the lost payment: {published}");
+    let flow_id = flows[0]["flow_id"].as_str().unwrap().to_owned();
+    let psp = flows[0]["psp"].as_str().unwrap().to_owned();
+    let iuv = &notice[1..];
+    fetch(server, now()).await;
+
+    let found = open_anomalies(server).await;
+    let not_cashed = &found["flow_not_cashed"];
+    assert_eq!(not_cashed.len(), 1, "{:#?}", counts(&found));
+    assert_eq!(not_cashed[0]["links"]["flow_id"], flow_id.as_str());
+    // The scheduled round may have asked for the receipt already; otherwise the line waits.
+    let waiting = found.get("line_without_receipt").map_or(&[][..], Vec::as_slice);
+    if recorded(server, notice).await.is_empty() {
+        assert_eq!(waiting.len(), 1, "{:#?}", counts(&found));
+        assert_eq!(waiting[0]["links"]["iuv"], iuv);
+        assert_eq!(waiting[0]["links"]["iur"], receipt_id.as_str());
+    }
+
+    let (status, outcome) = post(
+        server,
+        &format!("/api/v1/admin/entes/{}/reconciliation/recover", demo::COMUNE),
+        "application/json",
+        String::new(),
+    )
+    .await;
+    assert_eq!(status, 200, "{outcome}");
+    assert!(outcome["error"].is_null(), "{outcome}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let stored = loop {
+        let stored = recorded(server, notice).await;
+        if !stored.is_empty() {
+            break stored;
+        }
+        assert!(Instant::now() < deadline, "the receipt was not recovered: {outcome}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0]["receipt"]["receipt_id"], receipt_id.as_str());
+    assert_eq!(stored[0]["receipt"]["delivery"]["recovered"], true, "{}", stored[0]);
+    assert_eq!(stored[0]["disposition"]["kind"], "settled", "{}", stored[0]);
+
+    let found = open_anomalies(server).await;
+    assert!(!found.contains_key("line_without_receipt"), "{:#?}", counts(&found));
+    assert_eq!(found["flow_not_cashed"].len(), 1, "matched, still not cashed");
+    let (_, flow) = get(
+        server,
+        &format!("/api/v1/admin/entes/{}/flows/{psp}/{flow_id}", demo::COMUNE),
+    )
+    .await;
+    assert_eq!(flow["summary"]["status"], "reconciled", "{flow}");
+    let (_, position) = get(
+        server,
+        &format!("/api/v1/admin/entes/{}/positions/REC-{NOTICES:05}", demo::COMUNE),
+    )
+    .await;
+    assert_eq!(position["status"], "reported", "paid, and reported whole: {position}");
+
+    // Nothing waits any more: a second round asks nothing.
+    let (_, again) = post(
+        server,
+        &format!("/api/v1/admin/entes/{}/reconciliation/recover", demo::COMUNE),
+        "application/json",
+        String::new(),
+    )
+    .await;
+    assert_eq!(
+        (again["waiting"].as_u64(), again["asked"].as_u64()),
+        (Some(0), Some(0)),
+        "{again}"
     );
 }
 

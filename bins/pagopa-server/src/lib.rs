@@ -310,12 +310,12 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
         reconciliation::domain_settings(&settings.reconciliation),
     );
     let rec_worker = reconciliation::worker_name();
-    let rec_tools = reconciliation::tools(&settings.reconciliation, &rec_worker)?;
+    let rec_tools = reconciliation::tools(&settings.reconciliation, &rec_worker, &services)?;
     if settings.reconciliation.enabled {
         reconciliation::spawn_worker(
             ports.clone(),
             services.reconciliation.clone(),
-            rec_tools.source.clone(),
+            (rec_tools.source.clone(), rec_tools.recovery.clone()),
             &settings.reconciliation,
             rec_worker,
         );

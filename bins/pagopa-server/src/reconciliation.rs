@@ -1,13 +1,14 @@
 //! Reconciliation in the background: each Ente's flows fetched when due (leased, so one
 //! instance at a time per Ente), the flows waiting for a receipt that has since arrived matched
-//! again, and the sweeps for what did not come.
+//! again, the receipts the Node never delivered asked of pagoPA's receipts service (when one is
+//! configured, within its budget of calls), and the sweeps for what did not come.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use pagopa_api::ReconciliationTools;
 use pagopa_domain::ports::{FlowSource, Ports};
-use pagopa_domain::services::{FetchSchedule, Reconciliation};
+use pagopa_domain::services::{FetchSchedule, ReceiptRecovery, Reconciliation, Services};
 use pagopa_domain::{EnteId, cause_chain};
 
 use crate::random_key;
@@ -62,13 +63,36 @@ pub(crate) fn worker_name() -> String {
     }
 }
 
+/// The recovery of missing receipts, when `[reconciliation.recovery]` is given.
+pub(crate) fn recovery(
+    settings: &ReconciliationSettings,
+    services: &Services,
+) -> anyhow::Result<Option<ReceiptRecovery>> {
+    let Some(recovery) = &settings.recovery else {
+        return Ok(None);
+    };
+    let client = pagopa_nodo::bizevents::BizEventsClient::new(recovery.client())
+        .map_err(|e| anyhow::anyhow!("reconciliation.recovery: {e}"))?;
+    Ok(Some(ReceiptRecovery::new(
+        Arc::new(client),
+        services.node.clone(),
+        services.reconciliation.clone(),
+        recovery.budget(),
+    )))
+}
+
 /// What the REST API's reconciliation routes need.
-pub(crate) fn tools(settings: &ReconciliationSettings, worker: &str) -> anyhow::Result<ReconciliationTools> {
+pub(crate) fn tools(
+    settings: &ReconciliationSettings,
+    worker: &str,
+    services: &Services,
+) -> anyhow::Result<ReconciliationTools> {
     Ok(ReconciliationTools {
         decode_flow: |xml| pagopa_nodo::flow_xml::decode(xml).map_err(|e| e.to_string()),
         source: source(settings)?,
         schedule: schedule(settings),
         worker: worker.to_owned(),
+        recovery: recovery(settings, services)?,
     })
 }
 
@@ -76,7 +100,7 @@ pub(crate) fn tools(settings: &ReconciliationSettings, worker: &str) -> anyhow::
 pub(crate) fn spawn_worker(
     ports: Ports,
     service: Reconciliation,
-    source: Option<Arc<dyn FlowSource>>,
+    (source, recovery): (Option<Arc<dyn FlowSource>>, Option<ReceiptRecovery>),
     settings: &ReconciliationSettings,
     worker: String,
 ) {
@@ -99,6 +123,19 @@ pub(crate) fn spawn_worker(
                     Ok(0) => {}
                     Ok(flows) => tracing::info!(ente = %id, flows, "flows matched again after their receipts arrived"),
                     Err(error) => tracing::warn!(ente = %id, error = %cause_chain(&error), "matching again failed"),
+                }
+                if let Some(recovery) = &recovery {
+                    match recovery.run(id).await {
+                        Ok(outcome) if outcome.error.is_some() => tracing::warn!(ente = %id, error = ?outcome.error,
+                            recovered = outcome.recovered, "receipt recovery paused after a failed call"),
+                        Ok(outcome) if outcome.asked > 0 => tracing::info!(ente = %id, asked = outcome.asked,
+                            recovered = outcome.recovered, not_found = outcome.not_found, deferred = outcome.deferred,
+                            "receipts asked of the receipts service"),
+                        Ok(_) => {}
+                        Err(error) => {
+                            tracing::warn!(ente = %id, error = %cause_chain(&error), "receipt recovery failed")
+                        }
+                    }
                 }
                 match &source {
                     Some(source) => match service.fetch_due(id, source.as_ref(), &worker, &schedule, false).await {

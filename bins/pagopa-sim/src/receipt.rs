@@ -106,6 +106,7 @@ impl ReceiptContext<'_> {
             version: PrimitiveVersion::V2,
             received_at: self.paid_at,
             raw_message: None,
+            recovered: false,
         })
     }
 

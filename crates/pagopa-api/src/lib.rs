@@ -113,6 +113,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource!("/admin/entes/{ente}/reconciliation/anomalies/{id}", get => admin::get_anomaly))
             .service(resource!("/admin/entes/{ente}/reconciliation/anomalies/{id}/resolve",
                 post => admin::resolve_anomaly))
+            .service(resource!("/admin/entes/{ente}/reconciliation/recover", post => admin::recover_receipts))
             .service(resource!("/entes/{ente}/notices/{notice}/notice.pdf", get => documents::public_notice_pdf))
             .service(resource!("/me/positions/{ente}/{iupd}/notice.pdf", get => documents::my_notice_pdf))
             .service(resource!("/me/receipts/{recipient}/{receipt_id}/receipt.pdf", get => documents::my_receipt_pdf))

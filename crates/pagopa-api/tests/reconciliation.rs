@@ -47,6 +47,7 @@ async fn app(
         source: None,
         schedule: FetchSchedule::default(),
         worker: "test".into(),
+        recovery: None,
     };
     test::init_service(
         App::new()
@@ -347,5 +348,15 @@ async fn flows_statements_work_list_and_export() {
     assert_eq!(
         (status, body["code"].as_str()),
         (StatusCode::CONFLICT, Some("no_flow_source"))
+    );
+    // No receipts service: the missing receipts cannot be asked for.
+    let (status, body) = call(
+        &app,
+        post(&format!("{base}/reconciliation/recover"), "application/json", ""),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("no_receipt_source"))
     );
 }

@@ -67,3 +67,8 @@ async fn a_position_reported_whole_becomes_reported() {
     let positions = memory.world.store.clone();
     scenarios::a_position_reported_whole_becomes_reported(&memory, positions.as_ref()).await;
 }
+
+#[tokio::test]
+async fn receipts_the_node_never_delivered_are_recovered_within_the_budget() {
+    scenarios::receipts_the_node_never_delivered_are_recovered_within_the_budget(&Memory::new().await).await;
+}

@@ -12,7 +12,10 @@
 //! - [`flow_soap`]: the `nodeForPa` SOAP client of the reconciliation flows
 //!   (`nodoChiediElencoFlussiRendicontazione`, `nodoChiediFlussoRendicontazione`) for stations
 //!   not on the FdR REST API, the domain's [`pagopa_domain::ports::FlowSource`].
+//! - [`bizevents`]: the client of pagoPA's receipts service, reading back a receipt the Node
+//!   never delivered, the domain's [`pagopa_domain::ports::ReceiptSource`].
 
+pub mod bizevents;
 pub mod checkout;
 pub mod fdr;
 pub mod flow_soap;

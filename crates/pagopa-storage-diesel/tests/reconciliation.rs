@@ -16,6 +16,7 @@ contract!(
     the_fetch_keeps_its_cursor_before_a_failed_flow_and_backs_off,
     revisions_documents_leases_and_audit,
     a_position_reported_whole_becomes_reported,
+    receipts_the_node_never_delivered_are_recovered_within_the_budget,
 );
 
 use std::sync::Arc;
@@ -90,6 +91,14 @@ async fn a_position_reported_whole_becomes_reported(db: &TestDb) {
         fixture: seeded(db).await,
     };
     scenarios::a_position_reported_whole_becomes_reported(&s, &db.store).await;
+}
+
+async fn receipts_the_node_never_delivered_are_recovered_within_the_budget(db: &TestDb) {
+    let s = Setup {
+        db,
+        fixture: seeded(db).await,
+    };
+    scenarios::receipts_the_node_never_delivered_are_recovered_within_the_budget(&s).await;
 }
 
 fn day(raw: &str) -> NaiveDate {

@@ -5,6 +5,7 @@
 
 mod entes;
 pub mod gestionali;
+mod reconciliation;
 mod secrets;
 
 use anyhow::Context;
@@ -16,6 +17,7 @@ use pagopa_nodo::soap::{AddressBlock, SoapSettings};
 use serde::Deserialize;
 
 pub use entes::{ConfiguredEnte, apply as apply_entes};
+pub use reconciliation::{ReconciliationSettings, RecoveryFileSettings};
 
 /// Every setting.
 #[derive(Clone, Debug, Deserialize)]
@@ -70,36 +72,6 @@ pub struct Settings {
     pub imports: ImportSettings,
     /// Reconciliation: flows fetched from pagoPA, matched to receipts and bank credits.
     pub reconciliation: ReconciliationSettings,
-}
-
-/// Reconciliation (`docs/reconciliation.md`): where flows are fetched from, how often, and how
-/// long to wait before something missing is an anomaly.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReconciliationSettings {
-    /// Whether this instance runs the scheduled fetch and the sweeps (several instances may:
-    /// each Ente's fetch is leased to one at a time).
-    pub enabled: bool,
-    /// Between two fetches of an Ente, in seconds (60..=86400; default hourly).
-    pub interval_secs: u64,
-    /// How long one instance holds an Ente's fetch, in seconds (60..=86400).
-    pub lease_secs: i64,
-    /// How far back the first fetch of an Ente lists, in days (1..=400).
-    pub initial_lookback_days: i64,
-    /// Days after a payment before a receipt no flow reports is an anomaly (0..=60).
-    pub receipt_grace_days: u32,
-    /// Days after a flow's settlement before a flow with no bank credit is an anomaly (0..=60).
-    pub credit_grace_days: u32,
-    /// How far back the sweep for unreported receipts looks, in days (1..=730).
-    pub sweep_lookback_days: u32,
-    /// The FdR REST API for organizations (the default source).
-    #[serde(default)]
-    pub fdr: Option<pagopa_nodo::fdr::FdrSettings>,
-    /// The SOAP `nodoChiediElencoFlussiRendicontazione` / `nodoChiediFlussoRendicontazione`
-    /// calls, for stations not yet on the REST API (switched off by pagoPA on 30/06/2026).
-    /// Only one of `fdr` and `soap` may be given.
-    #[serde(default)]
-    pub soap: Option<pagopa_nodo::flow_soap::NodoFlowSettings>,
 }
 
 /// Bulk loads sent through the operator API (`POST /api/v1/admin/entes/{ente}/imports`).
@@ -452,30 +424,7 @@ impl Settings {
         )?;
         within("imports.poll_secs", self.imports.poll_secs, 1, 86_400)?;
         within("imports.lease_secs", self.imports.lease_secs, 2, 3_600)?;
-        let rec = &self.reconciliation;
-        within("reconciliation.interval_secs", rec.interval_secs, 60, 86_400)?;
-        within("reconciliation.lease_secs", rec.lease_secs, 60, 86_400)?;
-        within(
-            "reconciliation.initial_lookback_days",
-            rec.initial_lookback_days,
-            1,
-            400,
-        )?;
-        within("reconciliation.receipt_grace_days", rec.receipt_grace_days, 0, 60)?;
-        within("reconciliation.credit_grace_days", rec.credit_grace_days, 0, 60)?;
-        within("reconciliation.sweep_lookback_days", rec.sweep_lookback_days, 1, 730)?;
-        if let Some(fdr) = &rec.fdr {
-            pagopa_nodo::fdr::FdrClient::new(fdr.clone()).map_err(|e| bad("reconciliation.fdr", e))?;
-        }
-        if let Some(soap) = &rec.soap {
-            if rec.fdr.is_some() {
-                return Err(bad(
-                    "reconciliation.soap",
-                    "give either reconciliation.fdr or reconciliation.soap, not both",
-                ));
-            }
-            pagopa_nodo::flow_soap::NodoFlowSource::new(soap.clone()).map_err(|e| bad("reconciliation.soap", e))?;
-        }
+        self.reconciliation.check()?;
         if self.imports.dir.trim().is_empty() {
             return Err(bad("imports.dir", "must name a folder"));
         }

@@ -14,6 +14,7 @@ const SECRET_KEYS: &[(&[&str], &str)] = &[
     (&["reconciliation", "fdr"], "subscription_key"),
     (&["reconciliation", "soap"], "password"),
     (&["reconciliation", "soap"], "subscription_key"),
+    (&["reconciliation", "recovery"], "subscription_key"),
     (&["gestionale"], "token"),
     (&["gestionale"], "webhook_secret"),
 ];

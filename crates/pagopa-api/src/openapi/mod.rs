@@ -113,6 +113,7 @@ impl Modify for Security {
         crate::admin::list_anomalies,
         crate::admin::get_anomaly,
         crate::admin::resolve_anomaly,
+        crate::admin::recover_receipts,
         crate::documents::notice::my_notice_pdf,
         crate::documents::receipt::my_receipt_pdf,
         crate::documents::notice::public_notice_pdf,

@@ -6,6 +6,7 @@ use pagopa_domain::model::{
     DayStatus, FetchState, FlowKey, FlowLine, FlowOrigin, FlowRevision, FlowStatus, FlowSummary, LineMatch,
     LineOutcome, Resolution, StatementFormat, StatementSummary, StoredCredit, Tally,
 };
+use pagopa_domain::services::RecoveryOutcome;
 use pagopa_domain::{EnteId, demo};
 use serde_json::{Value, json};
 
@@ -221,6 +222,19 @@ pub(super) fn operation(method: &str, path: &str) -> Option<(Option<Value>, Opti
         ("post", "/api/v1/admin/entes/{ente}/reconciliation/anomalies/{id}/resolve") => (
             Some(json!({ "note": "The PSP corrects the flow in revision 2." })),
             Some(with_action(anomaly(AnomalyStatus::Resolved))),
+        ),
+        ("post", "/api/v1/admin/entes/{ente}/reconciliation/recover") => (
+            None,
+            Some(to(&RecoveryOutcome {
+                waiting: 3,
+                asked: 2,
+                recovered: 1,
+                not_found: 1,
+                deferred: 1,
+                rematched: 1,
+                mismatched: Vec::new(),
+                error: None,
+            })),
         ),
         _ => return None,
     })

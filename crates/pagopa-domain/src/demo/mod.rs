@@ -344,6 +344,7 @@ pub fn receipt_for(option: &PaymentOption, receipt_id: &str, at: DateTime<Utc>) 
             raw_message: Some(format!(
                 "<paSendRTV2Request><receiptId>{receipt_id}</receiptId></paSendRTV2Request>"
             )),
+            recovered: false,
         },
     }
 }

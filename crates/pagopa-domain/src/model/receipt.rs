@@ -75,9 +75,15 @@ pub struct Delivery {
     pub version: PrimitiveVersion,
     /// When it reached us.
     pub received_at: DateTime<Utc>,
-    /// The raw SOAP body as received, kept as evidence.
+    /// The raw SOAP body as received (the JSON answer for a recovered receipt), kept as
+    /// evidence.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub raw_message: Option<String>,
+    /// Read back from pagoPA's receipts service (biz-events) by reconciliation, because a flow
+    /// reported a payment whose `paSendRT` never reached us; `false` for a receipt the Node
+    /// delivered.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub recovered: bool,
 }
 
 /// Every field of a pagoPA receipt (ctReceipt / ctReceiptV2) that a back end keeps.

@@ -16,7 +16,7 @@ pub use gestionale::{Gestionale, GestionaleError, GestionaleQuote, PricingReques
 pub use idempotency::{IdempotencyClaim, IdempotencyStore};
 pub use reconciliation::{
     AnomalyQuery, CreditQuery, FlowCursor, FlowQuery, FlowSource, FlowSourceError, LineLink, ReceiptLinks,
-    ReceiptLinksCursor, ReconciliationRepository,
+    ReceiptLinksCursor, ReceiptSource, ReconciliationRepository,
 };
 pub use storage::{
     CartRepository, CatalogueRepository, EnteRepository, EnteSaved, ImportRepository, ImportWrite, MAX_PAGE, Outbox,

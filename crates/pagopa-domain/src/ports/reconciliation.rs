@@ -1,15 +1,16 @@
-//! Reconciliation ports: where flows come from ([`FlowSource`]) and where flows, bank credits,
-//! anomalies and the fetch schedule are kept ([`ReconciliationRepository`]).
+//! Reconciliation ports: where flows come from ([`FlowSource`]), where missing receipts are read
+//! back from ([`ReceiptSource`]), and where flows, bank credits, anomalies and the fetch schedule
+//! are kept ([`ReconciliationRepository`]).
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{BoxError, Page, StorageError};
 use crate::model::{
-    Anomaly, AnomalyCode, AnomalyDraft, AnomalyScope, AnomalyStatus, AnomalySync, BankStatement, CreditMatch,
+    Anomaly, AnomalyCode, AnomalyDraft, AnomalyScope, AnomalyStatus, AnomalySync, BankStatement, CreditMatch, Delivery,
     FetchState, FetchedFlow, FlowId, FlowKey, FlowOrigin, FlowRevision, FlowStatus, FlowStored, FlowSummary, LineMatch,
-    PartyId, PublishedFlow, RawDocument, ReceiptId, StatementStored, StatementSummary, StoredCredit, StoredFlow,
-    StoredReceipt, UnreportedReceipt,
+    PartyId, PublishedFlow, RawDocument, Receipt, ReceiptId, StatementStored, StatementSummary, StoredCredit,
+    StoredFlow, StoredReceipt, UnreportedReceipt,
 };
 use crate::value::EnteId;
 
@@ -41,6 +42,27 @@ pub trait FlowSource: Send + Sync {
     fn origin(&self) -> FlowOrigin {
         FlowOrigin::Rest
     }
+}
+
+/// Where a receipt the Node never delivered is read back from: pagoPA's receipts service
+/// (biz-events), for the flow lines of code 0 or 4 whose `paSendRT` never reached us.
+///
+/// pagoPA throttles this service hard (10 calls an hour per subscription): the caller decides
+/// how often to call; an adapter calls once per call, and answers 429 as a transient error.
+#[async_trait]
+pub trait ReceiptSource: Send + Sync {
+    /// The receipt of IUV `iuv` with receipt id (IUR) `iur` paid to `ente`, recorded as
+    /// delivered by `delivery` (the adapter sets its `raw_message` to the answer as received),
+    /// or `None` when pagoPA holds none.
+    async fn receipt(
+        &self,
+        ente: &EnteId,
+        iur: &str,
+        iuv: &str,
+        delivery: Delivery,
+    ) -> Result<Option<Receipt>, FlowSourceError>;
+    /// A name for logs (`biz-events`).
+    fn name(&self) -> &'static str;
 }
 
 /// A filter over stored flows, newest settlement first then key.

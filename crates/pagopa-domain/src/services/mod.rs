@@ -21,8 +21,8 @@ pub use node::{
 pub use notify::{DispatchReport, GestionaleNotifier};
 pub use positions::{DebtorPositions, NoticeState, NoticeSummary, Positions};
 pub use reconciliation::{
-    ExportPage, FetchOutcome, FetchSchedule, IngestReport, MAX_PERIOD_DAYS, Reconciliation, ReconciliationSettings,
-    StatementReport, SweepReport,
+    ExportPage, FetchOutcome, FetchSchedule, IngestReport, MAX_PERIOD_DAYS, ReceiptRecovery, Reconciliation,
+    ReconciliationSettings, RecoveryOutcome, RecoverySettings, StatementReport, SweepReport,
 };
 pub use spontaneous::{CreatedPayment, SpontaneousPayments, SpontaneousRequest};
 

@@ -257,6 +257,21 @@ impl NodeOperations {
                 station.ente
             )));
         }
+        self.record_receipt(receipt).await
+    }
+
+    /// A receipt reconciliation read back from pagoPA (see
+    /// [`crate::ports::ReceiptSource`]): recorded exactly as a `paSendRT` of it would have
+    /// been (its position settled, the gestionale notified), idempotent on the receipt id, so a
+    /// `paSendRT` arriving after it is a repeated delivery. Its Ente must be served here.
+    pub async fn record_recovered(&self, receipt: Receipt) -> Result<ReceiptOutcome, DomainError> {
+        super::served_ente(&self.ports, &receipt.delivery.recipient).await?;
+        self.record_receipt(receipt).await
+    }
+
+    /// Stores a receipt whose delivery was checked, with what it did to its position.
+    async fn record_receipt(&self, receipt: Receipt) -> Result<ReceiptOutcome, DomainError> {
+        let recipient = &receipt.delivery.recipient;
         if let Some(stored) = self.ports.receipts.get(recipient, &receipt.receipt_id).await? {
             return Ok(ReceiptOutcome {
                 disposition: stored.disposition,

@@ -492,3 +492,151 @@ pub async fn a_position_reported_whole_becomes_reported(s: &impl Stage, position
         .unwrap();
     assert_eq!(after.status, PositionStatus::Reported);
 }
+
+/// pagoPA's receipts service as a test sees it: the receipts it holds by IUR, every call
+/// counted, and failing on demand.
+#[derive(Default)]
+pub struct HeldReceipts {
+    held: Mutex<Vec<Receipt>>,
+    calls: Mutex<Vec<(String, String)>>,
+    failing: Mutex<bool>,
+}
+
+impl HeldReceipts {
+    fn calls(&self) -> usize {
+        self.calls.lock().unwrap().len()
+    }
+}
+
+#[async_trait]
+impl ports::ReceiptSource for HeldReceipts {
+    async fn receipt(
+        &self,
+        ente: &EnteId,
+        iur: &str,
+        iuv: &str,
+        delivery: Delivery,
+    ) -> Result<Option<Receipt>, FlowSourceError> {
+        self.calls.lock().unwrap().push((iuv.to_owned(), iur.to_owned()));
+        if *self.failing.lock().unwrap() {
+            return Err(FlowSourceError {
+                message: "HTTP 429".into(),
+                transient: true,
+                source: None,
+            });
+        }
+        Ok(self
+            .held
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|r| r.receipt_id.as_str() == iur && &r.ente == ente)
+            .cloned()
+            .map(|mut receipt| {
+                receipt.delivery = Delivery {
+                    raw_message: Some("{\"receiptId\":\"…\"}".into()),
+                    ..delivery
+                };
+                receipt
+            }))
+    }
+
+    fn name(&self) -> &'static str {
+        "held"
+    }
+}
+
+pub async fn receipts_the_node_never_delivered_are_recovered_within_the_budget(s: &impl Stage) {
+    use pagopa_domain::services::{ReceiptRecovery, RecoverySettings};
+    let rec = s.rec();
+    let held = std::sync::Arc::new(HeldReceipts::default());
+    // Four payments whose paSendRT never came; pagoPA holds the receipts of three.
+    let mut lines = Vec::new();
+    for (i, base) in [9201u64, 9202, 9203, 9204].into_iter().enumerate() {
+        let notice = demo::comune_notice(base);
+        let id = format!("lost{i}aaaaaaaaaaaaaaaaaaaaaaaaaaa");
+        if i < 3 {
+            held.held.lock().unwrap().push(receipt(&id, &notice, 500, s.now()));
+        }
+        lines.push(line(
+            i as u32 + 1,
+            notice.iuv().as_str(),
+            &id,
+            500,
+            LineOutcome::Executed,
+        ));
+    }
+    let fetched = flow("2026-11-26ABI03069-0077", 1, lines);
+    rec.ingest(&fetched, FlowOrigin::Upload).await.unwrap();
+    assert_eq!(open(&rec, AnomalyCode::LineWithoutReceipt).await.len(), 4);
+
+    let recovery = ReceiptRecovery::new(
+        held.clone(),
+        s.services().node.clone(),
+        rec.clone(),
+        RecoverySettings {
+            calls_per_hour: 2,
+            ..RecoverySettings::default()
+        },
+    );
+    // A budget of two calls an hour: two lines asked, two recovered, the flow matched again.
+    let first = recovery.run(&comune()).await.unwrap();
+    assert_eq!(
+        (first.waiting, first.asked, first.recovered, first.deferred),
+        (4, 2, 2, 2)
+    );
+    assert_eq!(first.rematched, 1);
+    assert_eq!(open(&rec, AnomalyCode::LineWithoutReceipt).await.len(), 2);
+    // Within the hour nothing more is asked.
+    let spent = recovery.run(&comune()).await.unwrap();
+    assert_eq!((spent.asked, spent.deferred), (0, 2));
+    assert_eq!(held.calls(), 2);
+
+    // An hour later: the third is found, the fourth is not held, and is not asked again soon.
+    s.clock().advance(Duration::minutes(61));
+    let second = recovery.run(&comune()).await.unwrap();
+    assert_eq!((second.asked, second.recovered, second.not_found), (2, 1, 1));
+    assert_eq!(open(&rec, AnomalyCode::LineWithoutReceipt).await.len(), 1);
+    s.clock().advance(Duration::minutes(61));
+    let third = recovery.run(&comune()).await.unwrap();
+    assert_eq!(
+        (third.asked, third.deferred),
+        (0, 1),
+        "asked again after a day, not before"
+    );
+
+    // A 429 pauses recovery for an hour.
+    s.clock().advance(Duration::hours(24));
+    *held.failing.lock().unwrap() = true;
+    let failed = recovery.run(&comune()).await.unwrap();
+    assert_eq!(failed.asked, 1);
+    assert!(failed.error.as_deref().unwrap().contains("429"));
+    *held.failing.lock().unwrap() = false;
+    s.clock().advance(Duration::minutes(30));
+    assert_eq!(recovery.run(&comune()).await.unwrap().asked, 0, "paused");
+
+    // A recovered receipt is stored like a delivered one, marked, and settles its position
+    // as one; a paSendRT of it arriving later is a repeated delivery.
+    let recovered = s
+        .repo()
+        .receipts_by_iuvs(&comune(), &[demo::comune_notice(9201).iuv().as_str().to_owned()])
+        .await
+        .unwrap();
+    assert_eq!(recovered.len(), 1);
+    assert!(recovered[0].receipt.delivery.recovered);
+    let late = s
+        .services()
+        .node
+        .accept_receipt(
+            &station(),
+            receipt(
+                "lost0aaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                &demo::comune_notice(9201),
+                500,
+                s.now(),
+            ),
+        )
+        .await
+        .unwrap();
+    assert!(late.repeated_delivery);
+}

@@ -277,6 +277,7 @@ fn decode_operation(
                 version,
                 received_at,
                 raw_message: Some(raw.to_owned()),
+                recovered: false,
             };
             let receipt = receipt::receipt(element, &format!("{path}/receipt"), delivery)?;
             NodeRequest::Receipt {

@@ -1,10 +1,12 @@
-//! The work list: anomalies filtered and read, and resolved with a note.
+//! The work list: anomalies filtered and read, resolved with a note, and the receipts of the
+//! lines without one asked of pagoPA.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use pagopa_domain::ports::AnomalyQuery;
 use pagopa_domain::{Anomaly, AnomalyCode, AnomalyStatus, DomainError, PartyId};
 
-use super::served;
+use super::{ReconciliationTools, served, tools};
 use crate::ApiState;
 use crate::auth::Operator;
 use crate::openapi::Problem;
@@ -148,4 +150,31 @@ pub(crate) async fn resolve_anomaly(
         .resolve(&ente, id, &operator.0.name, &body.note)
         .await?;
     Ok(HttpResponse::Ok().json(item(&anomaly)))
+}
+
+/// `POST /api/v1/admin/entes/{ente}/reconciliation/recover`: ask pagoPA's receipts service now
+/// for the receipts of the Ente's open `line_without_receipt` anomalies, within the calls the
+/// service allows (the scheduled job does the same every round).
+#[utoipa::path(post, path = "/api/v1/admin/entes/{ente}/reconciliation/recover", tag = "operator", security(("api_key" = [])),
+    params(("ente" = String, Path, description = "The Ente's fiscal code")),
+    responses((status = 200, description = "What the round did: `waiting`, `asked`, `recovered`, `not_found`, `deferred` (left for later: the hourly budget is spent, recovery is paused after a failure, or asked about recently), `rematched` flows, and the `error` that paused it", body = Object),
+        (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "`no_receipt_source`: no receipts service is configured ([reconciliation.recovery])", body = Problem)))]
+pub(crate) async fn recover_receipts(
+    operator: Operator,
+    state: web::Data<ApiState>,
+    tools_data: Option<web::Data<ReconciliationTools>>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let tools = tools(tools_data)?;
+    let ente = served(&operator, &state, &path).await?;
+    let Some(recovery) = tools.recovery.clone() else {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "no_receipt_source",
+            "no receipts service is configured ([reconciliation.recovery]): lines without their receipt are listed only",
+        ));
+    };
+    let outcome = recovery.run(&ente).await?;
+    Ok(HttpResponse::Ok().json(outcome))
 }

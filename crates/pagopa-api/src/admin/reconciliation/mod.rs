@@ -3,7 +3,8 @@
 //! - [`flows`]: flows uploaded as XML, listed and read with their lines; the fetch from
 //!   pagoPA triggered by hand and its state;
 //! - [`statements`]: the treasury's statements uploaded (camt.053 or CSV) and their credits;
-//! - [`anomalies`]: the work list, and an anomaly resolved with a note;
+//! - [`anomalies`]: the work list, an anomaly resolved with a note, and the missing receipts
+//!   asked of pagoPA;
 //! - [`report`]: the status per day and the CSV export of collected payments.
 
 mod anomalies;
@@ -19,7 +20,7 @@ pub(crate) use anomalies::*;
 use chrono::NaiveDate;
 pub(crate) use flows::*;
 use pagopa_domain::ports::FlowSource;
-use pagopa_domain::services::FetchSchedule;
+use pagopa_domain::services::{FetchSchedule, ReceiptRecovery};
 use pagopa_domain::{DomainError, EnteId, FlowRevision};
 pub(crate) use report::*;
 pub(crate) use statements::*;
@@ -40,6 +41,9 @@ pub struct ReconciliationTools {
     pub schedule: FetchSchedule,
     /// This instance's name, as the holder of a fetch's lease.
     pub worker: String,
+    /// The recovery of receipts the Node never delivered, when a receipts service is
+    /// configured (it shares the scheduled job's budget of calls).
+    pub recovery: Option<ReceiptRecovery>,
 }
 
 impl std::fmt::Debug for ReconciliationTools {
@@ -47,6 +51,7 @@ impl std::fmt::Debug for ReconciliationTools {
         f.debug_struct("ReconciliationTools")
             .field("source", &self.source.as_ref().map(|source| source.name()))
             .field("worker", &self.worker)
+            .field("recovery", &self.recovery)
             .finish_non_exhaustive()
     }
 }

@@ -7,6 +7,7 @@
 
 mod fetch;
 mod matching;
+mod recovery;
 mod report;
 
 use std::collections::BTreeSet;
@@ -15,6 +16,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 
 pub use fetch::{FetchOutcome, FetchSchedule};
+pub use recovery::{ReceiptRecovery, RecoveryOutcome, RecoverySettings};
 pub use report::{ExportPage, MAX_PERIOD_DAYS};
 
 use crate::error::DomainError;
