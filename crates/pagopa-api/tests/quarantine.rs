@@ -4,16 +4,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use actix_web::http::StatusCode;
-use actix_web::middleware::from_fn;
-use actix_web::{App, test, web};
-use pagopa_api::{ApiKeyEntry, ApiKeys, ApiState, Role, configure, problem_details, request_id};
+use actix_web::test;
+use pagopa_api::ApiState;
 use pagopa_domain::memory::MemoryWorld;
 use pagopa_domain::ports::Clock;
 use pagopa_domain::{QuarantineEntry, demo};
 use serde_json::Value;
 
-const OPERATOR_KEY: &str = "op-test-key";
-const PROVINCIA_OPERATOR_KEY: &str = "op-provincia-key";
+mod common;
+
+use common::{OPERATOR_KEY, PROVINCIA_OPERATOR_KEY};
 
 async fn app()
 -> impl actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse, Error = actix_web::Error>
@@ -42,31 +42,7 @@ async fn app()
         services: world.services(),
         ports,
     };
-    let keys = ApiKeys::new(&[
-        ApiKeyEntry {
-            name: "op".into(),
-            sha256: ApiKeys::hash(OPERATOR_KEY),
-            role: Role::Operator,
-            entes: vec![],
-        },
-        ApiKeyEntry {
-            name: "op-provincia".into(),
-            sha256: ApiKeys::hash(PROVINCIA_OPERATOR_KEY),
-            role: Role::Operator,
-            entes: vec![demo::PROVINCIA.parse().unwrap()],
-        },
-    ])
-    .unwrap();
-    test::init_service(
-        App::new()
-            .app_data(web::Data::new(state))
-            .app_data(web::Data::new(keys))
-            .app_data(web::Data::new(pagopa_api::Metrics::default()))
-            .wrap(problem_details())
-            .wrap(from_fn(request_id))
-            .configure(configure),
-    )
-    .await
+    common::service(state, common::keys(), None).await
 }
 
 fn as_operator(uri: &str, key: &str) -> actix_http::Request {

@@ -5,17 +5,17 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use actix_web::http::StatusCode;
-use actix_web::middleware::from_fn;
-use actix_web::{App, test, web};
-use pagopa_api::{ApiKeyEntry, ApiKeys, ApiState, ReconciliationTools, Role, configure, problem_details, request_id};
+use actix_web::test;
+use pagopa_api::{ApiState, ReconciliationTools};
 use pagopa_domain::memory::MemoryWorld;
 use pagopa_domain::ports::Clock;
 use pagopa_domain::services::{FetchSchedule, StationIds};
 use pagopa_domain::*;
 use serde_json::{Value, json};
 
-const OPERATOR_KEY: &str = "op-test-key";
-const PROVINCIA_OPERATOR_KEY: &str = "op-provincia-key";
+mod common;
+
+use common::{OPERATOR_KEY, PROVINCIA_OPERATOR_KEY};
 const FLOW: &str = "2026-11-26ABI03069-0001";
 
 async fn app(
@@ -27,21 +27,6 @@ async fn app(
         services: world.services(),
         ports: world.ports(),
     };
-    let keys = ApiKeys::new(&[
-        ApiKeyEntry {
-            name: "op".into(),
-            sha256: ApiKeys::hash(OPERATOR_KEY),
-            role: Role::Operator,
-            entes: vec![],
-        },
-        ApiKeyEntry {
-            name: "op-provincia".into(),
-            sha256: ApiKeys::hash(PROVINCIA_OPERATOR_KEY),
-            role: Role::Operator,
-            entes: vec![demo::PROVINCIA.parse().unwrap()],
-        },
-    ])
-    .unwrap();
     let tools = ReconciliationTools {
         decode_flow: |xml| pagopa_nodo::flow_xml::decode(xml).map_err(|e| e.to_string()),
         source: None,
@@ -49,16 +34,7 @@ async fn app(
         worker: "test".into(),
         recovery: None,
     };
-    test::init_service(
-        App::new()
-            .app_data(web::Data::new(state))
-            .app_data(web::Data::new(keys))
-            .app_data(web::Data::new(tools))
-            .wrap(problem_details())
-            .wrap(from_fn(request_id))
-            .configure(configure),
-    )
-    .await
+    common::service(state, common::keys(), Some(tools)).await
 }
 
 /// The TARI receipt of the demo debtor: (receipt, its first transfer's id and amount).

@@ -9,7 +9,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::{Signer, SigningKey};
 use pagopa_api::{
-    ApiKeyEntry, ApiKeys, ApiState, CitizenTokens, PROBLEM_JSON, Role, configure, problem_details, request_id,
+    ApiKeyEntry, ApiKeys, ApiState, CitizenTokens, PROBLEM_JSON, ReconciliationTools, Role, configure, problem_details,
+    request_id,
 };
 use pagopa_domain::demo;
 use pagopa_domain::memory::MemoryWorld;
@@ -21,27 +22,10 @@ pub const OPERATOR_KEY: &str = "op-test-key";
 pub const PROVINCIA_OPERATOR_KEY: &str = "op-provincia-key";
 pub const COMUNE_GESTIONALE_KEY: &str = "gestionale-comune-key";
 
-pub async fn app()
--> impl actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse, Error = actix_web::Error>
-{
-    app_in(MemoryWorld::new()).await
-}
-
-/// The app over `world`, seeded with the demo data and one receipt (whose notification waits
-/// in the outbox as message 1).
-pub async fn app_in(
-    world: MemoryWorld,
-) -> impl actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse, Error = actix_web::Error>
-{
-    demo::seed(&world.ports(), world.clock.now()).await.unwrap();
-    let mut services = world.services();
-    services.entes =
-        pagopa_domain::services::EnteAdmin::new(world.ports()).with_gestionali(["tributi".parse().unwrap()]);
-    let state = ApiState {
-        services,
-        ports: world.ports(),
-    };
-    let keys = ApiKeys::new(&[
+/// The keys of the test apps: a Front-End, an operator of every Ente, the Comune's
+/// gestionale, and an operator of the Provincia only.
+pub fn keys() -> ApiKeys {
+    ApiKeys::new(&[
         ApiKeyEntry {
             name: "fe".into(),
             sha256: ApiKeys::hash(FRONT_END_KEY),
@@ -67,9 +51,58 @@ pub async fn app_in(
             entes: vec![demo::PROVINCIA.parse().unwrap()],
         },
     ])
-    .unwrap();
+    .unwrap()
+}
+
+/// The app over `state`, as the server mounts it: `keys`, citizen tokens signed by
+/// [`signing_key`], metrics, problem details and request ids, and the reconciliation tools if
+/// given.
+pub async fn service(
+    state: ApiState,
+    keys: ApiKeys,
+    tools: Option<ReconciliationTools>,
+) -> impl actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse, Error = actix_web::Error>
+{
     let public = URL_SAFE_NO_PAD.encode(signing_key().verifying_key().to_bytes());
     let tokens = CitizenTokens::new(&public, None, None, 3600).unwrap();
+    let app = App::new()
+        .app_data(web::Data::new(state))
+        .app_data(web::Data::new(keys))
+        .app_data(web::Data::new(tokens))
+        .app_data(web::Data::new(pagopa_api::Metrics::default()));
+    let app = match tools {
+        Some(tools) => app.app_data(web::Data::new(tools)),
+        None => app,
+    };
+    test::init_service(
+        app.wrap(problem_details())
+            .wrap(from_fn(request_id))
+            .configure(configure),
+    )
+    .await
+}
+
+pub async fn app()
+-> impl actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse, Error = actix_web::Error>
+{
+    app_in(MemoryWorld::new()).await
+}
+
+/// The app over `world`, seeded with the demo data and one receipt (whose notification waits
+/// in the outbox as message 1).
+pub async fn app_in(
+    world: MemoryWorld,
+) -> impl actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse, Error = actix_web::Error>
+{
+    demo::seed(&world.ports(), world.clock.now()).await.unwrap();
+    let mut services = world.services();
+    services.entes =
+        pagopa_domain::services::EnteAdmin::new(world.ports()).with_gestionali(["tributi".parse().unwrap()]);
+    let state = ApiState {
+        services,
+        ports: world.ports(),
+    };
+    let keys = keys();
     // The demo receipts: Giuseppe Verdi paid his TARI.
     let option = demo::tari().options[0].clone();
     state
@@ -85,17 +118,7 @@ pub async fn app_in(
         )
         .await
         .unwrap();
-    test::init_service(
-        App::new()
-            .app_data(web::Data::new(state))
-            .app_data(web::Data::new(keys))
-            .app_data(web::Data::new(tokens))
-            .app_data(web::Data::new(pagopa_api::Metrics::default()))
-            .wrap(problem_details())
-            .wrap(from_fn(request_id))
-            .configure(configure),
-    )
-    .await
+    service(state, keys, None).await
 }
 
 pub fn signing_key() -> SigningKey {
