@@ -9,26 +9,27 @@ mod fetch;
 mod matching;
 mod recovery;
 mod report;
+mod reported;
+mod statements;
+mod sweep;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 pub use fetch::{FetchOutcome, FetchSchedule};
 pub use recovery::{ReceiptRecovery, RecoveryOutcome, RecoverySettings};
 pub use report::{ExportPage, MAX_PERIOD_DAYS};
+pub use statements::StatementReport;
+pub use sweep::SweepReport;
 
 use crate::error::DomainError;
 use crate::model::{
-    Anomaly, AnomalyCode, AnomalyDraft, AnomalyLinks, AnomalyScope, AnomalySync, BankStatement, Ente, FetchedFlow,
-    FlowKey, FlowOrigin, FlowStatus, FlowStored, ReceiptId, StatementStored, StatementSummary, StoredCredit,
-    calendar::italian_date,
+    Anomaly, AnomalyCode, AnomalyScope, AnomalySync, Ente, FetchedFlow, FlowKey, FlowOrigin, FlowStatus, FlowStored,
+    ReceiptId,
 };
-use crate::ports::{
-    AnomalyQuery, Clock, CreditQuery, EnteRepository, MAX_PAGE, Page, PositionRepository, ReconciliationRepository,
-    StorageError,
-};
+use crate::ports::{AnomalyQuery, Clock, EnteRepository, MAX_PAGE, Page, PositionRepository, ReconciliationRepository};
 use crate::value::EnteId;
 
 /// How long reconciliation waits before it calls something missing.
@@ -72,41 +73,6 @@ pub struct IngestReport {
     pub matched: u64,
     /// The anomalies of the flow's matching.
     pub anomalies: AnomalySync,
-}
-
-/// What an uploaded statement did.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct StatementReport {
-    /// The statement.
-    pub statement: StatementSummary,
-    /// Whether the same file had been uploaded before (nothing was done again).
-    pub duplicate: bool,
-    /// Credits matched to a flow.
-    pub flows: u64,
-    /// Credits matched to a single payment.
-    pub payments: u64,
-    /// Credits that matched nothing.
-    pub unmatched: u64,
-    /// The anomalies of the statement's matching.
-    pub anomalies: AnomalySync,
-}
-
-/// What matching a statement's credits counted.
-#[derive(Clone, Copy, Debug)]
-struct CreditTally {
-    flows: u64,
-    payments: u64,
-    unmatched: u64,
-    anomalies: AnomalySync,
-}
-
-/// What a sweep found.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
-pub struct SweepReport {
-    /// Receipts no flow reported in time.
-    pub receipts_without_flow: AnomalySync,
-    /// Flows whose credit did not come.
-    pub flows_not_cashed: AnomalySync,
 }
 
 /// The reconciliation use cases.
@@ -262,61 +228,6 @@ impl Reconciliation {
         Ok((status, matched, sync))
     }
 
-    /// Moves to `Reported` the paid positions whose receipts this flow reports whole: every
-    /// transfer to the Ente matched, for its amount. A position changed meanwhile is left for
-    /// the next matching of the flow.
-    async fn mark_reported(
-        &self,
-        ente: &Ente,
-        flow: &crate::model::FlowRevision,
-        matches: &[crate::model::LineMatch],
-        receipts: &[crate::model::StoredReceipt],
-    ) -> Result<u64, DomainError> {
-        use std::collections::BTreeMap;
-        let mut reported: BTreeMap<&str, BTreeSet<Option<u8>>> = BTreeMap::new();
-        for (line, found) in flow.lines.iter().zip(matches) {
-            if let crate::model::LineMatch::Matched { receipt_id } = found {
-                reported
-                    .entry(receipt_id.as_str())
-                    .or_default()
-                    .insert(line.transfer_id);
-            }
-        }
-        let now = self.clock.now();
-        let mut moved = 0;
-        for stored in receipts {
-            let receipt = &stored.receipt;
-            let Some(lines) = reported.get(receipt.receipt_id.as_str()) else {
-                continue;
-            };
-            let whole = lines.contains(&None)
-                || receipt
-                    .transfers
-                    .iter()
-                    .filter(|transfer| transfer.ente == ente.id)
-                    .all(|transfer| lines.contains(&Some(transfer.id)));
-            if !whole || !stored.disposition.pays_position() {
-                continue;
-            }
-            let Some(mut position) = self.positions.find_by_notice(&ente.id, &receipt.notice_number).await? else {
-                continue;
-            };
-            if position.status != crate::model::PositionStatus::Paid
-                || position
-                    .transition(crate::model::PositionStatus::Reported, now)
-                    .is_err()
-            {
-                continue;
-            }
-            match self.positions.update(&position).await {
-                Ok(_) => moved += 1,
-                Err(StorageError::Conflict(_)) => {}
-                Err(error) => return Err(error.into()),
-            }
-        }
-        Ok(moved)
-    }
-
     /// Re-matches the flows that listed a receipt before it arrived. Called after a receipt
     /// is recorded; cheap when no flow waits for it.
     pub async fn receipt_arrived(&self, recipient: &EnteId, receipt: &ReceiptId) -> Result<u64, DomainError> {
@@ -401,194 +312,6 @@ impl Reconciliation {
     pub async fn rematch(&self, key: &FlowKey) -> Result<(FlowStatus, u64, AnomalySync), DomainError> {
         let ente = self.ente(&key.ente).await?;
         self.match_current(&ente, key).await
-    }
-
-    /// Stores an uploaded statement and matches its credits.
-    pub async fn upload_statement(
-        &self,
-        statement: &BankStatement,
-        actor: &str,
-    ) -> Result<StatementReport, DomainError> {
-        self.ente(&statement.ente).await?;
-        if statement.credits.len() > crate::model::reconciliation::MAX_STATEMENT_CREDITS {
-            return Err(DomainError::Semantic(format!(
-                "the statement holds {} credits, more than the {} taken",
-                statement.credits.len(),
-                crate::model::reconciliation::MAX_STATEMENT_CREDITS
-            )));
-        }
-        match self.repo.store_statement(statement, actor, self.clock.now()).await? {
-            StatementStored::Duplicate(summary) => Ok(StatementReport {
-                statement: summary,
-                duplicate: true,
-                flows: 0,
-                payments: 0,
-                unmatched: 0,
-                anomalies: AnomalySync::default(),
-            }),
-            StatementStored::New { summary, credits } => {
-                let tally = self.match_statement(&statement.ente, summary.id, &credits).await?;
-                Ok(StatementReport {
-                    statement: summary,
-                    duplicate: false,
-                    flows: tally.flows,
-                    payments: tally.payments,
-                    unmatched: tally.unmatched,
-                    anomalies: tally.anomalies,
-                })
-            }
-        }
-    }
-
-    async fn match_statement(
-        &self,
-        ente: &EnteId,
-        statement: u64,
-        credits: &[StoredCredit],
-    ) -> Result<CreditTally, DomainError> {
-        let flow_ids: Vec<_> = credits
-            .iter()
-            .filter_map(|credit| match &credit.reference {
-                crate::model::CreditReference::Flow(id) => Some(id.clone()),
-                _ => None,
-            })
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let iuvs: Vec<String> = credits
-            .iter()
-            .filter_map(|credit| match &credit.reference {
-                crate::model::CreditReference::Iuv(iuv) => Some(iuv.clone()),
-                _ => None,
-            })
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let flows = self.repo.current_flows(ente, &flow_ids).await?;
-        let receipts = self.repo.receipts_by_iuvs(ente, &iuvs).await?;
-        let found = matching::match_credits(credits, &flows, &receipts);
-        let now = self.clock.now();
-        self.repo.save_credit_matches(ente, &found.matches, now).await?;
-        let anomalies = self
-            .repo
-            .sync_anomalies(ente, &AnomalyScope::Statement(statement), &found.anomalies, now)
-            .await?;
-        let count = |kind: &str| found.matches.iter().filter(|(_, m)| m.as_str() == kind).count() as u64;
-        Ok(CreditTally {
-            flows: count("flow"),
-            payments: count("payment"),
-            unmatched: count("unmatched") + count("flow_amount_differs"),
-            anomalies,
-        })
-    }
-
-    /// Matches again every statement with a credit naming one of these flows (a flow, or a
-    /// new revision of it, arrived after its credit).
-    async fn rematch_statements_naming(
-        &self,
-        ente: &EnteId,
-        flow_ids: &[crate::model::FlowId],
-    ) -> Result<(), DomainError> {
-        let naming = self.repo.credits_for_flows(ente, flow_ids).await?;
-        let statements: BTreeSet<u64> = naming.iter().map(|credit| credit.statement).collect();
-        for statement in statements {
-            let credits = self.statement_credits(ente, statement).await?;
-            self.match_statement(ente, statement, &credits).await?;
-        }
-        Ok(())
-    }
-
-    async fn statement_credits(&self, ente: &EnteId, statement: u64) -> Result<Vec<StoredCredit>, DomainError> {
-        let mut credits = Vec::new();
-        let mut after = None;
-        loop {
-            let page = self
-                .repo
-                .credits(&CreditQuery {
-                    ente: Some(ente.clone()),
-                    statement: Some(statement),
-                    unmatched_only: false,
-                    after,
-                    limit: MAX_PAGE,
-                })
-                .await?;
-            credits.extend(page.items);
-            match page.next {
-                Some(next) => after = Some(next),
-                None => return Ok(credits),
-            }
-        }
-    }
-
-    /// Looks for what should have arrived by now: receipts no flow reported within the grace
-    /// days, flows whose credit did not come.
-    pub async fn sweep(&self, ente: &EnteId) -> Result<SweepReport, DomainError> {
-        let now = self.clock.now();
-        let before = now - Duration::days(i64::from(self.settings.receipt_grace_days));
-        let since = now - Duration::days(i64::from(self.settings.sweep_lookback_days));
-        let unreported = self.repo.unreported_receipts(ente, since, before).await?;
-        let drafts: Vec<AnomalyDraft> = unreported
-            .iter()
-            .map(|receipt| AnomalyDraft {
-                code: AnomalyCode::ReceiptWithoutFlow,
-                key: format!("receipt/{}", receipt.receipt_id),
-                day: italian_date(receipt.paid_at),
-                psp: Some(receipt.psp.clone()),
-                amount_cents: Some(receipt.amount_cents),
-                links: AnomalyLinks {
-                    iuv: Some(receipt.iuv.clone()),
-                    iur: Some(receipt.receipt_id.as_str().to_owned()),
-                    receipt_id: Some(receipt.receipt_id.clone()),
-                    ..AnomalyLinks::default()
-                },
-                detail: format!(
-                    "receipt {} of {} (IUV {}, {} cents, PSP {}) is in no flow after {} days",
-                    receipt.receipt_id,
-                    receipt.paid_at.format("%Y-%m-%d %H:%M"),
-                    receipt.iuv,
-                    receipt.amount_cents,
-                    receipt.psp,
-                    self.settings.receipt_grace_days
-                ),
-            })
-            .collect();
-        let receipts_without_flow = self
-            .repo
-            .sync_anomalies(ente, &AnomalyScope::ReceiptsWithoutFlow, &drafts, now)
-            .await?;
-        let settled_before = italian_date(now) - Duration::days(i64::from(self.settings.credit_grace_days));
-        let waiting = self.repo.flows_awaiting_credit(ente, settled_before).await?;
-        let drafts: Vec<AnomalyDraft> = waiting
-            .iter()
-            .map(|flow| AnomalyDraft {
-                code: AnomalyCode::FlowNotCashed,
-                key: format!("flow/{}/{}", flow.key.psp, flow.key.flow_id),
-                day: flow.regulation_date,
-                psp: Some(flow.key.psp.clone()),
-                amount_cents: Some(flow.lines_total_cents),
-                links: AnomalyLinks {
-                    flow_id: Some(flow.key.flow_id.clone()),
-                    flow_revision: Some(flow.revision),
-                    ..AnomalyLinks::default()
-                },
-                detail: format!(
-                    "flow {} of PSP {} ({} cents, settled {}) has no bank credit after {} days",
-                    flow.key.flow_id,
-                    flow.key.psp,
-                    flow.lines_total_cents,
-                    flow.regulation_date,
-                    self.settings.credit_grace_days
-                ),
-            })
-            .collect();
-        let flows_not_cashed = self
-            .repo
-            .sync_anomalies(ente, &AnomalyScope::FlowsNotCashed, &drafts, now)
-            .await?;
-        Ok(SweepReport {
-            receipts_without_flow,
-            flows_not_cashed,
-        })
     }
 
     /// A page of the work list.
