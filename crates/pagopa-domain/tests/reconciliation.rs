@@ -72,3 +72,10 @@ async fn a_position_reported_whole_becomes_reported() {
 async fn receipts_the_node_never_delivered_are_recovered_within_the_budget() {
     scenarios::receipts_the_node_never_delivered_are_recovered_within_the_budget(&Memory::new().await).await;
 }
+
+#[tokio::test]
+async fn digital_stamps_are_never_waited_for() {
+    let memory = Memory::new().await;
+    let positions = memory.world.store.clone();
+    scenarios::digital_stamps_are_never_waited_for(&memory, positions.as_ref()).await;
+}

@@ -17,6 +17,7 @@ contract!(
     revisions_documents_leases_and_audit,
     a_position_reported_whole_becomes_reported,
     receipts_the_node_never_delivered_are_recovered_within_the_budget,
+    digital_stamps_are_never_waited_for,
 );
 
 use std::sync::Arc;
@@ -99,6 +100,14 @@ async fn receipts_the_node_never_delivered_are_recovered_within_the_budget(db: &
         fixture: seeded(db).await,
     };
     scenarios::receipts_the_node_never_delivered_are_recovered_within_the_budget(&s).await;
+}
+
+async fn digital_stamps_are_never_waited_for(db: &TestDb) {
+    let s = Setup {
+        db,
+        fixture: seeded(db).await,
+    };
+    scenarios::digital_stamps_are_never_waited_for(&s, &db.store).await;
 }
 
 fn day(raw: &str) -> NaiveDate {

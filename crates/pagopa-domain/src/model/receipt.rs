@@ -42,6 +42,14 @@ pub struct ReceiptTransfer {
     pub metadata: Metadata,
 }
 
+impl ReceiptTransfer {
+    /// Whether this transfer is money credited to an account of `ente`: what a
+    /// reconciliation flow reports. A digital stamp (no IBAN) never is in a flow.
+    pub fn is_credited_to(&self, ente: &EnteId) -> bool {
+        &self.ente == ente && self.iban.is_some()
+    }
+}
+
 /// The PSP that collected the payment.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Psp {

@@ -640,3 +640,79 @@ pub async fn receipts_the_node_never_delivered_are_recovered_within_the_budget(s
         .unwrap();
     assert!(late.repeated_delivery);
 }
+
+pub async fn digital_stamps_are_never_waited_for(s: &impl Stage, positions: &dyn ports::PositionRepository) {
+    let rec = s.rec();
+    // A position of a payment and a digital stamp: the stamp's money never reaches the Ente,
+    // so no flow reports it.
+    let mut draft = demo::tari();
+    draft.iupd = "STAMP-0001".parse().unwrap();
+    draft.options.truncate(1);
+    let option = &mut draft.options[0];
+    option.notice_number = demo::comune_notice(9301);
+    option.transfers[1].ente = comune();
+    option.transfers[1].account = TransferAccount::Stamp(StampRequest {
+        document_hash: "nD+EJU/lBv9Aw/q6W62+BUwI3dO27tjdxPyYTNOP1lk=".parse().unwrap(),
+        stamp_type: "01".parse().unwrap(),
+        province: "BS".parse().unwrap(),
+    });
+    let option = option.clone();
+    s.services().positions.create(&comune(), draft).await.unwrap();
+    let mut paid = demo::receipt_for(&option, "stamp-receipt-0001", s.now());
+    paid.transfers[1].stamp_attachment = Some("UEsDBBQAAAAIAA==".into());
+    s.services()
+        .node
+        .accept_receipt(&station(), paid.clone())
+        .await
+        .unwrap();
+    // A receipt of a stamp alone (of no position here).
+    let mut stamp_only = paid.clone();
+    stamp_only.receipt_id = "stamp-only-0001".parse().unwrap();
+    stamp_only.notice_number = demo::comune_notice(9302);
+    stamp_only.creditor_reference_id = stamp_only.notice_number.iuv();
+    stamp_only.transfers.remove(0);
+    stamp_only.transfers[0].id = 1;
+    stamp_only.amount = stamp_only.transfers[0].amount;
+    s.services().node.accept_receipt(&station(), stamp_only).await.unwrap();
+
+    // The flow reports the payment's account transfer only: the position is reported whole.
+    let day = model::calendar::italian_date(paid.paid_at());
+    let lines = vec![FlowLine {
+        index: 1,
+        iuv: paid.creditor_reference_id.as_str().into(),
+        iur: "stamp-receipt-0001".into(),
+        transfer_id: Some(1),
+        amount_cents: paid.transfers[0].amount.cents() as i64,
+        outcome: LineOutcome::Executed,
+        outcome_date: day,
+    }];
+    let report = rec
+        .ingest(&flow("2026-11-26ABI03069-0088", 1, lines), FlowOrigin::Rest)
+        .await
+        .unwrap();
+    assert_eq!(report.status, Some(FlowStatus::Reconciled), "{report:?}");
+    let position = positions
+        .find_by_notice(&comune(), &option.notice_number)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(position.status, PositionStatus::Reported, "the stamp is not waited for");
+
+    // Long after: neither receipt is waited for by the sweep.
+    s.clock().advance(Duration::days(30));
+    rec.sweep(&comune()).await.unwrap();
+    let waited: Vec<String> = open(&rec, AnomalyCode::ReceiptWithoutFlow)
+        .await
+        .iter()
+        .filter_map(|a| a.draft.links.receipt_id.as_ref().map(|r| r.as_str().to_owned()))
+        .collect();
+    assert!(
+        !waited.iter().any(|r| r.starts_with("stamp")),
+        "stamps are never in flows: {waited:?}"
+    );
+    // The day counts the account transfer, reported; no stamp.
+    let status = rec.status(&comune(), day, day).await.unwrap();
+    let today = status.iter().find(|d| d.day == day).unwrap();
+    assert_eq!((today.receipts.count, today.reported.count), (1, 1), "{today:?}");
+    assert_eq!(today.receipts.cents, paid.transfers[0].amount.cents() as i64);
+}

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::model::{FlowId, PartyId, ReceiptId};
+use crate::model::{FlowId, PartyId, ReceiptId, StoredReceipt};
 use crate::value::EnteId;
 
 /// Counts and sums of one kind, in cents.
@@ -102,10 +102,30 @@ pub struct UnreportedReceipt {
     pub iuv: String,
     /// The legal payment time.
     pub paid_at: DateTime<Utc>,
-    /// The amount, in cents.
+    /// The amount the flows would report, in cents: its transfers credited to the Ente.
     pub amount_cents: i64,
     /// The PSP.
     pub psp: PartyId,
+}
+
+impl UnreportedReceipt {
+    /// What flows would report of `stored` to `ente`: its transfers credited to the Ente's
+    /// accounts (a digital stamp is never in a flow). `None` when there is none, so a receipt
+    /// of stamps alone is never waited for.
+    pub fn of(stored: &StoredReceipt, ente: &EnteId) -> Option<Self> {
+        let receipt = &stored.receipt;
+        let credited: Vec<_> = receipt.transfers.iter().filter(|t| t.is_credited_to(ente)).collect();
+        if credited.is_empty() {
+            return None;
+        }
+        Some(Self {
+            receipt_id: receipt.receipt_id.clone(),
+            iuv: receipt.creditor_reference_id.as_str().to_owned(),
+            paid_at: receipt.paid_at(),
+            amount_cents: credited.iter().map(|t| t.amount.cents() as i64).sum(),
+            psp: receipt.psp.id.clone(),
+        })
+    }
 }
 
 /// The scheduled fetch of one Ente's flows.

@@ -37,13 +37,15 @@ fn check_period(from: NaiveDate, to: NaiveDate) -> Result<(), DomainError> {
     Ok(())
 }
 
-/// The rows of one receipt: each of its transfers to the Ente with the line that reports it.
+/// The rows of one receipt: each of its transfers credited to the Ente with the line that
+/// reports it. Digital stamps are not money of the Ente's accounts and never in a flow: they
+/// have no row.
 fn rows(ente: &EnteId, links: &ReceiptLinks) -> Vec<CollectedPayment> {
     let receipt = &links.receipt.receipt;
     receipt
         .transfers
         .iter()
-        .filter(|transfer| &transfer.ente == ente)
+        .filter(|transfer| transfer.is_credited_to(ente))
         .map(|transfer| {
             let line = links
                 .lines

@@ -10,8 +10,9 @@ use crate::ports::StorageError;
 
 impl Reconciliation {
     /// Moves to `Reported` the paid positions whose receipts this flow reports whole: every
-    /// transfer to the Ente matched, for its amount. A position changed meanwhile is left for
-    /// the next matching of the flow.
+    /// transfer credited to the Ente's accounts matched, for its amount (a digital stamp is
+    /// never in a flow, and not waited for). A position changed meanwhile is left for the next
+    /// matching of the flow.
     pub(super) async fn mark_reported(
         &self,
         ente: &Ente,
@@ -40,7 +41,7 @@ impl Reconciliation {
                 || receipt
                     .transfers
                     .iter()
-                    .filter(|transfer| transfer.ente == ente.id)
+                    .filter(|transfer| transfer.is_credited_to(&ente.id))
                     .all(|transfer| lines.contains(&Some(transfer.id)));
             if !whole || !stored.disposition.pays_position() {
                 continue;

@@ -118,19 +118,12 @@ impl_for_both!(ReceiptReads {
         .bind::<BigInt, _>(to_us(since))
         .bind::<BigInt, _>(to_us(before))
         .load(self)?;
-        rows.iter()
-            .map(|row| {
-                let stored: StoredReceipt = from_json(&row.document)?;
-                let receipt = stored.receipt;
-                Ok(UnreportedReceipt {
-                    iuv: receipt.creditor_reference_id.as_str().to_owned(),
-                    paid_at: receipt.paid_at(),
-                    amount_cents: receipt.amount.cents() as i64,
-                    psp: receipt.psp.id,
-                    receipt_id: receipt.receipt_id,
-                })
-            })
-            .collect()
+        let mut found = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let stored: StoredReceipt = from_json(&row.document)?;
+            found.extend(UnreportedReceipt::of(&stored, ente));
+        }
+        Ok(found)
     }
 
     fn receipts_with_links(

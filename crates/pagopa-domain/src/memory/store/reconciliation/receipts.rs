@@ -91,13 +91,7 @@ impl RecState {
                 let paid = stored.receipt.paid_at();
                 paid >= since && paid < before && !links.contains_key(&stored.receipt.receipt_id)
             })
-            .map(|stored| UnreportedReceipt {
-                receipt_id: stored.receipt.receipt_id.clone(),
-                iuv: stored.receipt.creditor_reference_id.as_str().to_owned(),
-                paid_at: stored.receipt.paid_at(),
-                amount_cents: stored.receipt.amount.cents() as i64,
-                psp: stored.receipt.psp.id.clone(),
-            })
+            .filter_map(|stored| UnreportedReceipt::of(stored, ente))
             .collect();
         found.sort_by(|a, b| (a.paid_at, &a.receipt_id).cmp(&(b.paid_at, &b.receipt_id)));
         Ok(found)
