@@ -3,13 +3,12 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use pagopa_domain::model::{
-    BankStatement, CreditMatch, CreditReference, FlowId, FlowKey, FlowStatus, StatementStored, StatementSummary,
-    StoredCredit,
+    BankStatement, CreditMatch, CreditReference, FlowId, FlowStatus, StatementStored, StatementSummary, StoredCredit,
 };
 use pagopa_domain::ports::{CreditQuery, MAX_PAGE, Page};
 use pagopa_domain::value::EnteId;
 
-use super::LastInsertId;
+use super::{LastInsertId, key_columns};
 use crate::db::{Backend, DbError, from_json, impl_for_both, to_json};
 use crate::schema::{rec_credits, rec_flows, rec_statements};
 
@@ -59,14 +58,6 @@ pub(crate) trait BankStore {
     fn credits(&mut self, query: &CreditQuery) -> Result<Page<StoredCredit, u64>, DbError>;
     fn credits_for_flows(&mut self, ente: &EnteId, flow_ids: &[FlowId]) -> Result<Vec<StoredCredit>, DbError>;
     fn save_credit_matches(&mut self, ente: &EnteId, matches: &[(u64, CreditMatch)]) -> Result<(), DbError>;
-}
-
-fn flow_filter(key: &FlowKey) -> (String, String, String) {
-    (
-        key.ente.as_str().to_owned(),
-        key.psp.as_str().to_owned(),
-        key.flow_id.as_str().to_owned(),
-    )
 }
 
 impl_for_both!(BankStore {
@@ -208,13 +199,9 @@ impl_for_both!(BankStore {
                     && before != *found
                 {
                     // The flow's current revision loses the credit: back to what matching said.
-                    let (e, p, f) = flow_filter(key);
+                    let (e, p, f) = key_columns(key);
                     diesel::update(
-                        rec_flows::table
-                            .filter(rec_flows::ente.eq(e))
-                            .filter(rec_flows::psp.eq(p))
-                            .filter(rec_flows::flow_id.eq(f))
-                            .filter(rec_flows::is_current.eq(true))
+                        flow_rows!(rec_flows, e, p, f, current)
                             .filter(rec_flows::credit_id.eq(id)),
                     )
                     .set((
@@ -224,16 +211,10 @@ impl_for_both!(BankStore {
                     .execute(c)?;
                 }
                 if let CreditMatch::Flow { key } = found {
-                    let (e, p, f) = flow_filter(key);
-                    diesel::update(
-                        rec_flows::table
-                            .filter(rec_flows::ente.eq(e))
-                            .filter(rec_flows::psp.eq(p))
-                            .filter(rec_flows::flow_id.eq(f))
-                            .filter(rec_flows::is_current.eq(true)),
-                    )
-                    .set((rec_flows::credit_id.eq(Some(id)), rec_flows::status.eq(FlowStatus::Cashed.as_str())))
-                    .execute(c)?;
+                    let (e, p, f) = key_columns(key);
+                    diesel::update(flow_rows!(rec_flows, e, p, f, current))
+                        .set((rec_flows::credit_id.eq(Some(id)), rec_flows::status.eq(FlowStatus::Cashed.as_str())))
+                        .execute(c)?;
                 }
             }
             Ok(())

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel::sql_types::Text;
 use pagopa_domain::model::{
     FlowId, FlowKey, FlowLine, FlowOrigin, FlowRevision, FlowStatus, FlowStored, FlowSummary, LineMatch, LineOutcome,
     RawDocument, ReceiptId, StoredFlow,
@@ -11,27 +11,13 @@ use pagopa_domain::model::{
 use pagopa_domain::ports::{FlowCursor, FlowQuery, MAX_PAGE, Page};
 use pagopa_domain::value::EnteId;
 
+use super::key_columns;
+use super::matches::MatchWrites;
 use crate::db::{Backend, DbError, date_text, from_json, impl_for_both, to_json};
 use crate::schema::{rec_flow_documents, rec_flow_lines, rec_flows};
 
 /// Rows per multi-row statement: well under SQLite's bind limit at 15 columns.
 const CHUNK: usize = 500;
-
-/// Lines per `UPDATE … FROM (VALUES …)` of the matches, per backend (measured with
-/// `tests/load/reconciliation.sh`): SQLite indexes a small VALUES list and slows down sharply
-/// above a few hundred rows; PostgreSQL may scan the revision's lines once per statement, so
-/// fewer, larger statements (4 binds a line, under its bind limit).
-trait MatchChunk {
-    const MATCH_CHUNK: usize;
-}
-
-impl MatchChunk for diesel::sqlite::SqliteConnection {
-    const MATCH_CHUNK: usize = 500;
-}
-
-impl MatchChunk for diesel::pg::PgConnection {
-    const MATCH_CHUNK: usize = 4_000;
-}
 
 #[derive(Insertable)]
 #[diesel(table_name = rec_flow_lines)]
@@ -133,27 +119,12 @@ impl StoredLine {
     }
 }
 
-fn receipt_cents(found: &LineMatch) -> Option<i64> {
-    match found {
-        LineMatch::AmountDiffers { receipt_cents, .. } => Some(*receipt_cents),
-        _ => None,
-    }
-}
-
 #[derive(QueryableByName)]
 struct FlowRef {
     #[diesel(sql_type = Text)]
     psp: String,
     #[diesel(sql_type = Text)]
     flow_id: String,
-}
-
-fn key_filter(key: &FlowKey) -> (String, String, String) {
-    (
-        key.ente.as_str().to_owned(),
-        key.psp.as_str().to_owned(),
-        key.flow_id.as_str().to_owned(),
-    )
 }
 
 pub(crate) trait FlowStore {
@@ -188,46 +159,27 @@ impl_for_both!(FlowStore {
         raw: &[RawDocument],
         now: DateTime<Utc>,
     ) -> Result<FlowStored, DbError> {
-        let (ente, psp, flow_id) = key_filter(&flow.key);
+        let (ente, psp, flow_id) = key_columns(&flow.key);
         let revision = i64::from(flow.revision);
         self.write(|c| {
-            let same = rec_flows::table
-                .filter(rec_flows::ente.eq(&ente))
-                .filter(rec_flows::psp.eq(&psp))
-                .filter(rec_flows::flow_id.eq(&flow_id))
+            let same = flow_rows!(rec_flows, &ente, &psp, &flow_id)
                 .select(rec_flows::revision)
                 .load::<i64>(c)?;
             if same.contains(&revision) {
                 return Ok(FlowStored::AlreadyStored);
             }
-            let current: Option<i64> = rec_flows::table
-                .filter(rec_flows::ente.eq(&ente))
-                .filter(rec_flows::psp.eq(&psp))
-                .filter(rec_flows::flow_id.eq(&flow_id))
-                .filter(rec_flows::is_current.eq(true))
+            let current: Option<i64> = flow_rows!(rec_flows, &ente, &psp, &flow_id, current)
                 .select(rec_flows::revision)
                 .first(c)
                 .optional()?;
             let becomes_current = current.is_none_or(|current| revision > current);
             if let (Some(current), true) = (current, becomes_current) {
-                diesel::update(
-                    rec_flows::table
-                        .filter(rec_flows::ente.eq(&ente))
-                        .filter(rec_flows::psp.eq(&psp))
-                        .filter(rec_flows::flow_id.eq(&flow_id))
-                        .filter(rec_flows::revision.eq(current)),
-                )
-                .set((rec_flows::is_current.eq(false), rec_flows::status.eq(FlowStatus::Superseded.as_str())))
-                .execute(c)?;
-                diesel::update(
-                    rec_flow_lines::table
-                        .filter(rec_flow_lines::ente.eq(&ente))
-                        .filter(rec_flow_lines::psp.eq(&psp))
-                        .filter(rec_flow_lines::flow_id.eq(&flow_id))
-                        .filter(rec_flow_lines::revision.eq(current)),
-                )
-                .set(rec_flow_lines::is_current.eq(false))
-                .execute(c)?;
+                diesel::update(flow_rows!(rec_flows, &ente, &psp, &flow_id, revision = current))
+                    .set((rec_flows::is_current.eq(false), rec_flows::status.eq(FlowStatus::Superseded.as_str())))
+                    .execute(c)?;
+                diesel::update(flow_rows!(rec_flow_lines, &ente, &psp, &flow_id, revision = current))
+                    .set(rec_flow_lines::is_current.eq(false))
+                    .execute(c)?;
             }
             let summary = FlowSummary::of(flow, origin, becomes_current, now);
             let header = FlowRevision {
@@ -298,11 +250,8 @@ impl_for_both!(FlowStore {
     }
 
     fn load_flow(&mut self, key: &FlowKey, revision: Option<u32>) -> Result<Option<StoredFlow>, DbError> {
-        let (ente, psp, flow_id) = key_filter(key);
-        let mut select = rec_flows::table
-            .filter(rec_flows::ente.eq(&ente))
-            .filter(rec_flows::psp.eq(&psp))
-            .filter(rec_flows::flow_id.eq(&flow_id))
+        let (ente, psp, flow_id) = key_columns(key);
+        let mut select = flow_rows!(rec_flows, &ente, &psp, &flow_id)
             .select((FlowRow::as_select(), rec_flows::revision))
             .into_boxed();
         select = match revision {
@@ -312,11 +261,7 @@ impl_for_both!(FlowStore {
         let Some((row, revision)) = select.first::<(FlowRow, i64)>(self).optional()? else {
             return Ok(None);
         };
-        let lines: Vec<StoredLine> = rec_flow_lines::table
-            .filter(rec_flow_lines::ente.eq(&ente))
-            .filter(rec_flow_lines::psp.eq(&psp))
-            .filter(rec_flow_lines::flow_id.eq(&flow_id))
-            .filter(rec_flow_lines::revision.eq(revision))
+        let lines: Vec<StoredLine> = flow_rows!(rec_flow_lines, &ente, &psp, &flow_id, revision = revision)
             .order(rec_flow_lines::line_index)
             .select(StoredLine::as_select())
             .load(self)?;
@@ -342,15 +287,13 @@ impl_for_both!(FlowStore {
     }
 
     fn flow_documents(&mut self, key: &FlowKey, revision: u32) -> Result<Vec<RawDocument>, DbError> {
-        let (ente, psp, flow_id) = key_filter(key);
-        let rows: Vec<(String, String, String)> = rec_flow_documents::table
-            .filter(rec_flow_documents::ente.eq(&ente))
-            .filter(rec_flow_documents::psp.eq(&psp))
-            .filter(rec_flow_documents::flow_id.eq(&flow_id))
-            .filter(rec_flow_documents::revision.eq(i64::from(revision)))
-            .order(rec_flow_documents::seq)
-            .select((rec_flow_documents::part, rec_flow_documents::media_type, rec_flow_documents::body))
-            .load(self)?;
+        let (ente, psp, flow_id) = key_columns(key);
+        let revision = i64::from(revision);
+        let rows: Vec<(String, String, String)> =
+            flow_rows!(rec_flow_documents, &ente, &psp, &flow_id, revision = revision)
+                .order(rec_flow_documents::seq)
+                .select((rec_flow_documents::part, rec_flow_documents::media_type, rec_flow_documents::body))
+                .load(self)?;
         Ok(rows
             .into_iter()
             .map(|(part, media_type, body)| RawDocument { part, media_type, body })
@@ -358,11 +301,8 @@ impl_for_both!(FlowStore {
     }
 
     fn flow_revisions(&mut self, key: &FlowKey) -> Result<Vec<FlowSummary>, DbError> {
-        let (ente, psp, flow_id) = key_filter(key);
-        let rows: Vec<FlowRow> = rec_flows::table
-            .filter(rec_flows::ente.eq(&ente))
-            .filter(rec_flows::psp.eq(&psp))
-            .filter(rec_flows::flow_id.eq(&flow_id))
+        let (ente, psp, flow_id) = key_columns(key);
+        let rows: Vec<FlowRow> = flow_rows!(rec_flows, &ente, &psp, &flow_id)
             .order(rec_flows::revision.desc())
             .select(FlowRow::as_select())
             .load(self)?;
@@ -392,7 +332,7 @@ impl_for_both!(FlowStore {
         }
         if let Some(after) = &query.after {
             let day = date_text(after.regulation_date);
-            let (ente, psp, flow_id) = key_filter(&after.key);
+            let (ente, psp, flow_id) = key_columns(&after.key);
             let revision = i64::from(after.revision);
             select = select.filter(
                 rec_flows::regulation_date.lt(day.clone()).or(rec_flows::regulation_date.eq(day).and(
@@ -431,14 +371,10 @@ impl_for_both!(FlowStore {
         matches: &[LineMatch],
         status: FlowStatus,
     ) -> Result<(), DbError> {
-        let (ente, psp, flow_id) = key_filter(key);
+        let (ente, psp, flow_id) = key_columns(key);
         let revision = i64::from(revision);
         self.write(|c| {
-            let lines: i64 = rec_flows::table
-                .filter(rec_flows::ente.eq(&ente))
-                .filter(rec_flows::psp.eq(&psp))
-                .filter(rec_flows::flow_id.eq(&flow_id))
-                .filter(rec_flows::revision.eq(revision))
+            let lines: i64 = flow_rows!(rec_flows, &ente, &psp, &flow_id, revision = revision)
                 .select(rec_flows::lines_count)
                 .first(c)
                 .optional()?
@@ -454,75 +390,19 @@ impl_for_both!(FlowStore {
                 ))));
             }
             // The line indexes in order, to address each line.
-            let indexes: Vec<i64> = rec_flow_lines::table
-                .filter(rec_flow_lines::ente.eq(&ente))
-                .filter(rec_flow_lines::psp.eq(&psp))
-                .filter(rec_flow_lines::flow_id.eq(&flow_id))
-                .filter(rec_flow_lines::revision.eq(revision))
+            let indexes: Vec<i64> = flow_rows!(rec_flow_lines, &ente, &psp, &flow_id, revision = revision)
                 .order(rec_flow_lines::line_index)
                 .select(rec_flow_lines::line_index)
                 .load(c)?;
             let pairs: Vec<(i64, &LineMatch)> = indexes.into_iter().zip(matches).collect();
-            for chunk in pairs.chunks(Self::MATCH_CHUNK) {
-                // One UPDATE … FROM (VALUES …) per chunk: both backends have it (SQLite 3.33+).
-                let mut values = Vec::with_capacity(chunk.len());
-                for n in 0..chunk.len() {
-                    let at = 1 + n * 4;
-                    values.push(format!(
-                        "(CAST(${} AS BIGINT), ${}, ${}, CAST(${} AS BIGINT))",
-                        at,
-                        at + 1,
-                        at + 2,
-                        at + 3
-                    ));
-                }
-                // Placeholders are numbered in order of appearance (SQLite binds `$n` so).
-                let next = 1 + chunk.len() * 4;
-                let sql = format!(
-                    "UPDATE rec_flow_lines SET match_kind = v.c2, receipt_id = v.c3, receipt_cents = v.c4 \
-                     FROM (SELECT column1 AS c1, column2 AS c2, column3 AS c3, column4 AS c4 FROM (VALUES {}) AS t) AS v \
-                     WHERE rec_flow_lines.ente = ${} AND rec_flow_lines.psp = ${} AND rec_flow_lines.flow_id = ${} \
-                     AND rec_flow_lines.revision = ${} AND rec_flow_lines.line_index = v.c1",
-                    values.join(", "),
-                    next,
-                    next + 1,
-                    next + 2,
-                    next + 3
-                );
-                let mut update = diesel::sql_query(sql).into_boxed::<<Self as diesel::Connection>::Backend>();
-                for (index, found) in chunk {
-                    update = update
-                        .bind::<BigInt, _>(*index)
-                        .bind::<Text, _>(found.as_str())
-                        .bind::<Nullable<Text>, _>(found.receipt().map(|id| id.as_str().to_owned()))
-                        .bind::<Nullable<BigInt>, _>(receipt_cents(found));
-                }
-                let update = update
-                    .bind::<Text, _>(ente.clone())
-                    .bind::<Text, _>(psp.clone())
-                    .bind::<Text, _>(flow_id.clone())
-                    .bind::<BigInt, _>(revision);
-                update.execute(c)?;
-            }
-            diesel::update(
-                rec_flows::table
-                    .filter(rec_flows::ente.eq(&ente))
-                    .filter(rec_flows::psp.eq(&psp))
-                    .filter(rec_flows::flow_id.eq(&flow_id))
-                    .filter(rec_flows::revision.eq(revision)),
-            )
-            .set(rec_flows::status.eq(status.as_str()))
-            .execute(c)?;
-            if status != FlowStatus::Cashed {
-                diesel::update(
-                    rec_flows::table
-                        .filter(rec_flows::ente.eq(&ente))
-                        .filter(rec_flows::psp.eq(&psp))
-                        .filter(rec_flows::flow_id.eq(&flow_id))
-                        .filter(rec_flows::revision.eq(revision)),
-                )
-                .set(rec_flows::matched_status.eq(status.as_str()))
+            c.write_line_matches((&ente, &psp, &flow_id), revision, &pairs)?;
+            diesel::update(flow_rows!(rec_flows, &ente, &psp, &flow_id, revision = revision))
+                .set(rec_flows::status.eq(status.as_str()))
                 .execute(c)?;
+            if status != FlowStatus::Cashed {
+                diesel::update(flow_rows!(rec_flows, &ente, &psp, &flow_id, revision = revision))
+                    .set(rec_flows::matched_status.eq(status.as_str()))
+                    .execute(c)?;
             }
             Ok(())
         })

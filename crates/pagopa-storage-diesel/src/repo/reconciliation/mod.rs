@@ -1,10 +1,30 @@
 //! Reconciliation: flows and their lines ([`flows`]), bank statements and credits ([`bank`]),
 //! the anomalies work list ([`anomalies`]) and each Ente's scheduled fetch ([`fetch`]).
 
+/// The rows of one flow in a `rec_flow*` table (`rec_flows`, `rec_flow_lines`,
+/// `rec_flow_documents`): `table.filter(ente).filter(psp).filter(flow_id)`, then optionally
+/// `revision = …` or `current` (`is_current = true`). A macro, not a function: the filtered
+/// query's type differs per table and per backend-neutral use (select, update, boxing).
+macro_rules! flow_rows {
+    ($table:ident, $ente:expr, $psp:expr, $flow_id:expr) => {
+        $table::table
+            .filter($table::ente.eq($ente))
+            .filter($table::psp.eq($psp))
+            .filter($table::flow_id.eq($flow_id))
+    };
+    ($table:ident, $ente:expr, $psp:expr, $flow_id:expr, revision = $revision:expr) => {
+        flow_rows!($table, $ente, $psp, $flow_id).filter($table::revision.eq($revision))
+    };
+    ($table:ident, $ente:expr, $psp:expr, $flow_id:expr, current) => {
+        flow_rows!($table, $ente, $psp, $flow_id).filter($table::is_current.eq(true))
+    };
+}
+
 mod anomalies;
 mod bank;
 mod fetch;
 mod flows;
+mod matches;
 mod receipts;
 
 use async_trait::async_trait;
@@ -28,6 +48,15 @@ use self::flows::FlowStore;
 use self::receipts::ReceiptReads;
 use crate::DieselStore;
 use crate::db::{DbError, with_conn, with_read_conn, with_write_conn};
+
+/// A flow's key as the `ente`, `psp` and `flow_id` column values.
+fn key_columns(key: &FlowKey) -> (String, String, String) {
+    (
+        key.ente.as_str().to_owned(),
+        key.psp.as_str().to_owned(),
+        key.flow_id.as_str().to_owned(),
+    )
+}
 
 #[derive(QueryableByName)]
 struct LastId {
