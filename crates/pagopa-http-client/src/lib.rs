@@ -11,7 +11,9 @@
 //!   read ([`HttpClientBuilder::max_body_bytes`]).
 //! - Each call has its [`RequestId`], sent as [`REQUEST_ID_HEADER`] and logged (at debug level,
 //!   with service, method, status and time; never the URL, which may hold a fiscal code, nor a
-//!   header value). Credentials go through [`OutboundRequest::secret_header`], marked sensitive.
+//!   header value). Credentials go through [`OutboundRequest::secret_header`], marked sensitive;
+//!   pagoPA's API Management key is a [`SubscriptionKey`], sent by
+//!   [`OutboundRequest::subscription_key`].
 //! - [`Answer::read`] stops at the cap while the body streams in; [`HttpClient::fetch_json`]
 //!   checks status, content type and cap and decodes against the schema, naming the member
 //!   that does not fit.
@@ -66,6 +68,7 @@
 #![warn(missing_docs)]
 
 mod answer;
+mod apim;
 mod base_url;
 pub mod body;
 mod client;
@@ -75,6 +78,7 @@ mod secret;
 pub mod stand_in;
 
 pub use answer::{Answer, Body, PROBLEM_KEYS};
+pub use apim::{SUBSCRIPTION_KEY_HEADER, SubscriptionKey};
 pub use base_url::{BaseUrl, BaseUrlError, Cleartext};
 pub use body::{decode_json, explanation, is_json_content_type};
 pub use client::{

@@ -12,17 +12,15 @@
 //! only"): this client never repeats a call; the domain's
 //! [`ReceiptRecovery`](pagopa_domain::services::ReceiptRecovery) decides how often to call.
 
-use std::fmt;
-
 use async_trait::async_trait;
 use pagopa_domain::cause_chain;
 use pagopa_domain::model::{Delivery, Receipt};
 use pagopa_domain::ports::{FlowSourceError, ReceiptSource};
 use pagopa_domain::value::EnteId;
-use pagopa_http_client::header::{ACCEPT, HeaderName, HeaderValue};
+use pagopa_http_client::header::ACCEPT;
 use pagopa_http_client::{
-    BaseUrl, BaseUrlError, BuildError, Cleartext, HttpClient, HttpError, Method, Secret, SecretError, decode_json,
-    timeout_from_ms,
+    BaseUrl, BaseUrlError, BuildError, Cleartext, HttpClient, HttpError, Method, Secret, SecretError, SubscriptionKey,
+    decode_json, timeout_from_ms,
 };
 
 pub mod dto;
@@ -31,9 +29,6 @@ use crate::fdr::Fetched;
 
 /// The production base URL of the receipts service.
 pub const PRODUCTION_BASE_URL: &str = "https://api.platform.pagopa.it/bizevents/service/v1";
-
-/// The `Ocp-Apim-Subscription-Key` header name (lower case).
-const SUBSCRIPTION_KEY_HEADER_LOWER: &str = "ocp-apim-subscription-key";
 
 const USER_AGENT: &str = concat!("pagopa-nodo/", env!("CARGO_PKG_VERSION"));
 
@@ -115,21 +110,11 @@ impl BizEventsError {
 
 /// The receipts service client of one subscription. Cloning is cheap and shares the
 /// connection pool. `Debug` never shows the subscription key.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct BizEventsClient {
     http: HttpClient,
     base_url: BaseUrl,
-    subscription_key: HeaderValue,
-}
-
-impl fmt::Debug for BizEventsClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BizEventsClient")
-            .field("base_url", &self.base_url)
-            .field("subscription_key", &pagopa_http_client::REDACTED)
-            .field("http", &self.http)
-            .finish_non_exhaustive()
-    }
+    subscription_key: SubscriptionKey,
 }
 
 impl BizEventsClient {
@@ -137,7 +122,7 @@ impl BizEventsClient {
     /// carry, a timeout.
     pub fn new(settings: BizEventsSettings) -> Result<Self, BizEventsConfigError> {
         let base_url = BaseUrl::parse(&settings.base_url, "biz-events", Cleartext::Refuse)?;
-        let subscription_key = settings.subscription_key.header_value()?;
+        let subscription_key = SubscriptionKey::new(&settings.subscription_key)?;
         let timeout = timeout_from_ms(settings.timeout_ms).ok_or(BizEventsConfigError::Timeout)?;
         let http = HttpClient::builder("biz-events", timeout)
             .user_agent(USER_AGENT)
@@ -170,10 +155,7 @@ impl BizEventsClient {
         let request = self
             .http
             .request(Method::GET, url)
-            .secret_header(
-                HeaderName::from_static(SUBSCRIPTION_KEY_HEADER_LOWER),
-                &self.subscription_key,
-            )
+            .subscription_key(&self.subscription_key)
             .header(ACCEPT, "application/json");
         let answer = self.http.send(request).await.map_err(BizEventsError::Http)?;
         match answer.status() {

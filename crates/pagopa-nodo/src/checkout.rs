@@ -31,9 +31,10 @@ use std::time::Instant;
 use async_trait::async_trait;
 use pagopa_domain::ports::{BoxError, CheckoutCart, CheckoutError, CheckoutRedirect, PagoPaCheckout};
 use pagopa_domain::{cause_chain, excerpt};
-use pagopa_http_client::header::{ACCEPT, HeaderName, HeaderValue, LOCATION};
+use pagopa_http_client::header::{ACCEPT, LOCATION};
 use pagopa_http_client::{
-    BaseUrl, Cleartext, HttpClient, HttpError, Method, OutboundRequest, Url, explanation, timeout_from_ms,
+    BaseUrl, Cleartext, HttpClient, HttpError, Method, OutboundRequest, SubscriptionKey, Url, explanation,
+    timeout_from_ms,
 };
 use serde_json::{Map, Value, json};
 
@@ -49,9 +50,6 @@ pub const DETAIL_MAX_CHARS: usize = 300;
 
 /// The most bytes of an error body read from Checkout; the rest is ignored.
 const BODY_MAX_BYTES: usize = 16 * 1024;
-
-/// [`SUBSCRIPTION_KEY_HEADER`] as a header name (lower case).
-const SUBSCRIPTION_KEY_HEADER_LOWER: &str = "ocp-apim-subscription-key";
 
 const USER_AGENT: &str = concat!("pagopa-nodo/", env!("CARGO_PKG_VERSION"));
 
@@ -245,7 +243,7 @@ fn carts_url(base_url: &str) -> Result<Url, CheckoutConfigError> {
 pub struct CheckoutClient {
     http: HttpClient,
     carts_url: Url,
-    subscription_key: HeaderValue,
+    subscription_key: SubscriptionKey,
     version: CheckoutVersion,
 }
 
@@ -253,7 +251,7 @@ impl fmt::Debug for CheckoutClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CheckoutClient")
             .field("carts_url", &self.carts_url.as_str())
-            .field("subscription_key", &pagopa_http_client::REDACTED)
+            .field("subscription_key", &self.subscription_key)
             .field("version", &self.version)
             .field("http", &self.http)
             .finish_non_exhaustive()
@@ -265,7 +263,7 @@ impl CheckoutClient {
     /// if no provider is installed yet (the workspace builds reqwest without one).
     pub fn new(settings: CheckoutSettings) -> Result<Self, CheckoutConfigError> {
         let carts_url = carts_url(&settings.base_url)?;
-        let subscription_key = settings.subscription_key.header_value()?;
+        let subscription_key = SubscriptionKey::new(&settings.subscription_key)?;
         let timeout = timeout_from_ms(settings.timeout_ms).ok_or(CheckoutConfigError::Timeout)?;
         let other = match settings.version {
             CheckoutVersion::V1 => "/v2/",
@@ -303,10 +301,7 @@ impl CheckoutClient {
         let body = cart_request_body(cart, self.version);
         self.http
             .request(Method::POST, self.carts_url.clone())
-            .secret_header(
-                HeaderName::from_static(SUBSCRIPTION_KEY_HEADER_LOWER),
-                &self.subscription_key,
-            )
+            .subscription_key(&self.subscription_key)
             .header(ACCEPT, "application/json")
             .json(&body)
             .map_err(|e| self.failure(e))

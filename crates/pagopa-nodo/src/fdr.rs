@@ -21,9 +21,10 @@
 
 use std::fmt;
 
-use pagopa_http_client::header::{ACCEPT, HeaderName, HeaderValue};
+use pagopa_http_client::header::ACCEPT;
 use pagopa_http_client::{
-    BaseUrl, Cleartext, HttpClient, HttpError, Method, NotJson, Url, decode_json, is_json_content_type, timeout_from_ms,
+    BaseUrl, Cleartext, HttpClient, HttpError, Method, NotJson, SubscriptionKey, Url, decode_json,
+    is_json_content_type, timeout_from_ms,
 };
 use serde::de::DeserializeOwned;
 
@@ -37,9 +38,6 @@ pub use source::{FdrFlowSource, JSON_MEDIA_TYPE, fetched_flow};
 
 /// The header carrying the API Management subscription key.
 pub const SUBSCRIPTION_KEY_HEADER: &str = "Ocp-Apim-Subscription-Key";
-
-/// [`SUBSCRIPTION_KEY_HEADER`] as a header name (lower case).
-const SUBSCRIPTION_KEY_HEADER_LOWER: &str = "ocp-apim-subscription-key";
 
 const USER_AGENT: &str = concat!("pagopa-nodo/", env!("CARGO_PKG_VERSION"));
 
@@ -142,23 +140,12 @@ impl FdrError {
 
 /// The FdR REST client of one subscription. Cloning is cheap and shares the connection pool.
 /// `Debug` never shows the subscription key.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct FdrClient {
     http: HttpClient,
     base_url: BaseUrl,
-    subscription_key: HeaderValue,
+    subscription_key: SubscriptionKey,
     page_size: u32,
-}
-
-impl fmt::Debug for FdrClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("FdrClient")
-            .field("base_url", &self.base_url)
-            .field("subscription_key", &pagopa_http_client::REDACTED)
-            .field("page_size", &self.page_size)
-            .field("http", &self.http)
-            .finish_non_exhaustive()
-    }
 }
 
 impl FdrClient {
@@ -166,7 +153,7 @@ impl FdrClient {
     /// carry, a timeout, a page size of 1 to [`MAX_PAGE_SIZE`].
     pub fn new(settings: FdrSettings) -> Result<Self, FdrConfigError> {
         let base_url = BaseUrl::parse(&settings.base_url, "FdR", Cleartext::Refuse)?;
-        let subscription_key = settings.subscription_key.header_value()?;
+        let subscription_key = SubscriptionKey::new(&settings.subscription_key)?;
         let timeout = timeout_from_ms(settings.timeout_ms).ok_or(FdrConfigError::Timeout)?;
         if !(1..=MAX_PAGE_SIZE).contains(&settings.page_size) {
             return Err(FdrConfigError::PageSize(settings.page_size));
@@ -309,10 +296,7 @@ impl FdrClient {
         let request = self
             .http
             .request(Method::GET, url)
-            .secret_header(
-                HeaderName::from_static(SUBSCRIPTION_KEY_HEADER_LOWER),
-                &self.subscription_key,
-            )
+            .subscription_key(&self.subscription_key)
             .header(ACCEPT, "application/json");
         let answer = self.http.send(request).await.map_err(failed)?;
         if !(200..300).contains(&answer.status()) {

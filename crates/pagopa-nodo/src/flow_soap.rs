@@ -36,9 +36,9 @@ use pagopa_domain::cause_chain;
 use pagopa_domain::model::{FetchedFlow, FlowError, FlowId, FlowKey, FlowOrigin, PartyId, PublishedFlow, RawDocument};
 use pagopa_domain::ports::{FlowSource, FlowSourceError};
 use pagopa_domain::value::EnteId;
-use pagopa_http_client::header::{ACCEPT, HeaderName, HeaderValue};
+use pagopa_http_client::header::{ACCEPT, HeaderName};
 use pagopa_http_client::{
-    BaseUrl, Cleartext, HttpClient, HttpError, Method, Secret, Url, explanation, timeout_from_ms,
+    BaseUrl, Cleartext, HttpClient, HttpError, Method, Secret, SubscriptionKey, Url, explanation, timeout_from_ms,
 };
 
 use crate::flow_xml::{self, MAX_DOCUMENT_BYTES};
@@ -57,9 +57,6 @@ pub const XML_MEDIA_TYPE: &str = "application/xml";
 
 /// The fault codes after which trying later may help.
 pub const TRANSIENT_FAULTS: &[&str] = &["PPT_SYSTEM_ERROR"];
-
-/// [`crate::fdr::SUBSCRIPTION_KEY_HEADER`] as a header name (lower case).
-const SUBSCRIPTION_KEY_HEADER_LOWER: &str = "ocp-apim-subscription-key";
 
 const USER_AGENT: &str = concat!("pagopa-nodo/", env!("CARGO_PKG_VERSION"));
 
@@ -229,7 +226,7 @@ pub struct NodoFlowSource {
     broker_id: String,
     station_id: String,
     password: Secret,
-    subscription_key: Option<HeaderValue>,
+    subscription_key: Option<SubscriptionKey>,
 }
 
 impl fmt::Debug for NodoFlowSource {
@@ -239,10 +236,7 @@ impl fmt::Debug for NodoFlowSource {
             .field("broker_id", &self.broker_id)
             .field("station_id", &self.station_id)
             .field("password", &pagopa_http_client::REDACTED)
-            .field(
-                "subscription_key",
-                &self.subscription_key.as_ref().map(|_| pagopa_http_client::REDACTED),
-            )
+            .field("subscription_key", &self.subscription_key)
             .field("http", &self.http)
             .finish_non_exhaustive()
     }
@@ -266,7 +260,7 @@ impl NodoFlowSource {
         let subscription_key = settings
             .subscription_key
             .as_ref()
-            .map(Secret::header_value)
+            .map(SubscriptionKey::new)
             .transpose()?;
         let timeout = timeout_from_ms(settings.timeout_ms).ok_or(NodoFlowConfigError::Timeout)?;
         let http = HttpClient::builder("nodo-soap", timeout)
@@ -319,7 +313,7 @@ impl NodoFlowSource {
             .header(ACCEPT, "text/xml")
             .body_bytes("text/xml; charset=utf-8", body.into_bytes());
         if let Some(key) = &self.subscription_key {
-            request = request.secret_header(HeaderName::from_static(SUBSCRIPTION_KEY_HEADER_LOWER), key);
+            request = request.subscription_key(key);
         }
         let answer = self.http.send(request).await.map_err(http)?;
         let status = answer.status();
