@@ -5,13 +5,14 @@
 //! cargo run --release -p pagopa-server --example reconciliation_bench -- sqlite://./rec.db 100000
 //! ```
 //!
-//! The set-up, not timed: a migrated store with the demo Comune and N receipts of it (one
-//! transfer each, distinct IUVs), and a local stand-in of the FdR organization API serving
+//! The set-up, not timed: a migrated store with the demo Comune, N positions of it and a
+//! receipt paying each (one transfer, distinct IUVs), and a local stand-in of the FdR organization API serving
 //! one flow that lists them all (pages of 1 000 payments, as the service does). Timed: the
 //! scheduled fetch of the Comune, `Reconciliation::fetch_due`, through the real FdR client
 //! over HTTP: the listing, the header, every page of payments, storing the flow with its raw
-//! pages, matching every line to its receipt, saving the matches and the anomalies, and the
-//! sweep that follows (receipts without a flow over all N receipts).
+//! pages, matching every line to its receipt, saving the matches and the anomalies, moving the
+//! N paid positions to `Reported`, and the sweep that follows (receipts without a flow over
+//! all N receipts).
 
 #![allow(clippy::print_stdout)]
 
@@ -20,9 +21,11 @@ use std::sync::Arc;
 use actix_web::{HttpRequest, HttpResponse, web};
 use anyhow::{Context, bail};
 use chrono::{DateTime, Duration, Utc};
-use pagopa_domain::ports::{EnteRepository, ReceiptRepository, ReceiptWrite, ReconciliationRepository};
+use pagopa_domain::ports::{
+    EnteRepository, PositionRepository, ReceiptRepository, ReceiptWrite, ReconciliationRepository,
+};
 use pagopa_domain::services::{FetchSchedule, Reconciliation, ReconciliationSettings};
-use pagopa_domain::{ReceiptDisposition, StoredReceipt, demo};
+use pagopa_domain::{DebtPosition, OptionPayment, PositionStatus, ReceiptDisposition, StoredReceipt, demo};
 use pagopa_http_client::Secret;
 use pagopa_http_client::stand_in::StandIn;
 use pagopa_nodo::fdr::{FdrClient, FdrFlowSource, FdrSettings};
@@ -49,44 +52,61 @@ fn main() -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(run(&url, count))
 }
 
+fn comune_id() -> pagopa_domain::EnteId {
+    demo::comune().id
+}
+
 fn receipt_id(n: u64) -> String {
     format!("bench{n:027}")
 }
 
 async fn seed(store: &DieselStore, count: u64, at: DateTime<Utc>) -> anyhow::Result<Vec<(String, String, i64)>> {
-    store.upsert(&demo::comune()).await?;
+    let comune = demo::comune();
+    store.upsert(&comune).await?;
     let mut payments = Vec::with_capacity(count as usize);
-    let mut pending = Vec::new();
-    for n in 0..count {
-        let cents = 1_000 + n % 5_000;
-        let option = demo::simple_option(BASE + n, cents, "Retta", "2026-12-31");
-        let receipt = demo::receipt_for(&option, &receipt_id(n), at);
-        payments.push((
-            receipt.creditor_reference_id.as_str().to_owned(),
-            receipt.receipt_id.as_str().to_owned(),
-            cents as i64,
-        ));
-        let store = store.clone();
-        pending.push(actix_web::rt::spawn(async move {
-            store
-                .record(ReceiptWrite {
-                    receipt: StoredReceipt {
-                        receipt,
-                        disposition: ReceiptDisposition::UnknownNotice,
-                    },
-                    position: None,
-                    outbox: Vec::new(),
-                })
-                .await
-        }));
-        if pending.len() == 256 {
-            for task in pending.drain(..) {
-                task.await??;
-            }
+    let numbers: Vec<u64> = (0..count).collect();
+    for chunk in numbers.chunks(1_000) {
+        // A position per receipt, paid by it, as the Node's receipts leave them.
+        let mut positions = Vec::with_capacity(chunk.len());
+        for &n in chunk {
+            let cents = 1_000 + n % 5_000;
+            let option = demo::simple_option(BASE + n, cents, "Retta", "2026-12-31");
+            let draft = demo::draft(&format!("BENCH-{n:07}"), demo::debtor(), "Retta", vec![option]);
+            positions.push(DebtPosition::create(&comune.id, comune.notice_layout, draft, at)?);
         }
-    }
-    for task in pending {
-        task.await??;
+        store.insert_batch(&positions).await?;
+        let mut pending = Vec::with_capacity(chunk.len());
+        for (&n, mut position) in chunk.iter().zip(positions) {
+            let option = position.options[0].clone();
+            let receipt = demo::receipt_for(&option, &receipt_id(n), at);
+            payments.push((
+                receipt.creditor_reference_id.as_str().to_owned(),
+                receipt.receipt_id.as_str().to_owned(),
+                option.amount.cents() as i64,
+            ));
+            let payment = OptionPayment {
+                receipt_id: receipt.receipt_id.clone(),
+                paid_at: receipt.paid_at(),
+                amount: receipt.amount,
+            };
+            position.record_payment(&option.notice_number, payment, at)?;
+            let store = store.clone();
+            pending.push(actix_web::rt::spawn(async move {
+                store
+                    .record(ReceiptWrite {
+                        receipt: StoredReceipt {
+                            receipt,
+                            disposition: ReceiptDisposition::Settled,
+                        },
+                        position: Some(position),
+                        outbox: Vec::new(),
+                    })
+                    .await
+            }));
+        }
+        for task in pending {
+            task.await??;
+        }
     }
     Ok(payments)
 }
@@ -156,7 +176,7 @@ async fn run(url: &str, count: u64) -> anyhow::Result<()> {
         diesel::PgConnection::establish(url)?.batch_execute("ANALYZE")?;
     }
     println!(
-        "set-up: {count} receipts stored in {:.1} s",
+        "set-up: {count} positions paid by their receipts in {:.1} s",
         started.elapsed().as_secs_f64()
     );
     let service = StandIn::start(
@@ -211,6 +231,14 @@ async fn run(url: &str, count: u64) -> anyhow::Result<()> {
     );
     if matched as u64 != count {
         bail!("{matched} of {count} lines matched");
+    }
+    let last = demo::comune_notice(BASE + count - 1);
+    let position = store
+        .find_by_notice(&comune_id(), &last)
+        .await?
+        .context("the last position")?;
+    if position.status != PositionStatus::Reported {
+        bail!("the last position is {:?}, not reported", position.status);
     }
     service.stop().await;
     Ok(())

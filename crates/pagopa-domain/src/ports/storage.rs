@@ -228,11 +228,47 @@ pub trait PositionRepository: Send + Sync {
     }
     /// The position one of whose options has this notice number.
     async fn find_by_notice(&self, ente: &EnteId, notice: &NoticeNumber) -> Result<Option<DebtPosition>, StorageError>;
+    /// The positions holding any of `notices` of one Ente, each once, in any order (notices of
+    /// no position are skipped). Reconciliation reads a flow's positions with one call per
+    /// chunk; the default asks one by one.
+    async fn find_by_notices(
+        &self,
+        ente: &EnteId,
+        notices: &[NoticeNumber],
+    ) -> Result<Vec<DebtPosition>, StorageError> {
+        let mut found: Vec<DebtPosition> = Vec::new();
+        for notice in notices {
+            if let Some(position) = self.find_by_notice(ente, notice).await?
+                && !found.iter().any(|p| p.iupd == position.iupd)
+            {
+                found.push(position);
+            }
+        }
+        Ok(found)
+    }
     /// Every position of a debtor, across Enti, ordered by (Ente, iupd).
     async fn list_by_debtor(&self, debtor: &FiscalCode) -> Result<Vec<DebtPosition>, StorageError>;
     /// Replaces a position if its stored version still equals `position.version`, and returns it
     /// with the version increased. `Conflict` if the version moved, `NotFound` if it is gone.
     async fn update(&self, position: &DebtPosition) -> Result<DebtPosition, StorageError>;
+    /// [`update`](Self::update) of each position, in as few transactions as the adapter
+    /// likes: one result per position, in order (`Conflict` or `NotFound` for that position
+    /// alone, the others written). `Err` only when the store failed. The default updates one
+    /// by one.
+    async fn update_many(
+        &self,
+        positions: &[DebtPosition],
+    ) -> Result<Vec<Result<DebtPosition, StorageError>>, StorageError> {
+        let mut results = Vec::with_capacity(positions.len());
+        for position in positions {
+            match self.update(position).await {
+                Ok(stored) => results.push(Ok(stored)),
+                Err(error @ (StorageError::Conflict(_) | StorageError::NotFound(_))) => results.push(Err(error)),
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(results)
+    }
     /// [`update`](Self::update), with `events` enqueued in the outbox in the same transaction
     /// (nothing written on `Conflict`).
     async fn update_with_events(

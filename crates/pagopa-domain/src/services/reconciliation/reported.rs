@@ -5,8 +5,11 @@ use std::collections::BTreeSet;
 
 use super::Reconciliation;
 use crate::error::DomainError;
-use crate::model::Ente;
+use crate::model::{Ente, PositionStatus};
 use crate::ports::StorageError;
+
+/// Positions read and written per call: one transaction each.
+const REPORTED_CHUNK: usize = 1_000;
 
 impl Reconciliation {
     /// Moves to `Reported` the paid positions whose receipts this flow reports whole: every
@@ -30,8 +33,8 @@ impl Reconciliation {
                     .insert(line.transfer_id);
             }
         }
-        let now = self.clock.now();
-        let mut moved = 0;
+        // The notices whose receipts this flow reports whole.
+        let mut notices = Vec::new();
         for stored in receipts {
             let receipt = &stored.receipt;
             let Some(lines) = reported.get(receipt.receipt_id.as_str()) else {
@@ -43,23 +46,28 @@ impl Reconciliation {
                     .iter()
                     .filter(|transfer| transfer.is_credited_to(&ente.id))
                     .all(|transfer| lines.contains(&Some(transfer.id)));
-            if !whole || !stored.disposition.pays_position() {
+            if whole && stored.disposition.pays_position() {
+                notices.push(receipt.notice_number.clone());
+            }
+        }
+        // Their positions read and written a chunk at a time.
+        let now = self.clock.now();
+        let mut moved = 0;
+        for chunk in notices.chunks(REPORTED_CHUNK) {
+            let mut positions = self.positions.find_by_notices(&ente.id, chunk).await?;
+            positions.retain_mut(|position| {
+                position.status == PositionStatus::Paid && position.transition(PositionStatus::Reported, now).is_ok()
+            });
+            if positions.is_empty() {
                 continue;
             }
-            let Some(mut position) = self.positions.find_by_notice(&ente.id, &receipt.notice_number).await? else {
-                continue;
-            };
-            if position.status != crate::model::PositionStatus::Paid
-                || position
-                    .transition(crate::model::PositionStatus::Reported, now)
-                    .is_err()
-            {
-                continue;
-            }
-            match self.positions.update(&position).await {
-                Ok(_) => moved += 1,
-                Err(StorageError::Conflict(_)) => {}
-                Err(error) => return Err(error.into()),
+            for result in self.positions.update_many(&positions).await? {
+                match result {
+                    Ok(_) => moved += 1,
+                    // Changed meanwhile: left for the next matching of the flow.
+                    Err(StorageError::Conflict(_) | StorageError::NotFound(_)) => {}
+                    Err(error) => return Err(error.into()),
+                }
             }
         }
         Ok(moved)
