@@ -16,6 +16,7 @@ contract!(
     entes_and_catalogue_round_trip,
     positions_round_trip_and_unique_keys,
     a_stale_update_is_a_conflict,
+    many_positions_are_read_by_notice_and_updated_together,
     concurrent_writers_of_one_position_lose_no_update,
     search_filters_and_keyset_pages,
     iuv_allocation_never_repeats_under_16_allocators,
@@ -136,6 +137,47 @@ async fn a_stale_update_is_a_conflict(db: &TestDb) {
         f.ports.positions.update(&gone).await,
         Err(StorageError::NotFound(_))
     ));
+}
+
+async fn many_positions_are_read_by_notice_and_updated_together(db: &TestDb) {
+    let f = seeded(db).await;
+    let positions = &f.ports.positions;
+    let imu = demo::imu_plan();
+    let notices = [
+        n1(),
+        imu.options[0].notice_number.clone(),
+        imu.options[1].notice_number.clone(),
+        demo::comune_notice(2_601_000_999_999),
+    ];
+    let mut found = positions.find_by_notices(&comune(), &notices).await.unwrap();
+    found.sort_by(|a, b| a.iupd.cmp(&b.iupd));
+    let iupds: Vec<&str> = found.iter().map(|p| p.iupd.as_str()).collect();
+    assert_eq!(
+        iupds,
+        ["IMU-2026-5000", "TARI-2026-4711"],
+        "each position once, the notice of none skipped"
+    );
+    assert!(positions.find_by_notices(&comune(), &[]).await.unwrap().is_empty());
+
+    // One copy gone stale meanwhile, one of no position: each fails alone.
+    positions.update(&found[1]).await.unwrap();
+    let mut edited = found.clone();
+    for position in &mut edited {
+        position.description = "rettificato".parse().unwrap();
+    }
+    let mut gone = found[0].clone();
+    gone.iupd = "NOT-THERE".parse().unwrap();
+    edited.push(gone);
+    let results = positions.update_many(&edited).await.unwrap();
+    assert_eq!(results.len(), 3);
+    assert_eq!(results[0].as_ref().unwrap().version, found[0].version + 1);
+    assert!(matches!(results[1], Err(StorageError::Conflict(_))), "{:?}", results[1]);
+    assert!(matches!(results[2], Err(StorageError::NotFound(_))), "{:?}", results[2]);
+    let stored = positions.get(&comune(), &found[0].iupd).await.unwrap().unwrap();
+    assert_eq!(stored.description.as_str(), "rettificato");
+    let untouched = positions.get(&comune(), &found[1].iupd).await.unwrap().unwrap();
+    assert_ne!(untouched.description.as_str(), "rettificato");
+    assert!(positions.update_many(&[]).await.unwrap().is_empty());
 }
 
 async fn concurrent_writers_of_one_position_lose_no_update(db: &TestDb) {

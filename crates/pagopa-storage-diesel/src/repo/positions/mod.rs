@@ -45,6 +45,8 @@ pub(crate) trait PositionStore {
     fn load_positions(&mut self, ente: &str, iupds: &[&str]) -> Result<Vec<DebtPosition>, DbError>;
     /// The position holding a notice.
     fn position_by_notice(&mut self, ente: &str, notice: &str) -> Result<Option<DebtPosition>, DbError>;
+    /// The positions holding any of `notices`, each once.
+    fn positions_by_notices(&mut self, ente: &str, notices: &[NoticeNumber]) -> Result<Vec<DebtPosition>, DbError>;
     /// Replaces a position if its version is unchanged; returns it at the next version.
     fn update_position(&mut self, position: &DebtPosition, at: DateTime<Utc>) -> Result<DebtPosition, DbError>;
 }
@@ -111,6 +113,23 @@ impl_for_both!(PositionStore {
         Ok(found)
     }
 
+    fn positions_by_notices(&mut self, ente: &str, notices: &[NoticeNumber]) -> Result<Vec<DebtPosition>, DbError> {
+        let mut iupds = std::collections::BTreeSet::new();
+        for chunk in notices.chunks(ROWS_PER_STATEMENT) {
+            let iuvs: Vec<String> = chunk.iter().map(|notice| notice.iuv().to_string()).collect();
+            let rows: Vec<(String, String)> = payment_options::table
+                .filter(payment_options::ente.eq(ente))
+                .filter(payment_options::iuv.eq_any(&iuvs))
+                .select((payment_options::iupd, payment_options::notice_number))
+                .load(self)?;
+            // As for one notice: the whole notice must match, not only its IUV.
+            let wanted: std::collections::HashSet<&str> = chunk.iter().map(NoticeNumber::as_str).collect();
+            iupds.extend(rows.into_iter().filter(|(_, stored)| wanted.contains(stored.as_str())).map(|(iupd, _)| iupd));
+        }
+        let keys: Vec<&str> = iupds.iter().map(String::as_str).collect();
+        self.load_positions(ente, &keys)
+    }
+
     fn position_by_notice(&mut self, ente: &str, notice: &str) -> Result<Option<DebtPosition>, DbError> {
         let Ok(parsed) = notice.parse::<NoticeNumber>() else { return Ok(None) };
         let found: Option<(String, String)> = payment_options::table
@@ -157,17 +176,22 @@ impl_for_both!(PositionStore {
         if changed == 0 {
             return Err(StorageError::Conflict(format!("position {}", position.iupd)).into());
         }
-        // The options and transfers are replaced, found by the IUVs the stored position had.
-        let old_iuvs: Vec<String> = before.options.iter().map(|o| o.notice_number.iuv().to_string()).collect();
-        diesel::delete(transfers::table.filter(transfers::ente.eq(key.0)).filter(transfers::iuv.eq_any(&old_iuvs)))
-            .execute(self)?;
-        diesel::delete(payment_options::table.filter(payment_options::ente.eq(key.0)).filter(payment_options::iuv.eq_any(&old_iuvs)))
-            .execute(self)?;
+        // The options and transfers are replaced, found by the IUVs the stored position had,
+        // unless their rows are the same (a change of status alone).
         let mut options = Vec::new();
         let mut transfer_rows = Vec::new();
         child_rows(&next, &mut options, &mut transfer_rows)?;
-        diesel::insert_into(payment_options::table).values(&options).execute(self)?;
-        diesel::insert_into(transfers::table).values(&transfer_rows).execute(self)?;
+        let (mut old_options, mut old_transfers) = (Vec::new(), Vec::new());
+        child_rows(&before, &mut old_options, &mut old_transfers)?;
+        if options != old_options || transfer_rows != old_transfers {
+            let old_iuvs: Vec<String> = before.options.iter().map(|o| o.notice_number.iuv().to_string()).collect();
+            diesel::delete(transfers::table.filter(transfers::ente.eq(key.0)).filter(transfers::iuv.eq_any(&old_iuvs)))
+                .execute(self)?;
+            diesel::delete(payment_options::table.filter(payment_options::ente.eq(key.0)).filter(payment_options::iuv.eq_any(&old_iuvs)))
+                .execute(self)?;
+            diesel::insert_into(payment_options::table).values(&options).execute(self)?;
+            diesel::insert_into(transfers::table).values(&transfer_rows).execute(self)?;
+        }
         if before.status != next.status {
             let key = format!("{}/{}", next.ente, next.iupd);
             let change = Change {
@@ -225,6 +249,42 @@ impl PositionRepository for DieselStore {
     async fn list_by_debtor(&self, debtor: &FiscalCode) -> Result<Vec<DebtPosition>, StorageError> {
         let debtor = debtor.clone();
         with_read_conn!(self, |conn| { conn.positions_of_debtor(debtor.as_str()) })
+    }
+
+    async fn find_by_notices(
+        &self,
+        ente: &EnteId,
+        notices: &[NoticeNumber],
+    ) -> Result<Vec<DebtPosition>, StorageError> {
+        let (ente, notices) = (ente.clone(), notices.to_vec());
+        with_read_conn!(self, |conn| { conn.positions_by_notices(ente.as_str(), &notices) })
+    }
+
+    /// One transaction for all: a stale or missing position is found before anything of it is
+    /// written, so it fails alone and the others commit.
+    async fn update_many(
+        &self,
+        positions: &[DebtPosition],
+    ) -> Result<Vec<Result<DebtPosition, StorageError>>, StorageError> {
+        if positions.is_empty() {
+            return Ok(Vec::new());
+        }
+        let positions = positions.to_vec();
+        with_write_conn!(self, |conn| {
+            conn.write(|c| {
+                let mut results = Vec::with_capacity(positions.len());
+                for position in &positions {
+                    match c.update_position(position, position.updated_at) {
+                        Ok(stored) => results.push(Ok(stored)),
+                        Err(DbError::Port(error @ (StorageError::Conflict(_) | StorageError::NotFound(_)))) => {
+                            results.push(Err(error));
+                        }
+                        Err(other) => return Err(other),
+                    }
+                }
+                Ok(results)
+            })
+        })
     }
 
     async fn update(&self, position: &DebtPosition) -> Result<DebtPosition, StorageError> {

@@ -21,7 +21,7 @@ pub(crate) struct PositionRow {
     pub(super) expires_on: Option<String>,
 }
 
-#[derive(Insertable)]
+#[derive(Insertable, PartialEq)]
 #[diesel(table_name = payment_options, treat_none_as_default_value = false)]
 pub(crate) struct OptionRow {
     pub(super) ente: String,
@@ -34,7 +34,7 @@ pub(crate) struct OptionRow {
     pub(super) paid_receipt_id: Option<String>,
 }
 
-#[derive(Insertable)]
+#[derive(Insertable, PartialEq)]
 #[diesel(table_name = transfers, treat_none_as_default_value = false)]
 pub(crate) struct TransferRow {
     pub(super) ente: String,
