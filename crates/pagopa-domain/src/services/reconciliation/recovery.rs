@@ -137,6 +137,12 @@ impl ReceiptRecovery {
             return Ok(outcome);
         }
         let served = self.reconciliation.ente(ente).await?;
+        {
+            // Forget what is no longer recent.
+            let now = self.reconciliation.clock.now();
+            let mut budget = self.budget.lock().unwrap_or_else(PoisonError::into_inner);
+            budget.asked.retain(|_, at| *at > now - self.settings.retry_after);
+        }
         for (iuv, iur) in waiting {
             let now = self.reconciliation.clock.now();
             let key = (ente.clone(), iuv.clone(), iur.clone());
@@ -164,7 +170,12 @@ impl ReceiptRecovery {
             };
             match self.source.receipt(ente, &iur, &iuv, delivery).await {
                 Ok(Some(receipt)) if receipt.creditor_reference_id.as_str() == iuv && &receipt.ente == ente => {
-                    self.node.record_recovered(receipt).await?;
+                    if let Err(error) = self.node.record_recovered(receipt).await {
+                        // Found but not recorded: asked again next round, not in a day.
+                        let mut budget = self.budget.lock().unwrap_or_else(PoisonError::into_inner);
+                        budget.asked.remove(&(ente.clone(), iuv, iur));
+                        return Err(error);
+                    }
                     outcome.recovered += 1;
                 }
                 Ok(Some(receipt)) => {
